@@ -1,0 +1,27 @@
+package dev.specula.runtime.kernel;
+
+import dev.specula.runtime.tensor.Tensor;
+
+/**
+ * A weight matrix of {@code rows x cols} in some storage type, able to multiply activations.
+ * Kernels are pure functions of the weights and the arguments: no hidden state, no allocation,
+ * so they can be called from any thread on disjoint row ranges.
+ */
+public interface Weights {
+
+    int rows();
+
+    int cols();
+
+    Tensor tensor();
+
+    /**
+     * For every {@code b < batch} and row {@code r} in {@code [rowFrom, rowTo)}:
+     * {@code out[b * rows() + r] = sum_c W[r][c] * x[b * cols() + c]}.
+     * With {@code batch == 1} this is the decode matrix-vector product.
+     */
+    void matmul(float[] x, float[] out, int batch, int rowFrom, int rowTo);
+
+    /** Writes row {@code r}, dequantized, to {@code dst[offset .. offset + cols())} (embedding lookup). */
+    void row(int r, float[] dst, int offset);
+}
