@@ -1,0 +1,54 @@
+package dev.specula.devices;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HostMemoryTest {
+
+    @Test
+    void parsesProcText() {
+        HostMemory m = HostMemory.parse("""
+                MemTotal:       24600000 kB
+                MemFree:         1000000 kB
+                MemAvailable:   20000000 kB
+                Buffers:          100000 kB
+                """, """
+                Name:   java
+                VmHWM:    300000 kB
+                VmRSS:    250000 kB
+                """);
+        assertEquals(24600000L * 1024, m.totalBytes());
+        assertEquals(20000000L * 1024, m.availableBytes());
+        assertEquals(250000L * 1024, m.rssBytes());
+        assertEquals(300000L * 1024, m.peakRssBytes());
+        assertTrue(m.fromProc());
+    }
+
+    @Test
+    void oldKernelsAndMissingFields() {
+        HostMemory m = HostMemory.parse("MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 10 kB\nCached: 50 kB\n", "VmRSS: 20 kB\n");
+        assertEquals(160 * 1024, m.availableBytes());
+        assertEquals(-1, m.peakRssBytes());
+        assertNull(HostMemory.parse("MemFree: 1 kB\n", "VmRSS: 1 kB\n"));
+        assertNull(HostMemory.parse("MemTotal: 1 kB\n", "Name: x\n"));
+    }
+
+    @Test
+    void readsThisMachine() {
+        HostMemory m = HostMemory.read();
+        assertTrue(m.totalBytes() > 0);
+        assertTrue(m.availableBytes() >= 0 && m.availableBytes() <= m.totalBytes());
+        assertTrue(m.rssBytes() > 0 && m.rssBytes() < m.totalBytes());
+        if (m.fromProc()) {
+            assertTrue(m.peakRssBytes() >= m.rssBytes());
+        }
+        assertFalse(m.toString().isBlank());
+        HostMemory f = HostMemory.fallback();
+        assertFalse(f.fromProc());
+        assertTrue(f.totalBytes() > 0 && f.rssBytes() > 0);
+    }
+}
