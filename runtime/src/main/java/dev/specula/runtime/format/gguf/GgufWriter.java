@@ -311,8 +311,7 @@ public final class GgufWriter implements Closeable {
         for (int i = 0; i < n; i++) {
             Object e = Array.get(elements, i);
             if (elementType == GgufValueType.ARRAY) {
-                writeI32(GgufValueType.ARRAY.id());
-                writeArray(inferElementType("", e), e);
+                writeArray(inferElementType("", e), e); // nested arrays carry no type tag of their own
             } else {
                 writeScalar(elementType, e);
             }
