@@ -44,6 +44,9 @@ public final class ModelLocator {
     }
 
     public static Path resolve(String nameOrPath, Path modelsDir) {
+        if (nameOrPath.isBlank()) {
+            throw new SpeculaException("no model named: give a model file, folder or name");
+        }
         Path asPath = asPath(nameOrPath);
         if (asPath != null && Files.exists(asPath)) {
             return asPath;
