@@ -62,13 +62,6 @@ public final class SegmentReader {
         return data.byteSize() - pos;
     }
 
-    public void position(long offset, String what) {
-        if (offset < 0 || offset > data.byteSize()) {
-            throw new ModelFormatException(file, offset, what + " lies past the end of the file (" + data.byteSize() + " bytes)");
-        }
-        pos = offset;
-    }
-
     /** Fails unless {@code bytes} more bytes can be read. */
     public void require(long bytes, String what) {
         if (bytes < 0 || bytes > remaining()) {

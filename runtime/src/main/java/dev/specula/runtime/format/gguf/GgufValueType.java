@@ -33,13 +33,6 @@ public enum GgufValueType {
         return minBytes;
     }
 
-    public boolean isInteger() {
-        return switch (this) {
-            case UINT8, INT8, UINT16, INT16, UINT32, INT32, UINT64, INT64 -> true;
-            default -> false;
-        };
-    }
-
     /** The type with id {@code id}, or null if the id is unknown. */
     public static GgufValueType byId(long id) {
         for (GgufValueType t : values()) {
