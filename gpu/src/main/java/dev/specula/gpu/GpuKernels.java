@@ -103,7 +103,7 @@ public final class GpuKernels {
         synchronized (ctx) {
             for (int b0 = 0; b0 < batch; b0 += MAX_BATCH) {
                 int k = Math.min(MAX_BATCH, batch - b0);
-                long kernel = kernel("matmul", "-DMAX_K=" + (k == 1 ? 1 : MAX_BATCH), name);
+                long kernel = kernel("matmul", "-DEXACT_K -DMAX_K=" + k, name);
                 ctx.launch(kernel).arg(w.buffer()).arg(x).arg(y).arg(w.rows()).arg(w.cols()).arg(k)
                         .arg(b0 * w.cols()).arg(b0 * w.rows())
                         .run(groups(w.rows()), local());

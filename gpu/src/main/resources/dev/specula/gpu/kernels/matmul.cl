@@ -5,7 +5,14 @@
 #define MAX_K 1
 #endif
 
-#define ACC_INIT float acc[MAX_K]; for (int k = 0; k < MAX_K; k++) acc[k] = 0.0f;
+// With -DEXACT_K the batch is the compile-time MAX_K: the k < K guards fold away and loops unroll.
+#ifdef EXACT_K
+#define FIX_K K = MAX_K;
+#else
+#define FIX_K
+#endif
+
+#define ACC_INIT FIX_K float acc[MAX_K]; for (int k = 0; k < MAX_K; k++) acc[k] = 0.0f;
 
 // Reduces acc[0..K) over the work-group and stores Y[k * rows + row].
 #define REDUCE_STORE                                                          \
