@@ -20,8 +20,8 @@ public final class GpuKernels {
     public static final int MAX_BATCH = 8;
     /** Preferred work-group size (clamped to what the device allows). */
     public static final int PREFERRED_WG = 64;
-    /** Default positions per attention chunk (flash-decoding split). */
-    public static final int DEFAULT_ATTENTION_CHUNK = 256;
+    /** Largest attention chunk the automatic split uses (positions). */
+    public static final int MAX_AUTO_CHUNK = 1024;
 
     private final OpenClContext ctx;
     private final int wg;
@@ -239,6 +239,18 @@ public final class GpuKernels {
             ctx.launch(combine).arg(partials).arg(out).arg(headDim).arg(nchunks)
                     .run(groups((long) batch * heads), local());
         }
+    }
+
+    /**
+     * Automatic flash-decoding split: enough (token, head, chunk) work-groups to give every compute unit
+     * about four, chunks of at least two work-groups' worth of positions and at most {@link #MAX_AUTO_CHUNK}.
+     */
+    public int autoChunk(int length, int batch, int heads) {
+        int groups = Math.max(1, batch * heads);
+        int wanted = Math.max(1, (4 * ctx.device().computeUnits() + groups - 1) / groups);
+        int chunk = (length + wanted - 1) / wanted;
+        chunk = (chunk + wg - 1) / wg * wg;
+        return Math.clamp(chunk, 2 * wg, MAX_AUTO_CHUNK);
     }
 
     /** Number of chunks {@link #attention} uses for a sequence of {@code length} positions. */

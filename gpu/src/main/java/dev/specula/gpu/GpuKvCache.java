@@ -1,5 +1,7 @@
 package dev.specula.gpu;
 
+import dev.specula.runtime.model.ModelConfig;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,6 +29,11 @@ public final class GpuKvCache implements AutoCloseable {
     private DeviceBuffer outBuf;
     private int ioBatch;
 
+    /** A cache shaped for {@code config} holding {@code contextLength} positions. */
+    public static GpuKvCache create(GpuKernels kernels, ModelConfig config, int contextLength) {
+        return new GpuKvCache(kernels, config.layers(), config.heads(), config.kvHeads(), config.headDim(), contextLength);
+    }
+
     public GpuKvCache(GpuKernels kernels, int layers, int heads, int kvHeads, int headDim, int capacity) {
         if (layers <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0 || capacity <= 0 || heads % kvHeads != 0) {
             throw new IllegalArgumentException("bad KV cache shape: layers " + layers + ", heads " + heads
@@ -39,7 +46,6 @@ public final class GpuKvCache implements AutoCloseable {
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.capacity = capacity;
-        this.chunk = GpuKernels.DEFAULT_ATTENTION_CHUNK;
         long layerBytes = 4L * capacity * kvDim();
         try {
             for (int l = 0; l < layers; l++) {
@@ -69,10 +75,13 @@ public final class GpuKvCache implements AutoCloseable {
         return 2L * layers * capacity * kvDim() * 4;
     }
 
-    /** Positions per attention chunk (flash-decoding split); a large value means one unsplit pass. */
+    /**
+     * Positions per attention chunk (flash-decoding split); 0 (the default) picks it from the sequence
+     * length and the device's compute units; a value above the capacity means one unsplit pass.
+     */
     public void chunkSize(int positions) {
-        if (positions <= 0) {
-            throw new IllegalArgumentException("chunk size must be positive: " + positions);
+        if (positions < 0) {
+            throw new IllegalArgumentException("chunk size must not be negative: " + positions);
         }
         this.chunk = positions;
     }
@@ -139,7 +148,9 @@ public final class GpuKvCache implements AutoCloseable {
     /** Device-resident attention: q and out are {@code batch x dim} float buffers. */
     public void attend(int layer, DeviceBuffer q, int batch, int startPos, DeviceBuffer out) {
         checkRange(batch, startPos);
-        int nchunks = GpuKernels.chunks(startPos + batch, chunk);
+        int len = startPos + batch;
+        int c = chunk > 0 ? chunk : kernels.autoChunk(len, batch, heads);
+        int nchunks = GpuKernels.chunks(len, c);
         long need = GpuKernels.attentionScratchFloats(batch, heads, headDim, nchunks);
         if (scratch == null || scratch.bytes() < 4 * need) {
             if (scratch != null) {
@@ -148,7 +159,7 @@ public final class GpuKvCache implements AutoCloseable {
             scratch = ctx.allocate(4 * need);
         }
         kernels.attention(q, keys.get(layer), values.get(layer), out, scratch, batch, startPos, heads, kvHeads,
-                headDim, chunk);
+                headDim, c);
     }
 
     @Override

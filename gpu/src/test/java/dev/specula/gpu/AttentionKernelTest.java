@@ -4,6 +4,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
+import dev.specula.runtime.model.ModelConfig;
+import dev.specula.runtime.model.RopeStyle;
+
 import java.util.Arrays;
 import java.util.Random;
 
@@ -33,7 +36,7 @@ class AttentionKernelTest {
             float[][] kv = fill(cache, 1, len, r);
             float[] q = Ref.random(r, heads * hd);
             float[] expected = Ref.attention(q, kv[0], kv[1], 1, len - 1, heads, kvHeads, hd);
-            for (int chunk : new int[] {GpuKernels.DEFAULT_ATTENTION_CHUNK, 1 << 20, 64, 7, 1}) {
+            for (int chunk : new int[] {0, 256, 1 << 20, 64, 7, 1}) {
                 cache.chunkSize(chunk);
                 float[] out = new float[heads * hd];
                 cache.attend(1, q, 1, len - 1, out);
@@ -65,6 +68,50 @@ class AttentionKernelTest {
     }
 
     @Test
+    void autoChunkSplitsLongContexts() {
+        GpuKernels k = Pocl.kernels();
+        int wg = k.workGroupSize();
+        assertEquals(2 * wg, k.autoChunk(1, 1, 32));
+        assertEquals(GpuKernels.MAX_AUTO_CHUNK, k.autoChunk(100_000, 1, 8));
+        int c = k.autoChunk(3000, 1, 1);
+        assertEquals(0, c % wg);
+        Random r = new Random(8);
+        try (GpuKvCache cache = GpuKvCache.create(k, new ModelConfig(64, 128, 1, 4, 1, 10, 4096, 1e-5f, 10000f,
+                RopeStyle.HALF), 3000)) {
+            float[][] kv = fill(cache, 0, 3000, r);
+            float[] q = Ref.random(r, 64);
+            float[] out = new float[64];
+            cache.attend(0, q, 1, 2999, out); // auto: several chunks of at most MAX_AUTO_CHUNK
+            Ref.assertClose(Ref.attention(q, kv[0], kv[1], 1, 2999, 4, 1, 16), out, 1e-4, "auto chunk, 3000 positions");
+        }
+    }
+
+    /** Sanity timing on PoCL (a CPU): decode attention, 32 heads / 8 kv heads, head size 128. */
+    @Test
+    void throughputSanity() {
+        Random r = new Random(10);
+        GpuKernels k = Pocl.kernels();
+        try (GpuKvCache cache = new GpuKvCache(k, 1, 32, 8, 128, 4096);
+             DeviceBuffer q = k.context().upload(Ref.random(r, 32 * 128));
+             DeviceBuffer out = k.context().allocate(4L * 32 * 128)) {
+            fill(cache, 0, 4096, r);
+            for (int len : new int[] {512, 4096}) {
+                cache.attend(0, q, 1, len - 1, out);
+                k.context().finish();
+                int iters = 10;
+                long t0 = System.nanoTime();
+                for (int i = 0; i < iters; i++) {
+                    cache.attend(0, q, 1, len - 1, out);
+                }
+                k.context().finish();
+                double s = (System.nanoTime() - t0) / 1e9 / iters;
+                System.out.printf("[gpu] PoCL attention decode 32/8 heads x128, %d positions: %.2f ms, %.2f GB/s of KV%n",
+                        len, s * 1e3, 2.0 * len * 8 * 128 * 4 / s / 1e9);
+            }
+        }
+    }
+
+    @Test
     void batchedPrefillIsCausal() {
         Random r = new Random(5);
         int heads = 8;
@@ -84,7 +131,7 @@ class AttentionKernelTest {
             float[] v = concat(v0, v1);
             float[] q = Ref.random(r, batch * heads * hd);
             float[] expected = Ref.attention(q, k, v, batch, start, heads, kvHeads, hd);
-            for (int chunk : new int[] {256, 4}) {
+            for (int chunk : new int[] {0, 256, 4}) {
                 cache.chunkSize(chunk);
                 float[] out = new float[batch * heads * hd];
                 cache.attend(0, q, batch, start, out);
