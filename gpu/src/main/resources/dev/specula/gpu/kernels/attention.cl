@@ -45,7 +45,9 @@ __kernel void attn_partial(__global const float* q, __global const float* kc, __
         if (p < to) {
             __global const float* k = kc + (size_t) p * kvDim + kvh * headDim;
             float acc = 0.0f;
-            for (int d = 0; d < headDim; d++) acc += qs[d] * k[d];
+            int d4 = headDim >> 2;
+            for (int d = 0; d < d4; d++) acc += dot(vload4(d, qs), vload4(d, k));
+            for (int d = d4 << 2; d < headDim; d++) acc += qs[d] * k[d];
             sc = acc;
         }
         float tmax = wg_reduce_max(red, sc);
