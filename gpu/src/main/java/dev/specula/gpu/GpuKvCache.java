@@ -1,0 +1,182 @@
+package dev.specula.gpu;
+
+import dev.specula.runtime.model.ModelConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One sequence's key/value cache kept on the device (float32, one K and one V buffer per layer of
+ * {@code capacity x kvHeads*headDim}), with attention computed there. Mirrors the runtime's
+ * {@code Attention} interface (store / attend / capacity / bytes) so an adapter is a few lines.
+ *
+ * <p>Not thread-safe (one sequence, one thread), though several caches may share a {@link GpuKernels}.
+ */
+public final class GpuKvCache implements AutoCloseable {
+
+    private final GpuKernels kernels;
+    private final OpenClContext ctx;
+    private final int layers;
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+    private final int capacity;
+    private final List<DeviceBuffer> keys = new ArrayList<>();
+    private final List<DeviceBuffer> values = new ArrayList<>();
+    private int chunk;
+    private DeviceBuffer scratch;
+    private DeviceBuffer qBuf;
+    private DeviceBuffer outBuf;
+    private int ioBatch;
+
+    /** A cache shaped for {@code config} holding {@code contextLength} positions. */
+    public static GpuKvCache create(GpuKernels kernels, ModelConfig config, int contextLength) {
+        return new GpuKvCache(kernels, config.layers(), config.heads(), config.kvHeads(), config.headDim(), contextLength);
+    }
+
+    public GpuKvCache(GpuKernels kernels, int layers, int heads, int kvHeads, int headDim, int capacity) {
+        if (layers <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0 || capacity <= 0 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException("bad KV cache shape: layers " + layers + ", heads " + heads
+                    + ", kvHeads " + kvHeads + ", headDim " + headDim + ", capacity " + capacity);
+        }
+        this.kernels = kernels;
+        this.ctx = kernels.context();
+        this.layers = layers;
+        this.heads = heads;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.capacity = capacity;
+        long layerBytes = 4L * capacity * kvDim();
+        try {
+            for (int l = 0; l < layers; l++) {
+                keys.add(ctx.allocate(layerBytes));
+                values.add(ctx.allocate(layerBytes));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public int kvDim() {
+        return kvHeads * headDim;
+    }
+
+    public int dim() {
+        return heads * headDim;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Device bytes of the cache (scratch excluded). */
+    public long bytes() {
+        return 2L * layers * capacity * kvDim() * 4;
+    }
+
+    /**
+     * Positions per attention chunk (flash-decoding split); 0 (the default) picks it from the sequence
+     * length and the device's compute units; a value above the capacity means one unsplit pass.
+     */
+    public void chunkSize(int positions) {
+        if (positions < 0) {
+            throw new IllegalArgumentException("chunk size must not be negative: " + positions);
+        }
+        this.chunk = positions;
+    }
+
+    public int chunkSize() {
+        return chunk;
+    }
+
+    public DeviceBuffer keys(int layer) {
+        return keys.get(layer);
+    }
+
+    public DeviceBuffer values(int layer) {
+        return values.get(layer);
+    }
+
+    private void checkRange(int batch, int startPos) {
+        if (batch < 0 || startPos < 0 || startPos + batch > capacity) {
+            throw new IllegalArgumentException("positions " + startPos + ".." + (startPos + batch - 1)
+                    + " exceed the KV cache capacity " + capacity);
+        }
+    }
+
+    /** Stores {@code batch} rows of kvDim floats of k and v at positions startPos.. of {@code layer}. */
+    public void store(int layer, float[] k, float[] v, int batch, int startPos) {
+        checkRange(batch, startPos);
+        long off = (long) startPos * kvDim();
+        ctx.write(keys.get(layer), off, k, 0, batch * kvDim());
+        ctx.write(values.get(layer), off, v, 0, batch * kvDim());
+    }
+
+    /** Device-resident store: copies rows from device buffers (e.g. the K/V projection outputs). */
+    public void store(int layer, DeviceBuffer k, DeviceBuffer v, int batch, int startPos) {
+        checkRange(batch, startPos);
+        long bytes = 4L * batch * kvDim();
+        long off = 4L * startPos * kvDim();
+        ctx.copy(k, 0, keys.get(layer), off, bytes);
+        ctx.copy(v, 0, values.get(layer), off, bytes);
+    }
+
+    /**
+     * Attention for {@code batch} query rows (dim floats each, already RoPE'd) at positions startPos..;
+     * token b attends positions 0..startPos+b, which must have been stored.
+     */
+    public void attend(int layer, float[] q, int batch, int startPos, float[] out) {
+        if (batch == 0) {
+            return;
+        }
+        checkRange(batch, startPos);
+        if (qBuf == null || ioBatch < batch) {
+            if (qBuf != null) {
+                qBuf.close();
+                outBuf.close();
+            }
+            ioBatch = Math.max(batch, ioBatch);
+            qBuf = ctx.allocate(4L * ioBatch * dim());
+            outBuf = ctx.allocate(4L * ioBatch * dim());
+        }
+        ctx.write(qBuf, 0, q, 0, batch * dim());
+        attend(layer, qBuf, batch, startPos, outBuf);
+        ctx.read(outBuf, 0, out, 0, batch * dim());
+    }
+
+    /** Device-resident attention: q and out are {@code batch x dim} float buffers. */
+    public void attend(int layer, DeviceBuffer q, int batch, int startPos, DeviceBuffer out) {
+        checkRange(batch, startPos);
+        int len = startPos + batch;
+        int c = chunk > 0 ? chunk : kernels.autoChunk(len, batch, heads);
+        int nchunks = GpuKernels.chunks(len, c);
+        long need = GpuKernels.attentionScratchFloats(batch, heads, headDim, nchunks);
+        if (scratch == null || scratch.bytes() < 4 * need) {
+            if (scratch != null) {
+                scratch.close();
+            }
+            scratch = ctx.allocate(4 * need);
+        }
+        kernels.attention(q, keys.get(layer), values.get(layer), out, scratch, batch, startPos, heads, kvHeads,
+                headDim, c);
+    }
+
+    @Override
+    public void close() {
+        for (DeviceBuffer b : keys) {
+            b.close();
+        }
+        for (DeviceBuffer b : values) {
+            b.close();
+        }
+        keys.clear();
+        values.clear();
+        for (DeviceBuffer b : new DeviceBuffer[] {scratch, qBuf, outBuf}) {
+            if (b != null) {
+                b.close();
+            }
+        }
+        scratch = qBuf = outBuf = null;
+    }
+}
