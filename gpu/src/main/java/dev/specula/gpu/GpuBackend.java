@@ -1,5 +1,7 @@
 package dev.specula.gpu;
 
+import dev.specula.runtime.engine.AttentionFactory;
+
 import java.util.List;
 import java.util.Optional;
 
@@ -35,6 +37,11 @@ public record GpuBackend(OpenClContext context, GpuKernels kernels) implements A
         OpenClContext ctx = OpenClContext.create(device.get());
         LOG.log(System.Logger.Level.INFO, "GPU: " + device.get().describe());
         return Optional.of(new GpuBackend(ctx, new GpuKernels(ctx)));
+    }
+
+    /** Attention with each session's KV cache in device memory. */
+    public AttentionFactory attentionFactory() {
+        return (config, contextLength) -> GpuKvCache.create(kernels, config, contextLength);
     }
 
     public OpenClDevice device() {

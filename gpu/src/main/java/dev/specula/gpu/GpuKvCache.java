@@ -1,5 +1,6 @@
 package dev.specula.gpu;
 
+import dev.specula.runtime.engine.Attention;
 import dev.specula.runtime.model.ModelConfig;
 
 import java.util.ArrayList;
@@ -7,12 +8,12 @@ import java.util.List;
 
 /**
  * One sequence's key/value cache kept on the device (float32, one K and one V buffer per layer of
- * {@code capacity x kvHeads*headDim}), with attention computed there. Mirrors the runtime's
- * {@code Attention} interface (store / attend / capacity / bytes) so an adapter is a few lines.
+ * {@code capacity x kvHeads*headDim}), with attention computed there: the runtime's {@link Attention}
+ * for sessions that run attention on an OpenCL device.
  *
  * <p>Not thread-safe (one sequence, one thread), though several caches may share a {@link GpuKernels}.
  */
-public final class GpuKvCache implements AutoCloseable {
+public final class GpuKvCache implements Attention {
 
     private final GpuKernels kernels;
     private final OpenClContext ctx;
@@ -66,11 +67,13 @@ public final class GpuKvCache implements AutoCloseable {
         return heads * headDim;
     }
 
+    @Override
     public int capacity() {
         return capacity;
     }
 
     /** Device bytes of the cache (scratch excluded). */
+    @Override
     public long bytes() {
         return 2L * layers * capacity * kvDim() * 4;
     }
@@ -106,6 +109,7 @@ public final class GpuKvCache implements AutoCloseable {
     }
 
     /** Stores {@code batch} rows of kvDim floats of k and v at positions startPos.. of {@code layer}. */
+    @Override
     public void store(int layer, float[] k, float[] v, int batch, int startPos) {
         checkRange(batch, startPos);
         long off = (long) startPos * kvDim();
@@ -126,6 +130,7 @@ public final class GpuKvCache implements AutoCloseable {
      * Attention for {@code batch} query rows (dim floats each, already RoPE'd) at positions startPos..;
      * token b attends positions 0..startPos+b, which must have been stored.
      */
+    @Override
     public void attend(int layer, float[] q, int batch, int startPos, float[] out) {
         if (batch == 0) {
             return;

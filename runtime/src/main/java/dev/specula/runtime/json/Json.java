@@ -12,8 +12,12 @@ import java.util.Map;
  * The runtime keeps no JSON library dependency because this is all it needs.
  */
 public final class Json {
+    /** Nesting limit: deeper input is rejected instead of overflowing the parser's stack. */
+    private static final int MAX_DEPTH = 512;
+
     private final String text;
     private int pos;
+    private int depth;
 
     private Json(String text) {
         this.text = text;
@@ -45,6 +49,9 @@ public final class Json {
             throw error("unexpected end of input");
         }
         char c = text.charAt(pos);
+        if ((c == '{' || c == '[') && ++depth > MAX_DEPTH) {
+            throw error("nesting deeper than " + MAX_DEPTH + " levels");
+        }
         return switch (c) {
             case '{' -> object();
             case '[' -> array();
@@ -67,6 +74,7 @@ public final class Json {
         skipWhitespace();
         if (peek() == '}') {
             pos++;
+            depth--;
             return map;
         }
         while (true) {
@@ -82,6 +90,7 @@ public final class Json {
             skipWhitespace();
             char c = next();
             if (c == '}') {
+                depth--;
                 return map;
             }
             if (c != ',') {
@@ -96,6 +105,7 @@ public final class Json {
         skipWhitespace();
         if (peek() == ']') {
             pos++;
+            depth--;
             return list;
         }
         while (true) {
@@ -104,6 +114,7 @@ public final class Json {
             skipWhitespace();
             char c = next();
             if (c == ']') {
+                depth--;
                 return list;
             }
             if (c != ',') {

@@ -10,16 +10,16 @@ public final class TokenizerFactory {
 
     /** From GGUF metadata ({@code tokenizer.ggml.*}); {@code file} is named in errors. */
     public static Tokenizer fromGguf(Path file, Map<String, Object> metadata) {
-        throw new UnsupportedOperationException("not yet implemented");
+        return GgufTokenizerLoader.load(file, metadata);
     }
 
     /** From a llama2.c {@code tokenizer.bin} holding {@code vocabSize} entries. */
     public static Tokenizer fromLlama2c(Path tokenizerBin, int vocabSize) {
-        throw new UnsupportedOperationException("not yet implemented");
+        return Llama2cTokenizerLoader.load(tokenizerBin, vocabSize);
     }
 
     /** From a Hugging Face folder's {@code tokenizer.json} (and {@code tokenizer_config.json} when present). */
     public static Tokenizer fromHuggingFace(Path folder) {
-        throw new UnsupportedOperationException("not yet implemented");
+        return HuggingFaceTokenizerLoader.load(folder);
     }
 }

@@ -1,13 +1,17 @@
 package dev.specula.service.cli;
 
+import dev.specula.runtime.SpeculaException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The top-level {@code specula} command; its subcommands do the work. */
 @Command(name = "specula", mixinStandardHelpOptions = true, version = "specula 0.1.0",
         description = "Runs language models on memory-constrained devices.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, TokenizeCommand.class, PerplexityCommand.class, InfoCommand.class,
+                CommandLine.HelpCommand.class})
 public final class SpeculaCommand implements Runnable {
+    /** Exit status for mistakes in the user's input (files, flags, requests). */
+    public static final int USER_ERROR = 2;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -18,6 +22,14 @@ public final class SpeculaCommand implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new SpeculaCommand());
+        CommandLine cl = new CommandLine(new SpeculaCommand());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof SpeculaException) {
+                commandLine.getErr().println("specula: error: " + ex.getMessage());
+                return USER_ERROR;
+            }
+            throw ex;
+        });
+        return cl;
     }
 }

@@ -1,0 +1,67 @@
+package dev.specula.runtime.engine;
+
+import dev.specula.runtime.kernel.AttentionKernel;
+import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.model.ModelConfig;
+
+/** Attention on the CPU with an F32 key/value cache, parallel over query heads. */
+public final class CpuAttention implements Attention {
+    private final ModelConfig config;
+    private final ComputePool pool;
+    private final int capacity;
+    private final float[][] keys;
+    private final float[][] values;
+    /** One row of scores per query head, so heads can run on different threads. */
+    private final float[] scores;
+
+    public CpuAttention(ModelConfig config, int contextLength, ComputePool pool) {
+        this.config = config;
+        this.pool = pool;
+        this.capacity = contextLength;
+        int kvDim = config.kvDim();
+        this.keys = new float[config.layers()][Math.multiplyExact(contextLength, kvDim)];
+        this.values = new float[config.layers()][Math.multiplyExact(contextLength, kvDim)];
+        this.scores = new float[Math.multiplyExact(config.heads(), contextLength)];
+    }
+
+    public static AttentionFactory factory(ComputePool pool) {
+        return (config, contextLength) -> new CpuAttention(config, contextLength, pool);
+    }
+
+    @Override
+    public void store(int layer, float[] k, float[] v, int batch, int startPos) {
+        int kvDim = config.kvDim();
+        System.arraycopy(k, 0, keys[layer], startPos * kvDim, batch * kvDim);
+        System.arraycopy(v, 0, values[layer], startPos * kvDim, batch * kvDim);
+    }
+
+    @Override
+    public void attend(int layer, float[] q, int batch, int startPos, float[] out) {
+        int headDim = config.headDim();
+        int dim = config.dim();
+        int kvDim = config.kvDim();
+        int group = config.groupSize();
+        float[] layerKeys = keys[layer];
+        float[] layerValues = values[layer];
+        pool.parallelFor(config.heads(), (from, to) -> {
+            for (int h = from; h < to; h++) {
+                int kvOff = (h / group) * headDim;
+                for (int b = 0; b < batch; b++) {
+                    int off = b * dim + h * headDim;
+                    AttentionKernel.attendHead(q, off, layerKeys, layerValues, kvOff, kvDim, startPos + b + 1,
+                            headDim, scores, h * capacity, out, off);
+                }
+            }
+        });
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    @Override
+    public long bytes() {
+        return 2L * config.layers() * capacity * config.kvDim() * Float.BYTES + (long) scores.length * Float.BYTES;
+    }
+}

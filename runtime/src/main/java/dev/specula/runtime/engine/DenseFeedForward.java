@@ -1,0 +1,43 @@
+package dev.specula.runtime.engine;
+
+import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.MatMul;
+import dev.specula.runtime.kernel.VectorMath;
+import dev.specula.runtime.kernel.Weights;
+import dev.specula.runtime.kernel.WeightsFactory;
+import dev.specula.runtime.model.Model;
+import dev.specula.runtime.model.TensorNames;
+
+/** SwiGLU feed-forward with every neuron resident: down(silu(gate x) * up x). */
+public final class DenseFeedForward implements FeedForward {
+    private final ComputePool pool;
+    private final Weights[] gate;
+    private final Weights[] up;
+    private final Weights[] down;
+    private final float[] hidden;
+    private final float[] hiddenUp;
+
+    public DenseFeedForward(Model model, ComputePool pool, int maxBatch) {
+        this.pool = pool;
+        int layers = model.config().layers();
+        gate = new Weights[layers];
+        up = new Weights[layers];
+        down = new Weights[layers];
+        for (int l = 0; l < layers; l++) {
+            gate[l] = WeightsFactory.of(model.tensor(TensorNames.ffnGate(l)));
+            up[l] = WeightsFactory.of(model.tensor(TensorNames.ffnUp(l)));
+            down[l] = WeightsFactory.of(model.tensor(TensorNames.ffnDown(l)));
+        }
+        int hiddenDim = model.config().hiddenDim();
+        hidden = new float[maxBatch * hiddenDim];
+        hiddenUp = new float[maxBatch * hiddenDim];
+    }
+
+    @Override
+    public void forward(int layer, float[] x, float[] out, int batch) {
+        MatMul.matmul(pool, gate[layer], x, hidden, batch);
+        MatMul.matmul(pool, up[layer], x, hiddenUp, batch);
+        VectorMath.swiglu(hidden, 0, hiddenUp, 0, batch * gate[layer].rows());
+        MatMul.matmul(pool, down[layer], hidden, out, batch);
+    }
+}

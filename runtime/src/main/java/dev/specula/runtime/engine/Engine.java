@@ -1,0 +1,119 @@
+package dev.specula.runtime.engine;
+
+import dev.specula.runtime.SpeculaException;
+import dev.specula.runtime.generate.Generator;
+import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.model.Model;
+import dev.specula.runtime.tokenizer.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A model ready to run: its weights, a thread pool, the forward pass and the attention backend.
+ * The feed-forward and attention implementations are passed in by the composition root, so the
+ * engine never needs to know about flash offload or GPUs.
+ */
+public final class Engine implements AutoCloseable {
+    /** Longest context used when the caller does not ask for one: bounds the KV cache of big models. */
+    public static final int DEFAULT_MAX_CONTEXT = 2048;
+    public static final int DEFAULT_BATCH = 32;
+
+    private final Model model;
+    private final ComputePool pool;
+    private final Transformer transformer;
+    private final AttentionFactory attention;
+    private final int contextLength;
+    private final List<AutoCloseable> owned = new ArrayList<>();
+
+    public Engine(Model model, ComputePool pool, FeedForward feedForward, AttentionFactory attention,
+                  int contextLength, int batch) {
+        if (model.tokenizer() == null) {
+            throw new SpeculaException(model.source() + ": no tokenizer was loaded for this model");
+        }
+        this.model = model;
+        this.pool = pool;
+        this.attention = attention;
+        this.contextLength = resolveContext(model, contextLength);
+        this.transformer = new Transformer(model, pool, feedForward, batch);
+    }
+
+    /** A CPU engine with the dense feed-forward; {@code contextLength} 0 picks a default. */
+    public static Engine cpu(Model model, int threads, int contextLength) {
+        ComputePool pool = new ComputePool(threads);
+        return new Engine(model, pool, new DenseFeedForward(model, pool, DEFAULT_BATCH), CpuAttention.factory(pool),
+                contextLength, DEFAULT_BATCH);
+    }
+
+    /** A dense engine whose attention runs where {@code attention} puts it. */
+    public static Engine dense(Model model, ComputePool pool, AttentionFactory attention, int contextLength) {
+        return new Engine(model, pool, new DenseFeedForward(model, pool, DEFAULT_BATCH), attention, contextLength,
+                DEFAULT_BATCH);
+    }
+
+    /** Closes {@code resource} (a GPU context, a flash reader) when the engine is closed, before the model. */
+    public Engine owning(AutoCloseable resource) {
+        owned.add(resource);
+        return this;
+    }
+
+    private static int resolveContext(Model model, int requested) {
+        int max = model.config().contextLength();
+        if (requested < 0) {
+            throw new SpeculaException("invalid context length " + requested + ": must be positive");
+        }
+        if (requested == 0) {
+            return Math.min(max, DEFAULT_MAX_CONTEXT);
+        }
+        if (requested > max) {
+            throw new SpeculaException("context length " + requested + " exceeds the model's maximum of " + max);
+        }
+        return requested;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public Tokenizer tokenizer() {
+        return model.tokenizer();
+    }
+
+    public Transformer transformer() {
+        return transformer;
+    }
+
+    public AttentionFactory attention() {
+        return attention;
+    }
+
+    public ComputePool pool() {
+        return pool;
+    }
+
+    public int contextLength() {
+        return contextLength;
+    }
+
+    /** Bytes of one session's KV cache at this engine's context length. */
+    public long kvCacheBytes() {
+        return model.config().kvCacheBytes(contextLength);
+    }
+
+    public Generator generator() {
+        return new Generator(transformer, model.tokenizer(), attention, contextLength);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        for (AutoCloseable resource : owned.reversed()) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing " + resource, e);
+            }
+        }
+        model.close();
+    }
+}

@@ -1,0 +1,184 @@
+package dev.specula.runtime.engine;
+
+import dev.specula.runtime.SpeculaException;
+import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.MatMul;
+import dev.specula.runtime.kernel.Rope;
+import dev.specula.runtime.kernel.VectorMath;
+import dev.specula.runtime.kernel.Weights;
+import dev.specula.runtime.kernel.WeightsFactory;
+import dev.specula.runtime.model.Model;
+import dev.specula.runtime.model.ModelConfig;
+import dev.specula.runtime.model.TensorNames;
+import dev.specula.runtime.tensor.Tensor;
+
+/**
+ * The Llama forward pass: embedding, then per block RMSNorm, attention with RoPE and a residual,
+ * RMSNorm, feed-forward and a residual; a final RMSNorm and the output head.
+ * Prompts run in batches of up to {@code maxBatch} tokens so each weight row is read once per batch.
+ * Not thread-safe: one forward at a time (the service queues requests in front of it).
+ */
+public final class Transformer {
+    private final ModelConfig config;
+    private final ComputePool pool;
+    private final FeedForward feedForward;
+    private final int maxBatch;
+    private final Weights embedding;
+    private final Weights output;
+    private final Weights[] wq;
+    private final Weights[] wk;
+    private final Weights[] wv;
+    private final Weights[] wo;
+    private final float[][] attnNorm;
+    private final float[][] ffnNorm;
+    private final float[] outputNorm;
+    private final Rope rope;
+    // Activations for a batch, allocated once.
+    private final float[] x;
+    private final float[] xb;
+    private final float[] xb2;
+    private final float[] q;
+    private final float[] k;
+    private final float[] v;
+    private final float[] att;
+    private final float[] logits;
+
+    public Transformer(Model model, ComputePool pool, FeedForward feedForward, int maxBatch) {
+        this.config = model.config();
+        this.pool = pool;
+        this.feedForward = feedForward;
+        this.maxBatch = maxBatch;
+        int layers = config.layers();
+        embedding = WeightsFactory.of(model.tensor(TensorNames.TOKEN_EMBEDDING));
+        output = WeightsFactory.of(model.outputHead());
+        wq = new Weights[layers];
+        wk = new Weights[layers];
+        wv = new Weights[layers];
+        wo = new Weights[layers];
+        attnNorm = new float[layers][];
+        ffnNorm = new float[layers][];
+        for (int l = 0; l < layers; l++) {
+            wq[l] = WeightsFactory.of(model.tensor(TensorNames.attnQ(l)));
+            wk[l] = WeightsFactory.of(model.tensor(TensorNames.attnK(l)));
+            wv[l] = WeightsFactory.of(model.tensor(TensorNames.attnV(l)));
+            wo[l] = WeightsFactory.of(model.tensor(TensorNames.attnOutput(l)));
+            attnNorm[l] = vector(model, TensorNames.attnNorm(l));
+            ffnNorm[l] = vector(model, TensorNames.ffnNorm(l));
+        }
+        outputNorm = vector(model, TensorNames.OUTPUT_NORM);
+        rope = new Rope(config.headDim(), config.contextLength(), config.ropeTheta());
+        int dim = config.dim();
+        x = new float[maxBatch * dim];
+        xb = new float[maxBatch * dim];
+        xb2 = new float[maxBatch * dim];
+        q = new float[maxBatch * dim];
+        k = new float[maxBatch * config.kvDim()];
+        v = new float[maxBatch * config.kvDim()];
+        att = new float[maxBatch * dim];
+        logits = new float[maxBatch * config.vocabSize()];
+    }
+
+    private float[] vector(Model model, String name) {
+        Tensor t = model.tensor(name);
+        if (t.elementCount() != config.dim()) {
+            throw new SpeculaException(model.source() + ": tensor " + name + " should hold " + config.dim()
+                    + " values, has " + t.elementCount());
+        }
+        // Norm weights are tiny: dequantize them once, viewed as a single row.
+        Weights row = WeightsFactory.of(new Tensor(name, t.type(), new long[]{config.dim(), 1}, t.data()));
+        float[] values = new float[config.dim()];
+        row.row(0, values, 0);
+        return values;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** A new, empty sequence whose KV cache holds {@code contextLength} positions. */
+    public Session newSession(AttentionFactory attention, int contextLength) {
+        if (contextLength > config.contextLength()) {
+            throw new SpeculaException("context length " + contextLength + " exceeds the model's maximum of "
+                    + config.contextLength());
+        }
+        return new Session(attention.create(config, contextLength));
+    }
+
+    /**
+     * Appends {@code tokens[offset .. offset+count)} to the session and returns the logits that follow
+     * the last of them (a shared buffer, valid until the next call; read {@code [0, vocab)}).
+     */
+    public float[] forward(Session session, int[] tokens, int offset, int count) {
+        return forward(session, tokens, offset, count, null);
+    }
+
+    /** Like {@link #forward(Session, int[], int, int)} but hands the logits after every token to {@code consumer}. */
+    public float[] forward(Session session, int[] tokens, int offset, int count, LogitsConsumer consumer) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("no tokens to process");
+        }
+        session.reserve(count);
+        int vocab = config.vocabSize();
+        for (int i = 0; i < count; i++) {
+            int t = tokens[offset + i];
+            if (t < 0 || t >= vocab) {
+                throw new SpeculaException("token id " + t + " is outside the vocabulary of " + vocab);
+            }
+        }
+        for (int done = 0; done < count; done += maxBatch) {
+            int batch = Math.min(maxBatch, count - done);
+            boolean last = done + batch == count;
+            forwardBatch(session, tokens, offset + done, batch, consumer != null || last);
+            if (consumer != null) {
+                for (int b = 0; b < batch; b++) {
+                    consumer.accept(done + b, logits, b * vocab);
+                }
+            }
+            if (last && batch > 1) {
+                System.arraycopy(logits, (batch - 1) * vocab, logits, 0, vocab);
+            }
+        }
+        return logits;
+    }
+
+    private void forwardBatch(Session session, int[] tokens, int offset, int batch, boolean wantLogits) {
+        int dim = config.dim();
+        int kvDim = config.kvDim();
+        int startPos = session.position();
+        Attention attention = session.attention();
+        for (int b = 0; b < batch; b++) {
+            embedding.row(tokens[offset + b], x, b * dim);
+        }
+        for (int l = 0; l < config.layers(); l++) {
+            normalize(x, xb, attnNorm[l], batch);
+            MatMul.matmul(pool, wq[l], xb, q, batch);
+            MatMul.matmul(pool, wk[l], xb, k, batch);
+            MatMul.matmul(pool, wv[l], xb, v, batch);
+            for (int b = 0; b < batch; b++) {
+                rope.apply(q, b * dim, config.heads(), startPos + b, config.ropeStyle());
+                rope.apply(k, b * kvDim, config.kvHeads(), startPos + b, config.ropeStyle());
+            }
+            attention.store(l, k, v, batch, startPos);
+            attention.attend(l, q, batch, startPos, att);
+            MatMul.matmul(pool, wo[l], att, xb2, batch);
+            VectorMath.add(x, 0, xb2, 0, batch * dim);
+
+            normalize(x, xb, ffnNorm[l], batch);
+            feedForward.forward(l, xb, xb2, batch);
+            VectorMath.add(x, 0, xb2, 0, batch * dim);
+        }
+        session.append(tokens, offset, batch);
+        if (!wantLogits) {
+            return;
+        }
+        normalize(x, xb, outputNorm, batch);
+        MatMul.matmul(pool, output, xb, logits, batch);
+    }
+
+    private void normalize(float[] in, float[] out, float[] weight, int batch) {
+        int dim = config.dim();
+        for (int b = 0; b < batch; b++) {
+            VectorMath.rmsnorm(out, b * dim, in, b * dim, weight, dim, config.rmsNormEps());
+        }
+    }
+}

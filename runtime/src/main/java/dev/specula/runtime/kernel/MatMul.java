@@ -1,0 +1,25 @@
+package dev.specula.runtime.kernel;
+
+/** Matrix products split over a {@link ComputePool} by row ranges. */
+public final class MatMul {
+
+    /**
+     * Rows are handed out in tiles of this many: with batch 1 a tile of outputs is one 64-byte
+     * cache line, so threads rarely write the same line, and each thread streams long row runs.
+     */
+    static final int ROW_TILE = 16;
+
+    private MatMul() {
+    }
+
+    /**
+     * {@code out[b * w.rows() + r] = sum_c W[r][c] * x[b * w.cols() + c]} for all {@code b < batch}
+     * and all rows. Each row is computed by exactly one thread, so the result does not depend on
+     * the number of threads.
+     */
+    public static void matmul(ComputePool pool, Weights w, float[] x, float[] out, int batch) {
+        int rows = w.rows();
+        int tiles = (rows + ROW_TILE - 1) / ROW_TILE;
+        pool.parallelFor(tiles, (from, to) -> w.matmul(x, out, batch, from * ROW_TILE, Math.min(rows, to * ROW_TILE)));
+    }
+}

@@ -1,0 +1,153 @@
+package dev.specula.runtime.kernel;
+
+import static dev.specula.runtime.kernel.Species.FLOATS;
+import static dev.specula.runtime.kernel.Species.LANES;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/** Vectorised element-wise and reduction operations on float arrays at offsets. */
+public final class VectorMath {
+
+    private VectorMath() {
+    }
+
+    /** {@code sum a[aOff + i] * b[bOff + i]} for {@code i < n}. */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
+        FloatVector acc2 = FloatVector.zero(FLOATS);
+        FloatVector acc3 = FloatVector.zero(FLOATS);
+        int i = 0;
+        for (; i <= n - 4 * LANES; i += 4 * LANES) {
+            acc0 = load(a, aOff + i).fma(load(b, bOff + i), acc0);
+            acc1 = load(a, aOff + i + LANES).fma(load(b, bOff + i + LANES), acc1);
+            acc2 = load(a, aOff + i + 2 * LANES).fma(load(b, bOff + i + 2 * LANES), acc2);
+            acc3 = load(a, aOff + i + 3 * LANES).fma(load(b, bOff + i + 3 * LANES), acc3);
+        }
+        for (; i <= n - LANES; i += LANES) {
+            acc0 = load(a, aOff + i).fma(load(b, bOff + i), acc0);
+        }
+        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    /** {@code y += a * x} over {@code n} elements. */
+    public static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector av = FloatVector.broadcast(FLOATS, a);
+        int i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            load(x, xOff + i).fma(av, load(y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] = Math.fma(x[xOff + i], a, y[yOff + i]);
+        }
+    }
+
+    /** {@code y += x} over {@code n} elements. */
+    public static void add(float[] y, int yOff, float[] x, int xOff, int n) {
+        int i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            load(y, yOff + i).add(load(x, xOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += x[xOff + i];
+        }
+    }
+
+    /** {@code x *= s} over {@code n} elements. */
+    public static void scale(float[] x, int off, int n, float s) {
+        int i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            load(x, off + i).mul(s).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] *= s;
+        }
+    }
+
+    /** {@code out = x / sqrt(mean(x^2) + eps) * weight} over {@code n} elements (RMSNorm; out may be x). */
+    public static void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
+        float inv = (float) (1.0 / Math.sqrt(dot(x, xOff, x, xOff, n) / n + eps));
+        int i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            load(x, xOff + i).mul(inv).mul(load(weight, i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = x[xOff + i] * inv * weight[i];
+        }
+    }
+
+    /** In place {@code x = exp(x - max) / sum exp(x - max)} over {@code n >= 1} elements. */
+    public static void softmax(float[] x, int off, int n) {
+        float max = x[off + argmax(x, off, n)];
+        FloatVector sumV = FloatVector.zero(FLOATS);
+        int i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector e = load(x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            sumV = sumV.add(e);
+        }
+        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        scale(x, off, n, 1f / sum);
+    }
+
+    /** In place {@code gate = silu(gate) * up}, {@code silu(v) = v / (1 + exp(-v))}, over {@code n} elements. */
+    public static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
+        int i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector g = load(gate, gOff + i);
+            FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            silu.mul(load(up, uOff + i)).intoArray(gate, gOff + i);
+        }
+        for (; i < n; i++) {
+            float g = gate[gOff + i];
+            gate[gOff + i] = g / (1f + (float) Math.exp(-g)) * up[uOff + i];
+        }
+    }
+
+    /** Index (relative to {@code off}) of the largest of {@code n >= 1} elements; the first one on ties. */
+    public static int argmax(float[] x, int off, int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("argmax of " + n + " elements");
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        int i = 0;
+        if (n >= LANES) {
+            FloatVector maxV = load(x, off);
+            for (i = LANES; i <= n - LANES; i += LANES) {
+                maxV = maxV.max(load(x, off + i));
+            }
+            max = maxV.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        // Second pass for the first position holding the maximum.
+        i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            int lane = load(x, off + i).eq(max).firstTrue();
+            if (lane < LANES) {
+                return i + lane;
+            }
+        }
+        for (; i < n; i++) {
+            if (x[off + i] == max) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("argmax over NaN values");
+    }
+
+    private static FloatVector load(float[] a, int off) {
+        return FloatVector.fromArray(FLOATS, a, off);
+    }
+}

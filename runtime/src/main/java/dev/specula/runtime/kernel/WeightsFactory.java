@@ -1,0 +1,54 @@
+package dev.specula.runtime.kernel;
+
+import dev.specula.runtime.tensor.Tensor;
+
+/** Picks the kernel for a tensor's storage type; the weights stay where the tensor's segment is. */
+public final class WeightsFactory {
+
+    private static final int QUANT_BLOCK = 32;
+
+    private WeightsFactory() {
+    }
+
+    /**
+     * Weights over {@code t}: a matrix of {@code t.rows()} rows of {@code t.cols()} values.
+     *
+     * @throws IllegalArgumentException if the type has no kernel, the tensor has fewer than two
+     *                                  dimensions or too many rows/columns for int indexing, a
+     *                                  quantized row is not whole blocks, or the segment is on the
+     *                                  heap but not backed by a byte[] (the Vector API reads no other)
+     */
+    public static Weights of(Tensor t) {
+        if (t.dims().length < 2) {
+            throw new IllegalArgumentException(t + ": a weight matrix needs at least 2 dimensions");
+        }
+        if (t.elementCount() == 0) {
+            throw new IllegalArgumentException(t + ": empty tensor");
+        }
+        try {
+            t.rows();
+            t.cols();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(t + ": too large to index rows and columns with int", e);
+        }
+        if (t.data().heapBase().filter(base -> !(base instanceof byte[])).isPresent()) {
+            throw new IllegalArgumentException(t + ": heap segments must be backed by byte[]");
+        }
+        return switch (t.type()) {
+            case F32 -> new F32Weights(t);
+            case F16 -> new F16Weights(t);
+            case BF16 -> new BF16Weights(t);
+            case Q8_0 -> new Q8_0Weights(quantRows(t));
+            case Q4_0 -> new Q4_0Weights(quantRows(t));
+            default -> throw new IllegalArgumentException(t + ": no kernel for tensor type " + t.type());
+        };
+    }
+
+    private static Tensor quantRows(Tensor t) {
+        if (t.cols() % QUANT_BLOCK != 0) {
+            throw new IllegalArgumentException(t + ": " + t.type() + " rows must be a multiple of "
+                    + QUANT_BLOCK + " values, got " + t.cols());
+        }
+        return t;
+    }
+}

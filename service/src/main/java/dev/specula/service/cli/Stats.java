@@ -1,0 +1,30 @@
+package dev.specula.service.cli;
+
+import dev.specula.devices.ByteSize;
+import dev.specula.devices.HostMemory;
+import dev.specula.runtime.engine.Engine;
+import dev.specula.runtime.generate.GenerationResult;
+import dev.specula.runtime.sampling.SamplerConfig;
+
+import java.util.Locale;
+
+/** The statistics lines commands print to stderr. */
+final class Stats {
+    private Stats() {
+    }
+
+    static void printGeneration(Engine engine, GenerationResult r, SamplerConfig sampler) {
+        System.err.printf(Locale.ROOT,
+                "[%s] prompt %d tokens, %.1f tok/s | generated %d tokens, %.1f tok/s | finish %s | seed %d | threads %d%n",
+                engine.model().source().getFileName(), r.promptTokens(), r.promptTokensPerSecond(), r.generatedTokens(),
+                r.decodeTokensPerSecond(), r.finishReason().name().toLowerCase(Locale.ROOT), sampler.seed(),
+                engine.pool().threads());
+        System.err.println(memoryLine(engine));
+    }
+
+    static String memoryLine(Engine engine) {
+        return String.format(Locale.ROOT, "[memory] weights %s mapped | KV cache %s | %s",
+                ByteSize.format(engine.model().weightBytes()),
+                ByteSize.format(engine.kvCacheBytes()), HostMemory.read());
+    }
+}
