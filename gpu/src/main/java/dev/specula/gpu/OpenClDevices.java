@@ -54,7 +54,7 @@ public final class OpenClDevices {
                 d = cached;
                 if (d == null) {
                     d = discover(OpenClDevices::probe);
-                    LOG.log(System.Logger.Level.INFO, d.summary());
+                    LOG.log(System.Logger.Level.DEBUG, d.summary());
                     cached = d;
                 }
             }

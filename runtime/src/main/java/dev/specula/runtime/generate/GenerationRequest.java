@@ -12,8 +12,16 @@ import java.util.List;
  * @param maxTokens upper bound on generated tokens
  * @param sampler   how tokens are chosen
  * @param stop      strings that end generation; they are not part of the output
+ * @param topLogprobs how many most likely alternatives to report per token (0: none)
  */
-public record GenerationRequest(String prompt, int maxTokens, SamplerConfig sampler, List<String> stop) {
+public record GenerationRequest(String prompt, int maxTokens, SamplerConfig sampler, List<String> stop,
+                                int topLogprobs) {
+    /** OpenAI's limit on top_logprobs. */
+    public static final int MAX_TOP_LOGPROBS = 20;
+
+    public GenerationRequest(String prompt, int maxTokens, SamplerConfig sampler, List<String> stop) {
+        this(prompt, maxTokens, sampler, stop, 0);
+    }
 
     public GenerationRequest {
         if (prompt == null) {
@@ -23,6 +31,10 @@ public record GenerationRequest(String prompt, int maxTokens, SamplerConfig samp
             throw new SpeculaException("invalid max_tokens " + maxTokens + ": must be >= 1");
         }
         stop = stop == null ? List.of() : List.copyOf(stop);
+        if (topLogprobs < 0 || topLogprobs > MAX_TOP_LOGPROBS) {
+            throw new SpeculaException("invalid top_logprobs " + topLogprobs + ": must be between 0 and "
+                    + MAX_TOP_LOGPROBS);
+        }
         for (String s : stop) {
             if (s.isEmpty()) {
                 throw new SpeculaException("invalid stop string: must not be empty");

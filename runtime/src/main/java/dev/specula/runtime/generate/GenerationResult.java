@@ -1,5 +1,7 @@
 package dev.specula.runtime.generate;
 
+import dev.specula.runtime.uncertainty.UncertaintySummary;
+
 /**
  * The outcome of one generation.
  *
@@ -9,9 +11,10 @@ package dev.specula.runtime.generate;
  * @param finishReason    why it ended
  * @param promptNanos     time spent processing the prompt
  * @param decodeNanos     time spent generating after the prompt
+ * @param uncertainty     how sure the model was over the generated tokens
  */
 public record GenerationResult(String text, int promptTokens, int generatedTokens, FinishReason finishReason,
-                               long promptNanos, long decodeNanos) {
+                               long promptNanos, long decodeNanos, UncertaintySummary uncertainty) {
 
     public double promptTokensPerSecond() {
         return promptNanos == 0 ? 0 : promptTokens * 1e9 / promptNanos;

@@ -7,6 +7,10 @@ import dev.specula.runtime.engine.Transformer;
 import dev.specula.runtime.sampling.Sampler;
 import dev.specula.runtime.tokenizer.Tokenizer;
 import dev.specula.runtime.tokenizer.Utf8Accumulator;
+import dev.specula.runtime.uncertainty.Alternative;
+import dev.specula.runtime.uncertainty.DistributionStats;
+import dev.specula.runtime.uncertainty.TokenUncertainty;
+import dev.specula.runtime.uncertainty.UncertaintyAccumulator;
 
 /** Runs the prompt through the model, then samples tokens one by one until a stop condition. */
 public final class Generator {
@@ -53,6 +57,9 @@ public final class Generator {
         Utf8Accumulator utf8 = new Utf8Accumulator();
         StopStringFilter stops = new StopStringFilter(request.stop());
         StringBuilder text = new StringBuilder();
+        DistributionStats distribution = new DistributionStats(transformer.config().vocabSize());
+        UncertaintyAccumulator uncertainty = UncertaintyAccumulator.single();
+        Alternative[] noAlternatives = new Alternative[0];
 
         long start = System.nanoTime();
         float[] logits = transformer.forward(session, prompt, 0, prompt.length);
@@ -62,15 +69,19 @@ public final class Generator {
         FinishReason reason = null;
         int[] next = new int[1];
         while (reason == null) {
+            distribution.observe(logits);
             int token = sampler.sample(logits, session.tokens(), session.position());
             if (tokenizer.isEndOfGeneration(token)) {
                 reason = FinishReason.STOP;
                 break;
             }
             generated++;
+            TokenUncertainty u = distribution.uncertainty(token);
+            uncertainty.add(u);
             String piece = stops.push(utf8.append(tokenizer.tokenBytes(token)));
             text.append(piece);
-            if (!listener.onToken(token, piece)) {
+            Alternative[] top = request.topLogprobs() > 0 ? distribution.top(request.topLogprobs()) : noAlternatives;
+            if (!listener.onToken(new GeneratedToken(token, piece, u, top))) {
                 reason = FinishReason.CANCELLED;
             } else if (stops.stopped()) {
                 reason = FinishReason.STOP;
@@ -86,11 +97,11 @@ public final class Generator {
             rest = stops.stopped() ? rest : rest + stops.flush();
             if (!rest.isEmpty()) {
                 text.append(rest);
-                listener.onToken(-1, rest);
+                listener.onToken(GeneratedToken.flush(rest));
             }
         }
         long end = System.nanoTime();
         return new GenerationResult(text.toString(), prompt.length, generated, reason, promptDone - start,
-                end - promptDone);
+                end - promptDone, uncertainty.summary());
     }
 }

@@ -12,5 +12,10 @@ public interface TokenListener {
      */
     boolean onToken(int token, String text);
 
+    /** The same call with the token's uncertainty and alternatives; override to receive them. */
+    default boolean onToken(GeneratedToken token) {
+        return onToken(token.id(), token.text());
+    }
+
     TokenListener NONE = (token, text) -> true;
 }

@@ -5,6 +5,7 @@ import dev.specula.devices.HostMemory;
 import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.generate.GenerationResult;
 import dev.specula.runtime.sampling.SamplerConfig;
+import dev.specula.runtime.uncertainty.UncertaintySummary;
 
 import java.util.Locale;
 
@@ -19,7 +20,20 @@ final class Stats {
                 engine.model().source().getFileName(), r.promptTokens(), r.promptTokensPerSecond(), r.generatedTokens(),
                 r.decodeTokensPerSecond(), r.finishReason().name().toLowerCase(Locale.ROOT), sampler.seed(),
                 engine.pool().threads());
+        System.err.println(uncertaintyLine(r.uncertainty()));
         System.err.println(memoryLine(engine));
+    }
+
+    static String uncertaintyLine(UncertaintySummary u) {
+        String line = String.format(Locale.ROOT, "[uncertainty] members %d | entropy mean %.3f max %.3f nats",
+                u.members(), u.totalEntropy().mean(), u.totalEntropy().max());
+        if (u.members() == 1) {
+            return line;
+        }
+        return line + String.format(Locale.ROOT,
+                " | expected entropy mean %.3f | mutual information mean %.4f max %.4f | disagreement mean %.2f",
+                u.expectedEntropy().mean(), u.mutualInformation().mean(), u.mutualInformation().max(),
+                u.disagreement().mean());
     }
 
     static String memoryLine(Engine engine) {

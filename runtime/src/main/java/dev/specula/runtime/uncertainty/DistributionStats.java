@@ -1,0 +1,59 @@
+package dev.specula.runtime.uncertainty;
+
+/**
+ * Uncertainty of a single model's next-token distribution, read from its raw logits before any
+ * sampling transform (temperature, penalties), so the numbers describe the model, not the sampler.
+ */
+public final class DistributionStats {
+    private final int vocab;
+    private final float[] raw;
+    private double lse;
+
+    public DistributionStats(int vocab) {
+        this.vocab = vocab;
+        this.raw = new float[vocab];
+    }
+
+    /** Takes a copy of {@code logits[0 .. vocab)}: call before the sampler modifies them. */
+    public void observe(float[] logits) {
+        System.arraycopy(logits, 0, raw, 0, vocab);
+        lse = LogSpace.logSumExp(raw, 0, vocab);
+    }
+
+    /** The single-model uncertainty of choosing {@code token} from the observed distribution. */
+    public TokenUncertainty uncertainty(int token) {
+        double entropy = LogSpace.entropy(raw, 0, vocab, lse);
+        double logprob = raw[token] - lse;
+        return new TokenUncertainty(entropy, entropy, 0, 0, logprob, new double[]{Math.exp(logprob)});
+    }
+
+    /** The {@code n} most likely tokens, most likely first. */
+    public Alternative[] top(int n) {
+        int count = Math.min(n, vocab);
+        Alternative[] best = new Alternative[count];
+        int[] ids = new int[count];
+        int filled = 0;
+        for (int i = 0; i < vocab; i++) {
+            if (filled < count) {
+                ids[filled++] = i;
+                siftUp(ids, filled - 1);
+            } else if (raw[i] > raw[ids[count - 1]]) {
+                ids[count - 1] = i;
+                siftUp(ids, count - 1);
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            best[i] = new Alternative(ids[i], raw[ids[i]] - lse);
+        }
+        return best;
+    }
+
+    // Insertion step keeping ids sorted by descending logit; n is small (OpenAI caps top_logprobs at 20).
+    private void siftUp(int[] ids, int at) {
+        for (int j = at; j > 0 && raw[ids[j]] > raw[ids[j - 1]]; j--) {
+            int t = ids[j];
+            ids[j] = ids[j - 1];
+            ids[j - 1] = t;
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.specula.runtime.uncertainty;
+
+/** Log-space helpers that stay finite for any finite input. */
+public final class LogSpace {
+    private LogSpace() {
+    }
+
+    /** log sum_i exp(x[from+i]) for i < n, computed around the maximum. */
+    public static double logSumExp(float[] x, int from, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = from; i < from + n; i++) {
+            max = Math.max(max, x[i]);
+        }
+        double sum = 0;
+        for (int i = from; i < from + n; i++) {
+            sum += Math.exp(x[i] - max);
+        }
+        return max + Math.log(sum);
+    }
+
+    /** Replaces log-weights by normalised probabilities. */
+    public static void softmaxInPlace(double[] x) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : x) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Math.exp(x[i] - max);
+            sum += x[i];
+        }
+        for (int i = 0; i < x.length; i++) {
+            x[i] /= sum;
+        }
+    }
+
+    /** Entropy in nats of softmax(logits[from .. from+n)), given its log-normaliser {@code lse}. */
+    public static double entropy(float[] logits, int from, int n, double lse) {
+        double h = 0;
+        for (int i = from; i < from + n; i++) {
+            double logp = logits[i] - lse;
+            h -= Math.exp(logp) * logp;
+        }
+        return h;
+    }
+}
