@@ -4,6 +4,9 @@ import dev.specula.runtime.SpeculaException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
 /** The top-level {@code specula} command; its subcommands do the work. */
 @Command(name = "specula", mixinStandardHelpOptions = true, version = "specula 0.1.0",
         description = "Runs language models on memory-constrained devices.",
@@ -26,6 +29,12 @@ public final class SpeculaCommand implements Runnable {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof SpeculaException) {
                 commandLine.getErr().println("specula: error: " + ex.getMessage());
+                return USER_ERROR;
+            }
+            if (ex instanceof UncheckedIOException || ex instanceof IOException) {
+                // Files vanishing or unreadable mid-run are the user's environment, not a bug.
+                Throwable cause = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+                commandLine.getErr().println("specula: error: " + cause);
                 return USER_ERROR;
             }
             throw ex;
