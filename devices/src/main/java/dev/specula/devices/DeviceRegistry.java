@@ -14,7 +14,8 @@ import java.util.TreeSet;
  * The built-in device profiles plus the user's own (calibrated or hand-written) {@code .profile}
  * files, and what {@code --device PROFILE} means: a built-in name, a user profile name, or a path.
  *
- * <p>User profiles live in {@code $SPECULA_DEVICES} if set, else {@code $XDG_CONFIG_HOME/specula/devices},
+ * <p>User profiles live in the directory named by the system property {@code specula.devices} or
+ * {@code $SPECULA_DEVICES} if set, else {@code $XDG_CONFIG_HOME/specula/devices},
  * else {@code ~/.config/specula/devices}; a user profile is the file {@code <name>.profile} there.
  * Built-in names win: a user file that reuses one is reported as a problem, never silently used.
  */
@@ -22,6 +23,8 @@ public final class DeviceRegistry {
 
     /** Environment variable naming the user profile directory. */
     public static final String ENV = "SPECULA_DEVICES";
+    /** System property naming the user profile directory (takes precedence over {@link #ENV}). */
+    public static final String PROPERTY = "specula.devices";
     public static final String EXTENSION = ".profile";
 
     private final Path userDirectory;
@@ -44,6 +47,10 @@ public final class DeviceRegistry {
 
     /** The registry for this process's environment and user. */
     public static DeviceRegistry fromEnvironment() {
+        String property = System.getProperty(PROPERTY);
+        if (property != null && !property.isBlank()) {
+            return new DeviceRegistry(Path.of(property));
+        }
         return new DeviceRegistry(userDirectory(System.getenv(), System.getProperty("user.home")));
     }
 
