@@ -90,6 +90,8 @@ public final class KernelBenchmark {
         }
     }
 
+    /** Untimed calls at least before timing: enough loop iterations for C2 to compile the CPU kernels. */
+    private static final int WARMUP_CALLS = 10;
     private static final int HEADS = 32;
     private static final int KV_HEADS = 8;
     private static final int HEAD_DIM = 64;
@@ -294,10 +296,16 @@ public final class KernelBenchmark {
         });
     }
 
-    /** Seconds per call: one warm-up call, then calls until both the minimum time and count are reached. */
+    /**
+     * Seconds per call, calling until both the minimum time and count are reached; the same is done once
+     * before, untimed, so that the JIT has compiled the Vector API kernels (interpreted, they are ~1000x slower).
+     */
     private double time(Runnable call, Runnable drain) {
-        call.run();
-        drain.run();
+        measure(call, drain, Math.max(WARMUP_CALLS, options.minCalls()));
+        return measure(call, drain, options.minCalls());
+    }
+
+    private double measure(Runnable call, Runnable drain, int minCalls) {
         long minNanos = options.minTime().toNanos();
         long start = System.nanoTime();
         long calls = 0;
@@ -307,7 +315,7 @@ public final class KernelBenchmark {
             drain.run();
             calls++;
             elapsed = System.nanoTime() - start;
-        } while (calls < options.minCalls() || elapsed < minNanos);
+        } while (calls < minCalls || elapsed < minNanos);
         return elapsed / 1e9 / calls;
     }
 

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code specula devices}: device profiles, storage calibration and the OpenCL devices of this machine. */
 @Command(name = "devices", mixinStandardHelpOptions = true,
         description = "Device profiles, storage calibration and GPU kernels of this machine.",
-        subcommands = {DevicesListCommand.class, DevicesShowCommand.class, DevicesCalibrateCommand.class})
+        subcommands = {DevicesListCommand.class, DevicesShowCommand.class, DevicesCalibrateCommand.class,
+                GpuBenchCommand.class})
 public final class DevicesCommand implements Runnable {
 
     @CommandLine.Spec
