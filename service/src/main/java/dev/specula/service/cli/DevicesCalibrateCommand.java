@@ -5,6 +5,8 @@ import dev.specula.devices.DeviceProfile;
 import dev.specula.devices.DeviceRegistry;
 import dev.specula.devices.ProfileWriter;
 import dev.specula.devices.StorageCalibrator;
+import dev.specula.gpu.OpenClDevice;
+import dev.specula.gpu.OpenClDevices;
 import dev.specula.runtime.SpeculaException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,12 +17,16 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** Measures this machine's storage and saves it as a device profile. */
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
         description = {"Measure the storage holding a directory with O_DIRECT reads (bandwidth by chunk size, random "
-                + "IOPS by queue depth) and save it as a device profile. Progress goes to stderr, the profile to stdout."})
+                + "IOPS by queue depth) and save it as a device profile; memory.unified is set when an OpenCL GPU shares "
+                + "host memory. Progress goes to stderr, the profile to stdout."})
 public final class DevicesCalibrateCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -62,6 +68,13 @@ public final class DevicesCalibrateCommand implements Callable<Integer> {
             throw new SpeculaException("calibration of " + dir.toAbsolutePath() + " failed: " + e.getMessage(), e);
         }
         DeviceProfile profile = result.profile();
+        List<String> comments = new ArrayList<>(result.comments());
+        comments.removeIf(c -> c.startsWith("memory.unified is not probed"));
+        Optional<OpenClDevice> sharedGpu = OpenClDevices.list().stream()
+                .filter(d -> d.isGpu() && d.hostUnifiedMemory()).findFirst();
+        profile = profile.withUnifiedMemory(sharedGpu.isPresent());
+        comments.add(sharedGpu.map(d -> "memory.unified = true: the OpenCL GPU " + d.describe() + " shares host memory.")
+                .orElse("memory.unified = false: no OpenCL GPU sharing host memory was found."));
         Path file;
         try {
             if (out != null) {
@@ -69,10 +82,10 @@ public final class DevicesCalibrateCommand implements Callable<Integer> {
                 if (parent != null) {
                     Files.createDirectories(parent);
                 }
-                ProfileWriter.write(profile, out, result.comments());
+                ProfileWriter.write(profile, out, comments);
                 file = out;
             } else {
-                file = DeviceRegistry.fromEnvironment().save(profile, result.comments());
+                file = DeviceRegistry.fromEnvironment().save(profile, comments);
             }
         } catch (IOException e) {
             throw new SpeculaException("cannot write the profile: " + e.getMessage(), e);
@@ -83,7 +96,7 @@ public final class DevicesCalibrateCommand implements Callable<Integer> {
         err.printf("[calibrate] %s, took %.1f s; profile written to %s (use --device %s)%n",
                 result.directIo() ? "O_DIRECT" : "through the page cache", result.elapsed().toMillis() / 1e3, file,
                 out != null ? file : profile.name());
-        stdout.print(ProfileWriter.toText(profile, result.comments()));
+        stdout.print(ProfileWriter.toText(profile, comments));
         stdout.flush();
         err.flush();
         return 0;

@@ -89,6 +89,9 @@ class DevicesCommandTest {
         assertEquals(List.of(1, 4, 16), p.random().stream().map(DeviceProfile.RandPoint::queueDepth).toList());
         assertEquals(p, ProfileParser.parse(r.out(), "stdout"));
         assertTrue(r.err().contains("100%") && r.err().contains("written to " + out), r.err());
+        // PoCL is a CPU device: no GPU shares this machine's memory
+        assertFalse(p.unifiedMemory());
+        assertTrue(r.out().contains("# memory.unified = false: no OpenCL GPU") && !r.out().contains("not probed"), r.out());
         try (var files = Files.list(dir)) {
             assertEquals(List.of(dir.resolve("profiles")), files.toList(), "the test file is removed");
         } catch (IOException e) {
