@@ -1,5 +1,6 @@
 package dev.specula.service.cli;
 
+import dev.specula.devices.DeviceProfileException;
 import dev.specula.runtime.SpeculaException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +12,7 @@ import java.io.UncheckedIOException;
 @Command(name = "specula", mixinStandardHelpOptions = true, version = "specula 0.1.0",
         description = "Runs language models on memory-constrained devices.",
         subcommands = {GenerateCommand.class, TokenizeCommand.class, PerplexityCommand.class, InfoCommand.class,
-                CommandLine.HelpCommand.class})
+                DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class SpeculaCommand implements Runnable {
     /** Exit status for mistakes in the user's input (files, flags, requests). */
     public static final int USER_ERROR = 2;
@@ -27,7 +28,7 @@ public final class SpeculaCommand implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new SpeculaCommand());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof SpeculaException) {
+            if (ex instanceof SpeculaException || ex instanceof DeviceProfileException) {
                 commandLine.getErr().println("specula: error: " + ex.getMessage());
                 return USER_ERROR;
             }
