@@ -39,7 +39,7 @@ public final class GpuBenchCommand implements Callable<Integer> {
             description = "Rows and columns of the matvec weights, a multiple of 32 (default: ${DEFAULT-VALUE}).")
     int size;
 
-    @Option(names = "--contexts", paramLabel = "N,N,...", split = ",", defaultValue = "256,1024,4096",
+    @Option(names = "--contexts", paramLabel = "N", split = ",", defaultValue = "256,1024,4096",
             description = "Attention context lengths (default: ${DEFAULT-VALUE}).")
     List<Integer> contexts;
 
@@ -74,6 +74,9 @@ public final class GpuBenchCommand implements Callable<Integer> {
                         err.printf(Locale.ROOT, "[gpu-bench] %s %s done%n", r.kernel(), r.shape());
                         err.flush();
                     });
+            if (backend.isPresent()) {
+                err.println("[gpu-bench] " + verdict(rows));
+            }
             if (json) {
                 out.println(toJson(device, n, rows));
             } else {
@@ -120,6 +123,20 @@ public final class GpuBenchCommand implements Callable<Integer> {
         } catch (GpuSelection.SelectionException e) {
             throw new SpeculaException("--gpu " + selection + ": " + e.getMessage());
         }
+    }
+
+    /** Where the device pays: the kernels it runs faster than the CPU, and the others. */
+    static String verdict(List<KernelBenchmark.Row> rows) {
+        StringBuilder faster = new StringBuilder();
+        StringBuilder slower = new StringBuilder();
+        for (KernelBenchmark.Row r : rows) {
+            StringBuilder sb = r.speedup() > 1 ? faster : slower;
+            sb.append(sb.isEmpty() ? "" : ", ").append(r.kernel())
+                    .append(r.kernel().equals("attention") ? " " + r.shape().split(",")[0] : "")
+                    .append(fmt(" %.2fx", r.speedup()));
+        }
+        return "device faster: " + (faster.isEmpty() ? "none" : faster) + " | CPU faster: "
+                + (slower.isEmpty() ? "none" : slower);
     }
 
     static Table table(List<KernelBenchmark.Row> rows) {

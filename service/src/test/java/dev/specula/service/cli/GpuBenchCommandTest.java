@@ -49,6 +49,7 @@ class GpuBenchCommandTest {
         assertEquals(0, text.exit(), text.err());
         assertTrue(text.out().startsWith("KERNEL"), text.out());
         assertTrue(text.out().lines().anyMatch(l -> l.startsWith("matvec Q4_0") && l.contains("x  ")), text.out());
+        assertTrue(text.err().contains("[gpu-bench] device faster: ") && text.err().contains("matvec F32"), text.err());
         Cli.Run md = Cli.run(with("--markdown", "--gpu", "off"));
         assertEquals(0, md.exit(), md.err());
         assertTrue(md.out().startsWith("| KERNEL |"), md.out());
