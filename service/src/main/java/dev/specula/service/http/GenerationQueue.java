@@ -41,6 +41,9 @@ public class GenerationQueue {
         this.capacity = settings.getQueue();
         this.waiting = new ArrayBlockingQueue<>(capacity);
         this.graceMillis = settings.getShutdownGrace().toMillis();
+        if (graceMillis < 0) {
+            throw new SpeculaException("invalid shutdown grace " + settings.getShutdownGrace() + ": must not be negative");
+        }
         metrics.gauge("specula_queue_depth", "Requests waiting for the engine.", waiting::size);
         metrics.gauge("specula_queue_capacity", "Requests that may wait for the engine.", () -> capacity);
         metrics.gauge("specula_generations_running", "Generations running now (0 or 1).",
@@ -140,7 +143,9 @@ public class GenerationQueue {
         closing = true;
         failWaiting();
         try {
-            worker.join(graceMillis);
+            if (graceMillis > 0) {
+                worker.join(graceMillis);
+            }
             GenerationJob late = running;
             if (late != null) {
                 LOG.warn("cancelling the running generation at shutdown");
