@@ -6,6 +6,7 @@ import io.micronaut.runtime.server.EmbeddedServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -65,7 +66,8 @@ public final class ServeCommand implements Callable<Integer> {
             server.getApplicationContext().close();
             stopped.countDown();
         }, "specula-shutdown"));
-        System.err.println("specula: serving on " + server.getURL() + " (model loading; GET /health says when ready)");
+        System.err.printf("specula: serving on %s after %d ms (model loading; GET /health says when ready)%n",
+                server.getURL(), ManagementFactory.getRuntimeMXBean().getUptime());
         stopped.await();
         return 0;
     }

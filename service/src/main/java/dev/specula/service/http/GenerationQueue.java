@@ -4,8 +4,8 @@ import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.generate.GeneratedToken;
 import dev.specula.runtime.generate.GenerationResult;
 import dev.specula.runtime.generate.TokenListener;
+import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
-import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A bounded queue in front of the single engine worker: the engine runs one generation at a time, and
- * requests beyond the queue's capacity are refused (429) instead of piling up.
+ * requests beyond the queue's capacity are refused (429) instead of piling up. Created at startup, so its
+ * gauges are on /metrics before the first request.
  */
-@Singleton
+@Context
 public class GenerationQueue {
     private static final Logger LOG = LoggerFactory.getLogger(GenerationQueue.class);
 

@@ -1,6 +1,7 @@
 package dev.specula.service.http;
 
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Body;
@@ -27,13 +28,13 @@ public class OpenAiController {
     }
 
     @Post(uri = "/completions", produces = {MediaType.APPLICATION_JSON, MediaType.TEXT_EVENT_STREAM})
-    public Mono<HttpResponse<?>> completions(@Nullable @Body String body) {
-        return complete("completions", body, false);
+    public Mono<HttpResponse<?>> completions(HttpRequest<?> request, @Nullable @Body String body) {
+        return complete(request, "completions", body, false);
     }
 
     @Post(uri = "/chat/completions", produces = {MediaType.APPLICATION_JSON, MediaType.TEXT_EVENT_STREAM})
-    public Mono<HttpResponse<?>> chatCompletions(@Nullable @Body String body) {
-        return complete("chat_completions", body, true);
+    public Mono<HttpResponse<?>> chatCompletions(HttpRequest<?> request, @Nullable @Body String body) {
+        return complete(request, "chat_completions", body, true);
     }
 
     @Get(uri = "/models", produces = MediaType.APPLICATION_JSON)
@@ -42,7 +43,7 @@ public class OpenAiController {
         return JsonWriter.write(OpenAiJson.models(host.model()));
     }
 
-    private Mono<HttpResponse<?>> complete(String endpoint, String body, boolean chat) {
+    private Mono<HttpResponse<?>> complete(HttpRequest<?> request, String endpoint, String body, boolean chat) {
         metrics.request(endpoint);
         ServedModel model = host.model();
         RequestReader reader = RequestReader.parse(body);
@@ -61,6 +62,7 @@ public class OpenAiController {
         CollectingListener listener = new CollectingListener(head, tokenizer, call.logprobs());
         GenerationJob job = new GenerationJob(call.generation(), listener);
         queue.submit(job);
+        DisconnectWatch.cancelOnDisconnect(request, job, listener.response());
         return Mono.fromFuture(cancelling(listener.response(), job)).map(r -> r);
     }
 

@@ -8,8 +8,10 @@ import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.http.HttpRequest;
+import java.net.http.HttpTimeoutException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The OpenAI-compatible API end to end: a started server, the stories260K model, a real HTTP client. */
@@ -145,6 +148,25 @@ class ServeApiTest {
     }
 
     @Test
+    void metricsCountTokensAndExposeGauges() throws Exception {
+        double tokens = server.metric("specula_generated_tokens_total");
+        double firstTokens = server.metric("specula_time_to_first_token_seconds_count");
+        double requests = server.metric("specula_requests_total{endpoint=\"completions\"}");
+        assertEquals(200, server.post("/v1/completions", GREEDY.formatted(7, "")).statusCode());
+        assertEquals(tokens + 7, server.metric("specula_generated_tokens_total"));
+        assertEquals(firstTokens + 1, server.metric("specula_time_to_first_token_seconds_count"));
+        assertEquals(requests + 1, server.metric("specula_requests_total{endpoint=\"completions\"}"));
+        assertEquals(QUEUE, server.metric("specula_queue_capacity"));
+        assertEquals(0, server.metric("specula_queue_depth"));
+        assertTrue(server.metric("specula_memory_rss_bytes") > 1 << 20);
+        assertTrue(server.metric("specula_decode_tokens_per_second") > 0);
+        HttpResponse<String> scrape = server.get("/metrics");
+        assertTrue(scrape.headers().firstValue("content-type").orElse("").startsWith("text/plain; version=0.0.4"));
+        assertTrue(scrape.body().contains("# TYPE specula_generated_tokens_total counter\n"));
+        assertTrue(scrape.body().contains("\n" + GaugeRegistry.NEURON_CACHE_HIT_RATIO + " NaN\n"));
+    }
+
+    @Test
     void clientMistakesGetOpenAiErrors() throws Exception {
         assertError(server.post("/v1/completions", "{\"prompt\": "), 400, null);
         assertError(server.post("/v1/completions", "{\"prompt\":\"x\",\"n\":2}"), 400, "n");
@@ -197,12 +219,27 @@ class ServeApiTest {
     }
 
     @Test
+    void aNonStreamedRequestWhoseClientGivesUpIsCancelled() throws Exception {
+        double cancelledBefore = server.metric("specula_generations_total{finish_reason=\"cancelled\"}");
+        HttpRequest request = server.request("/v1/completions").header("Content-Type", "application/json")
+                .timeout(Duration.ofMillis(300))
+                .POST(HttpRequest.BodyPublishers.ofString(GREEDY.formatted(2000, ""))).build();
+        assertThrows(HttpTimeoutException.class, () -> server.client.send(request, HttpResponse.BodyHandlers.ofString()));
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (server.metric("specula_generations_total{finish_reason=\"cancelled\"}") == cancelledBefore
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(cancelledBefore + 1, server.metric("specula_generations_total{finish_reason=\"cancelled\"}"));
+    }
+
+    @Test
     void aBurstBeyondTheQueueGets429sAndTheRestComplete() throws Exception {
         int clients = 10;
         List<Future<HttpResponse<String>>> answers = new ArrayList<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
             for (int i = 0; i < clients; i++) {
-                answers.add(pool.submit(() -> server.post("/v1/completions", GREEDY.formatted(60, ""))));
+                answers.add(pool.submit(() -> server.post("/v1/completions", GREEDY.formatted(24, ""))));
             }
         }
         int ok = 0;
