@@ -1,12 +1,15 @@
 package dev.specula.service.cli;
 
+import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.format.ModelLocator;
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.http.server.exceptions.ServerStartupException;
 import io.micronaut.runtime.server.EmbeddedServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
+import java.net.BindException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -59,7 +62,12 @@ public final class ServeCommand implements Callable<Integer> {
         if (model != null) {
             ModelLocator.resolve(model); // a wrong name is a usage error now, not a failed load later
         }
-        EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, properties());
+        EmbeddedServer server;
+        try {
+            server = ApplicationContext.run(EmbeddedServer.class, properties());
+        } catch (RuntimeException e) {
+            throw startupError(e);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("specula: shutting down");
@@ -70,6 +78,19 @@ public final class ServeCommand implements Callable<Integer> {
                 server.getURL(), ManagementFactory.getRuntimeMXBean().getUptime());
         stopped.await();
         return 0;
+    }
+
+    /** A bad setting or a busy port is the user's to fix: say so in one line instead of a stack trace. */
+    private static RuntimeException startupError(RuntimeException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof SpeculaException s) {
+                return s;
+            }
+            if (c instanceof BindException || c instanceof ServerStartupException) {
+                return new SpeculaException("cannot start the server: " + c.getMessage());
+            }
+        }
+        return e;
     }
 
     private Map<String, Object> properties() {

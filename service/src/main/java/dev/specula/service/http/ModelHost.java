@@ -40,7 +40,7 @@ public class ModelHost {
             state = State.READY;
             LOG.info("model {} ready in {} ms (context {}, chat template {})", id,
                     (System.nanoTime() - start) / 1_000_000, engine.contextLength(), model.chatTemplate());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // an OutOfMemoryError or a missing native library too: never stay "loading"
             failure = e.getMessage();
             state = State.FAILED;
             LOG.error("loading the model failed: {}", e.getMessage());
