@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 
 /** Counters of the HTTP service and the gauges registered with it, rendered in Prometheus text format. */
 @Singleton
-public class ServiceMetrics implements GaugeRegistry {
+public final class ServiceMetrics implements GaugeRegistry {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
 
     private record Gauge(String help, DoubleSupplier value) {
