@@ -356,6 +356,12 @@ public record DeviceProfile(
         return defaultBudget.resolve(dramBytes);
     }
 
+    /** A copy that says whether a GPU shares this device's DRAM. */
+    public DeviceProfile withUnifiedMemory(boolean unified) {
+        return new DeviceProfile(name, description, source, storage, dramBytes, defaultBudget, unified,
+                blockBytes, randomChunkBytes, sequential, random);
+    }
+
     /** A copy under another name. */
     public DeviceProfile withName(String newName) {
         return new DeviceProfile(newName, description, source, storage, dramBytes, defaultBudget, unifiedMemory,

@@ -76,7 +76,10 @@ class StorageThrottleTest {
         long t0 = System.nanoTime();
         throttle.awaitRead(1 << 20, 65536, 2, modeled / 2);
         long waited = System.nanoTime() - t0;
-        assertEquals(modeled / 2.0, waited, modeled * 0.1);
-        assertTrue(throttle.stats().slowdown() > 1.8);
+        // never less than owed; oversleeping depends on the machine's load, so it is only bounded loosely
+        assertTrue(waited >= modeled / 2 - modeled / 100, "waited " + waited + " of " + modeled / 2 + " ns");
+        assertTrue(waited < modeled / 2 + 1_000_000_000L, "waited " + waited + " ns");
+        assertEquals(waited, throttle.stats().sleptNanos(), modeled * 0.1, "the wait is the recorded sleep");
+        assertTrue(throttle.stats().slowdown() > 1.98);
     }
 }

@@ -28,15 +28,29 @@ public record GpuBackend(OpenClContext context, GpuKernels kernels) implements A
     static Optional<GpuBackend> open(GpuSelection selection, List<OpenClDevice> devices) {
         Optional<OpenClDevice> device = selection.resolve(devices);
         if (device.isEmpty()) {
-            if (selection instanceof GpuSelection.Auto) {
-                LOG.log(System.Logger.Level.INFO, devices.isEmpty() ? "GPU: none (no OpenCL platform), using the CPU"
-                        : "GPU: no OpenCL GPU device among " + devices.size() + ", using the CPU");
-            }
+            LOG.log(System.Logger.Level.DEBUG, () -> "GPU: " + cpuFallbackReason(devices, OpenClDevices.discover()));
             return Optional.empty();
         }
         OpenClContext ctx = OpenClContext.create(device.get());
-        LOG.log(System.Logger.Level.INFO, "GPU: " + device.get().describe());
+        LOG.log(System.Logger.Level.DEBUG, () -> "GPU: " + device.get().describe());
         return Optional.of(new GpuBackend(ctx, new GpuKernels(ctx)));
+    }
+
+    /**
+     * One line saying why {@code auto} stays on the CPU: no usable OpenCL at all (the discovery summary), or
+     * OpenCL without a GPU (CPU devices such as PoCL are never picked automatically). For front ends to print.
+     */
+    public static String cpuFallbackReason() {
+        OpenClDevices.Discovery discovery = OpenClDevices.discover();
+        return cpuFallbackReason(discovery.devices(), discovery);
+    }
+
+    private static String cpuFallbackReason(List<OpenClDevice> devices, OpenClDevices.Discovery discovery) {
+        if (devices.isEmpty()) {
+            return discovery.available() ? "no OpenCL platform" : discovery.summary();
+        }
+        return "no OpenCL GPU among " + devices.size() + " OpenCL device(s); CPU devices are only used when "
+                + "selected explicitly (--gpu N or NAME)";
     }
 
     /** Attention with each session's KV cache in device memory. */

@@ -11,6 +11,8 @@
  *   <li>{@link dev.specula.gpu.GpuKernels}: matmul (F32, F16, BF16, Q8_0, Q4_0; K-way batched), RMSNorm,
  *       SwiGLU, RoPE, residual add, split (flash-decoding) attention, batched LoRA (BGMV).
  *       {@link dev.specula.gpu.GpuKvCache}: a sequence's KV cache on the device.</li>
+ *   <li>{@link dev.specula.gpu.KernelBenchmark}: times every kernel against the CPU kernel on the same data
+ *       (GB/s, speed-up, largest difference), for {@code specula devices gpu-bench}.</li>
  * </ul>
  *
  * <p>JVM flags: {@code --enable-native-access=ALL-UNNAMED -Dorg.lwjgl.system.memoryBackend=ffm}; on Linux

@@ -5,6 +5,7 @@ import dev.specula.runtime.engine.AttentionFactory;
 import dev.specula.runtime.engine.Session;
 import dev.specula.runtime.engine.Transformer;
 import dev.specula.runtime.tokenizer.Tokenizer;
+import dev.specula.runtime.uncertainty.LogSpace;
 
 import java.util.function.IntConsumer;
 
@@ -70,14 +71,6 @@ public final class Perplexity {
 
     /** -log softmax(logits)[target], computed stably in double precision. */
     static double negativeLogLikelihood(float[] logits, int offset, int n, int target) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, logits[offset + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += Math.exp(logits[offset + i] - max);
-        }
-        return Math.log(sum) - (logits[offset + target] - max);
+        return LogSpace.logSumExp(logits, offset, n) - logits[offset + target];
     }
 }

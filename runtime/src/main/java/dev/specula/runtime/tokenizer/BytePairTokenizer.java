@@ -16,7 +16,7 @@ import java.util.function.UnaryOperator;
  * and the vocabulary has them all, else the unknown token (consecutive ones fused into one when
  * {@link Options#fuseUnknown}, as Hugging Face does), else a {@link SpeculaException} naming it.
  */
-public final class BytePairTokenizer implements Tokenizer {
+public final class BytePairTokenizer extends VocabularyTokenizer {
     /** Cached words are short; a document-sized word (no pre-tokenizer) is not worth keeping. */
     private static final int MAX_CACHED_WORD = 64;
     private static final int MAX_CACHE_ENTRIES = 100_000;
@@ -30,12 +30,10 @@ public final class BytePairTokenizer implements Tokenizer {
     public record Options(boolean byteLevel, boolean byteFallback, boolean fuseUnknown, boolean stripLeadingSpace) {
     }
 
-    private final Vocabulary vocab;
     private final BpeWordEncoder encoder;
     private final UnaryOperator<String> normalizer;
     private final PreTokenizer preTokenizer;
     private final Options options;
-    private final boolean addBos;
     private final int[] byteTokens;
     private final byte[][] bytes;
     private final AddedTokenSplitter addedTokens;
@@ -43,12 +41,11 @@ public final class BytePairTokenizer implements Tokenizer {
 
     BytePairTokenizer(Vocabulary vocab, BpeMerges merges, UnaryOperator<String> normalizer,
                       PreTokenizer preTokenizer, Options options, boolean addBos) {
-        this.vocab = vocab;
+        super(vocab, addBos);
         this.encoder = new BpeWordEncoder(vocab, merges);
         this.normalizer = normalizer;
         this.preTokenizer = preTokenizer;
         this.options = options;
-        this.addBos = addBos;
         this.byteTokens = vocab.byteTokens();
         this.bytes = new byte[vocab.size()][];
         for (int id = 0; id < vocab.size(); id++) {
@@ -152,42 +149,13 @@ public final class BytePairTokenizer implements Tokenizer {
 
     @Override
     public String decode(int[] tokens) {
-        String text = Tokenizer.super.decode(tokens);
+        String text = super.decode(tokens);
         return options.stripLeadingSpace() && text.startsWith(" ") ? text.substring(1) : text;
     }
 
-    @Override
-    public int vocabSize() {
-        return vocab.size();
-    }
 
     @Override
     public byte[] tokenBytes(int token) {
         return bytes[token].clone();
-    }
-
-    @Override
-    public String piece(int token) {
-        return vocab.piece(token);
-    }
-
-    @Override
-    public int bos() {
-        return vocab.bos();
-    }
-
-    @Override
-    public int eos() {
-        return vocab.eos();
-    }
-
-    @Override
-    public boolean addBos() {
-        return addBos;
-    }
-
-    @Override
-    public boolean isEndOfGeneration(int token) {
-        return vocab.isEndOfGeneration(token);
     }
 }

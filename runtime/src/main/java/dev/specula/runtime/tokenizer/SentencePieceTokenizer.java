@@ -13,12 +13,10 @@ import java.util.stream.IntStream;
  * merged greedily, always the pair whose concatenation is the highest-scoring vocabulary piece
  * (leftmost on ties). Characters no piece covers fall back to {@code <0xXX>} byte tokens.
  */
-public final class SentencePieceTokenizer implements Tokenizer {
+public final class SentencePieceTokenizer extends VocabularyTokenizer {
     static final char SPACE_MARK = '\u2581';
 
-    private final Vocabulary vocab;
     private final boolean addSpacePrefix;
-    private final boolean addBos;
     private final int[] byteTokens;
     /** Merge priority per token: 0 for the highest score; equal scores share a priority. */
     private final int[] priority;
@@ -26,9 +24,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private final AddedTokenSplitter addedTokens;
 
     public SentencePieceTokenizer(Vocabulary vocab, boolean addSpacePrefix, boolean addBos) {
-        this.vocab = vocab;
+        super(vocab, addBos);
         this.addSpacePrefix = addSpacePrefix;
-        this.addBos = addBos;
         this.byteTokens = vocab.byteTokens();
         this.priority = priorities(vocab);
         this.bytes = new byte[vocab.size()][];
@@ -167,7 +164,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
 
     @Override
     public String decode(int[] tokens) {
-        String text = Tokenizer.super.decode(tokens);
+        String text = super.decode(tokens);
         // llama.cpp and SentencePiece drop the space that the encoder put in front of the text.
         return addSpacePrefix && text.startsWith(" ") && startsWithTextToken(tokens) ? text.substring(1) : text;
     }
@@ -181,38 +178,9 @@ public final class SentencePieceTokenizer implements Tokenizer {
         return false;
     }
 
-    @Override
-    public int vocabSize() {
-        return vocab.size();
-    }
 
     @Override
     public byte[] tokenBytes(int token) {
         return bytes[token].clone();
-    }
-
-    @Override
-    public String piece(int token) {
-        return vocab.piece(token);
-    }
-
-    @Override
-    public int bos() {
-        return vocab.bos();
-    }
-
-    @Override
-    public int eos() {
-        return vocab.eos();
-    }
-
-    @Override
-    public boolean addBos() {
-        return addBos;
-    }
-
-    @Override
-    public boolean isEndOfGeneration(int token) {
-        return vocab.isEndOfGeneration(token);
     }
 }

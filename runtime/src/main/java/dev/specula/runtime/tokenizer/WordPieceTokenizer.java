@@ -11,15 +11,12 @@ import java.util.List;
  * strip accents, split on whitespace and punctuation, then longest-match each word; a word that cannot
  * be covered entirely becomes one unknown token.
  */
-public final class WordPieceTokenizer implements Tokenizer {
-    private final Vocabulary vocab;
-    private final boolean addBos;
+public final class WordPieceTokenizer extends VocabularyTokenizer {
     private final int maxPieceLength;
     private final AddedTokenSplitter addedTokens;
 
     public WordPieceTokenizer(Vocabulary vocab, boolean addBos) {
-        this.vocab = vocab;
-        this.addBos = addBos;
+        super(vocab, addBos);
         int max = 1;
         for (int id = 0; id < vocab.size(); id++) {
             max = Math.max(max, vocab.piece(id).length());
@@ -124,14 +121,10 @@ public final class WordPieceTokenizer implements Tokenizer {
 
     @Override
     public String decode(int[] tokens) {
-        String text = Tokenizer.super.decode(tokens);
+        String text = super.decode(tokens);
         return text.startsWith(" ") ? text.substring(1) : text;
     }
 
-    @Override
-    public int vocabSize() {
-        return vocab.size();
-    }
 
     @Override
     public byte[] tokenBytes(int token) {
@@ -139,30 +132,5 @@ public final class WordPieceTokenizer implements Tokenizer {
         return type.isText()
                 ? vocab.piece(token).replace(SentencePieceTokenizer.SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8)
                 : new byte[0];
-    }
-
-    @Override
-    public String piece(int token) {
-        return vocab.piece(token);
-    }
-
-    @Override
-    public int bos() {
-        return vocab.bos();
-    }
-
-    @Override
-    public int eos() {
-        return vocab.eos();
-    }
-
-    @Override
-    public boolean addBos() {
-        return addBos;
-    }
-
-    @Override
-    public boolean isEndOfGeneration(int token) {
-        return vocab.isEndOfGeneration(token);
     }
 }

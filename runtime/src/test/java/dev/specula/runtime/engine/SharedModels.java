@@ -9,17 +9,17 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Locates the real models in ../shared/models for tests. */
-final class SharedModels {
+public final class SharedModels {
     private SharedModels() {
     }
 
-    static Path path(String relative) {
+    public static Path path(String relative) {
         Path p = Path.of(System.getProperty("specula.shared", "../shared"), "models", relative);
         assertTrue(Files.exists(p), "shared model missing: " + p);
         return p;
     }
 
-    static Model load(String relative, boolean withTokenizer) {
+    public static Model load(String relative, boolean withTokenizer) {
         return ModelLoader.load(path(relative), null, withTokenizer);
     }
 }

@@ -1,6 +1,7 @@
 package dev.specula.runtime.tokenizer;
 
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -47,6 +49,22 @@ class TokenizerVocabVectorsTest {
         System.out.printf("vocab %-15s %d/%d vectors pass%n", name, passed, inputs.size());
         failures.forEach(System.out::println);
         assertEquals(inputs.size(), passed, name + ": " + failures.size() + " vectors fail");
+    }
+
+    /**
+     * llama2.c's tokenizer.bin holds the same Llama 2 SentencePiece vocabulary as ggml-vocab-llama-spm,
+     * in another format with another loader: it must pass the same vectors.
+     */
+    @Test
+    void llama2cTokenizerBinMatchesTheLlamaSpmVectors() throws IOException {
+        Path bin = VOCAB.resolveSibling("llama2-tokenizer").resolve("tokenizer.bin");
+        Path gguf = VOCAB.resolve("ggml-vocab-llama-spm.gguf");
+        Tokenizer tokenizer = TokenizerFactory.fromLlama2c(bin, 32000);
+        List<String> inputs = inputs(Path.of(gguf + ".inp"));
+        List<String> outputs = Files.readAllLines(Path.of(gguf + ".out"), StandardCharsets.UTF_8);
+        for (int i = 0; i < inputs.size(); i++) {
+            assertArrayEquals(ids(outputs.get(i)), tokenizer.encode(inputs.get(i)), escape(inputs.get(i)));
+        }
     }
 
     static List<String> inputs(Path inp) throws IOException {

@@ -77,7 +77,11 @@ public final class ModelOptions {
     private Optional<GpuBackend> openGpu() {
         try {
             Optional<GpuBackend> backend = GpuBackend.open(gpu);
-            backend.ifPresent(b -> System.err.println("[gpu] attention on " + b.device().describe()));
+            if (backend.isPresent()) {
+                System.err.println("[gpu] attention on " + backend.get().device().describe());
+            } else if (!(GpuSelection.parse(gpu) instanceof GpuSelection.Off)) {
+                System.err.println("[gpu] " + GpuBackend.cpuFallbackReason() + "; attention on the CPU");
+            }
             return backend;
         } catch (GpuSelection.SelectionException e) {
             throw new SpeculaException("--gpu " + gpu + ": " + e.getMessage());
