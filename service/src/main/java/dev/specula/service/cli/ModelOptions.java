@@ -1,19 +1,11 @@
 package dev.specula.service.cli;
 
-import dev.specula.gpu.GpuBackend;
-import dev.specula.gpu.GpuSelection;
-import dev.specula.runtime.SpeculaException;
-import dev.specula.runtime.engine.AttentionFactory;
-import dev.specula.runtime.engine.CpuAttention;
 import dev.specula.runtime.engine.Engine;
-import dev.specula.runtime.format.ModelLoader;
-import dev.specula.runtime.format.ModelLocator;
-import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.model.Model;
+import dev.specula.service.EngineSettings;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.Optional;
 
 /** Options shared by every command that loads a model. */
 public final class ModelOptions {
@@ -40,51 +32,16 @@ public final class ModelOptions {
                     + "name substring (see `specula devices list`). Default: ${DEFAULT-VALUE}.")
     String gpu;
 
-    Model loadModel() {
-        return ModelLoader.load(ModelLocator.resolve(model), tokenizer);
+    EngineSettings settings() {
+        return new EngineSettings(model, tokenizer, threads, context, gpu);
     }
 
-    int threads() {
-        int n = threads == null ? ComputePool.defaultThreads() : threads;
-        if (n < 1) {
-            throw new SpeculaException("invalid --threads " + n + ": must be >= 1");
-        }
-        return n;
+    Model loadModel() {
+        return settings().loadModel();
     }
 
     /** Loads the model and composes the engine: CPU kernels, attention on the selected OpenCL device if any. */
     Engine openEngine() {
-        Model m = loadModel();
-        ComputePool pool = null;
-        Optional<GpuBackend> backend = Optional.empty();
-        try {
-            pool = new ComputePool(threads());
-            backend = openGpu();
-            AttentionFactory attention = backend.map(GpuBackend::attentionFactory).orElse(CpuAttention.factory(pool));
-            Engine engine = Engine.dense(m, pool, attention, context);
-            backend.ifPresent(engine::owning);
-            return engine;
-        } catch (RuntimeException e) {
-            backend.ifPresent(GpuBackend::close);
-            if (pool != null) {
-                pool.close();
-            }
-            m.close();
-            throw e;
-        }
-    }
-
-    private Optional<GpuBackend> openGpu() {
-        try {
-            Optional<GpuBackend> backend = GpuBackend.open(gpu);
-            if (backend.isPresent()) {
-                System.err.println("[gpu] attention on " + backend.get().device().describe());
-            } else if (!(GpuSelection.parse(gpu) instanceof GpuSelection.Off)) {
-                System.err.println("[gpu] " + GpuBackend.cpuFallbackReason() + "; attention on the CPU");
-            }
-            return backend;
-        } catch (GpuSelection.SelectionException e) {
-            throw new SpeculaException("--gpu " + gpu + ": " + e.getMessage());
-        }
+        return settings().openEngine();
     }
 }

@@ -11,8 +11,15 @@ import java.io.UncheckedIOException;
 /** The top-level {@code specula} command; its subcommands do the work. */
 @Command(name = "specula", mixinStandardHelpOptions = true, version = "specula 0.1.0",
         description = "Runs language models on memory-constrained devices.",
-        subcommands = {GenerateCommand.class, TokenizeCommand.class, PerplexityCommand.class, InfoCommand.class,
-                DevicesCommand.class, LoraCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+                GenerateCommand.class,
+                TokenizeCommand.class,
+                PerplexityCommand.class,
+                InfoCommand.class,
+                ServeCommand.class,
+                DevicesCommand.class,
+                LoraCommand.class,
+                CommandLine.HelpCommand.class})
 public final class SpeculaCommand implements Runnable {
     /** Exit status for mistakes in the user's input (files, flags, requests). */
     public static final int USER_ERROR = 2;

@@ -1,0 +1,79 @@
+package dev.specula.service;
+
+import dev.specula.gpu.GpuBackend;
+import dev.specula.gpu.GpuSelection;
+import dev.specula.runtime.SpeculaException;
+import dev.specula.runtime.engine.AttentionFactory;
+import dev.specula.runtime.engine.CpuAttention;
+import dev.specula.runtime.engine.Engine;
+import dev.specula.runtime.format.ModelLoader;
+import dev.specula.runtime.format.ModelLocator;
+import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.model.Model;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * How to build an engine: the composition shared by the CLI commands and the HTTP server.
+ *
+ * @param model     model file, folder or name in the models directory
+ * @param tokenizer tokenizer file for llama2.c checkpoints, or null for the default beside the model
+ * @param threads   compute threads, or null for all cores
+ * @param context   context length in tokens, 0 for the model's (bounded by {@link Engine#DEFAULT_MAX_CONTEXT})
+ * @param gpu       OpenCL device selection for attention: auto, off, an index or a name substring
+ */
+public record EngineSettings(String model, Path tokenizer, Integer threads, int context, String gpu) {
+
+    public Path modelPath() {
+        return ModelLocator.resolve(model);
+    }
+
+    public Model loadModel() {
+        return ModelLoader.load(modelPath(), tokenizer);
+    }
+
+    public int threadCount() {
+        int n = threads == null ? ComputePool.defaultThreads() : threads;
+        if (n < 1) {
+            throw new SpeculaException("invalid --threads " + n + ": must be >= 1");
+        }
+        return n;
+    }
+
+    /** Loads the model and composes the engine: CPU kernels, attention on the selected OpenCL device if any. */
+    public Engine openEngine() {
+        Model m = loadModel();
+        ComputePool pool = null;
+        Optional<GpuBackend> backend = Optional.empty();
+        try {
+            pool = new ComputePool(threadCount());
+            backend = openGpu();
+            AttentionFactory attention = backend.map(GpuBackend::attentionFactory).orElse(CpuAttention.factory(pool));
+            Engine engine = Engine.dense(m, pool, attention, context);
+            backend.ifPresent(engine::owning);
+            return engine;
+        } catch (RuntimeException e) {
+            backend.ifPresent(GpuBackend::close);
+            if (pool != null) {
+                pool.close();
+            }
+            m.close();
+            throw e;
+        }
+    }
+
+    private Optional<GpuBackend> openGpu() {
+        try {
+            Optional<GpuBackend> backend = GpuBackend.open(gpu);
+            if (backend.isPresent()) {
+                System.err.println("[gpu] attention on " + backend.get().device().describe());
+            } else if (!(GpuSelection.parse(gpu) instanceof GpuSelection.Off)) {
+                System.err.println("[gpu] " + GpuBackend.cpuFallbackReason() + "; attention on the CPU");
+            }
+            return backend;
+        } catch (GpuSelection.SelectionException e) {
+            throw new SpeculaException("--gpu " + gpu + ": " + e.getMessage());
+        }
+    }
+}

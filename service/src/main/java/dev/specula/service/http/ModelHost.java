@@ -1,0 +1,69 @@
+package dev.specula.service.http;
+
+import dev.specula.runtime.engine.Engine;
+import dev.specula.runtime.model.Model;
+import io.micronaut.context.annotation.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads the model in the background when the server starts, so /health can answer "loading" (503)
+ * meanwhile, and hands the loaded model to the generation worker. Its engine is closed by
+ * {@link GenerationQueue} after the last generation.
+ */
+@Context
+public class ModelHost {
+    /** Where loading stands. */
+    public enum State { LOADING, READY, FAILED }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelHost.class);
+
+    private volatile State state = State.LOADING;
+    private volatile ServedModel model;
+    private volatile String failure;
+
+    public ModelHost(ServeSettings settings) {
+        Thread loader = new Thread(() -> load(settings), "specula-model-loader");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    private void load(ServeSettings settings) {
+        try {
+            long start = System.nanoTime();
+            Engine engine = settings.engineSettings().openEngine();
+            Model m = engine.model();
+            String file = m.source().getFileName().toString();
+            String id = file.contains(".") ? file.substring(0, file.lastIndexOf('.')) : file;
+            model = new ServedModel(id, engine, engine.generator(),
+                    ChatTemplate.detect(m.metadata().get(ChatTemplate.METADATA_KEY)), System.currentTimeMillis() / 1000);
+            state = State.READY;
+            LOG.info("model {} ready in {} ms (context {}, chat template {})", id,
+                    (System.nanoTime() - start) / 1_000_000, engine.contextLength(), model.chatTemplate());
+        } catch (RuntimeException | Error e) { // an OutOfMemoryError or a missing native library too: never stay "loading"
+            failure = e.getMessage();
+            state = State.FAILED;
+            LOG.error("loading the model failed: {}", e.getMessage());
+        }
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** The loaded model; 503 while it is loading or when loading failed. */
+    public ServedModel model() {
+        return switch (state) {
+            case READY -> model;
+            case LOADING -> throw ApiException.unavailable("the model is still loading");
+            case FAILED -> throw ApiException.unavailable("the model failed to load: " + failure);
+        };
+    }
+
+    /** Closes the engine once nothing runs on it any more. */
+    void close() {
+        if (model != null) {
+            model.engine().close();
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.specula.service.http;
+
+import dev.specula.service.EngineSettings;
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The server's own settings under {@code specula.serve} (application.yml, or environment variables such as
+ * {@code SPECULA_SERVE_MODEL}, {@code SPECULA_SERVE_API_KEY}, {@code SPECULA_SERVE_QUEUE}); the command line
+ * of {@code specula serve} overrides both. Host and port are Micronaut's {@code micronaut.server.*}.
+ */
+@ConfigurationProperties("specula.serve")
+public class ServeSettings {
+    private String model = "stories260K";
+    @Nullable
+    private Path tokenizer;
+    @Nullable
+    private Integer threads;
+    private int context;
+    private String gpu = "auto";
+    @Nullable
+    private String apiKey;
+    private int queue = 8;
+    private Duration shutdownGrace = Duration.ofSeconds(10);
+
+    public EngineSettings engineSettings() {
+        return new EngineSettings(model, tokenizer, threads, context, gpu);
+    }
+
+    public String getModel() {
+        return model;
+    }
+
+    public void setModel(String model) {
+        this.model = model;
+    }
+
+    @Nullable
+    public Path getTokenizer() {
+        return tokenizer;
+    }
+
+    public void setTokenizer(@Nullable Path tokenizer) {
+        this.tokenizer = tokenizer;
+    }
+
+    @Nullable
+    public Integer getThreads() {
+        return threads;
+    }
+
+    public void setThreads(@Nullable Integer threads) {
+        this.threads = threads;
+    }
+
+    public int getContext() {
+        return context;
+    }
+
+    public void setContext(int context) {
+        this.context = context;
+    }
+
+    public String getGpu() {
+        return gpu;
+    }
+
+    public void setGpu(String gpu) {
+        this.gpu = gpu;
+    }
+
+    /** Bearer token clients must send; null or empty leaves the API open. */
+    @Nullable
+    public String getApiKey() {
+        return apiKey;
+    }
+
+    public void setApiKey(@Nullable String apiKey) {
+        this.apiKey = apiKey;
+    }
+
+    /** Requests that may wait for the engine while it works on another; more are refused with 429. */
+    public int getQueue() {
+        return queue;
+    }
+
+    public void setQueue(int queue) {
+        this.queue = queue;
+    }
+
+    /** How long shutdown lets the running generation finish before cancelling it. */
+    public Duration getShutdownGrace() {
+        return shutdownGrace;
+    }
+
+    public void setShutdownGrace(Duration shutdownGrace) {
+        this.shutdownGrace = shutdownGrace;
+    }
+}
