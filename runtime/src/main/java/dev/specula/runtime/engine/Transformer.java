@@ -179,8 +179,7 @@ public final class Transformer {
             }
             s.reserve(1);
         }
-        memberTokens[0] = token;
-        checkTokens(memberTokens, 0, 1);
+        checkToken(token);
         Arrays.fill(memberTokens, 0, members, token);
         forwardRows(memberRows.at(sessions, position), perRow, memberTokens, 0, members, true);
         for (Session s : sessions) {
@@ -190,12 +189,14 @@ public final class Transformer {
     }
 
     private void checkTokens(int[] tokens, int offset, int count) {
-        int vocab = config.vocabSize();
         for (int i = 0; i < count; i++) {
-            int t = tokens[offset + i];
-            if (t < 0 || t >= vocab) {
-                throw new SpeculaException("token id " + t + " is outside the vocabulary of " + vocab);
-            }
+            checkToken(tokens[offset + i]);
+        }
+    }
+
+    private void checkToken(int token) {
+        if (token < 0 || token >= config.vocabSize()) {
+            throw new SpeculaException("token id " + token + " is outside the vocabulary of " + config.vocabSize());
         }
     }
 

@@ -20,6 +20,17 @@ public final class DistributionStats {
         lse = LogSpace.logSumExp(raw, 0, vocab);
     }
 
+    /** Like {@link #observe(float[])} for logits whose log-normaliser {@code lse} is already known. */
+    public void observe(float[] logits, double lse) {
+        System.arraycopy(logits, 0, raw, 0, vocab);
+        this.lse = lse;
+    }
+
+    /** log p(token) under the observed distribution. */
+    public double logprob(int token) {
+        return raw[token] - lse;
+    }
+
     /** The single-model uncertainty of choosing {@code token} from the observed distribution. */
     public TokenUncertainty uncertainty(int token) {
         double entropy = LogSpace.entropy(raw, 0, vocab, lse);

@@ -1,5 +1,8 @@
 package dev.specula.runtime.uncertainty;
 
+import dev.specula.runtime.kernel.LogProbKernels;
+import dev.specula.runtime.kernel.VectorMath;
+
 /**
  * The mixture {@code p = sum_k pi_k p_k} of K members' next-token distributions and its
  * uncertainty decomposition, all in log space: total entropy H[p], expected entropy
@@ -17,6 +20,9 @@ public final class EnsembleDistributionStats {
     private final int[] memberArgmax;
     private final float[] mixture;
     private final DistributionStats mixtureStats;
+    private final float[] shift;
+    private final double[] moments = new double[3];
+    private double mixtureEntropy;
 
     /** {@code priors} are pi_k; they are normalised here. */
     public EnsembleDistributionStats(int vocab, double[] priors) {
@@ -38,6 +44,7 @@ public final class EnsembleDistributionStats {
         memberArgmax = new int[members];
         mixture = new float[vocab];
         mixtureStats = new DistributionStats(vocab);
+        shift = new float[members];
     }
 
     /**
@@ -48,23 +55,18 @@ public final class EnsembleDistributionStats {
         System.arraycopy(logits, 0, memberLogits, 0, members * vocab);
         for (int k = 0; k < members; k++) {
             int off = k * vocab;
-            memberLse[k] = LogSpace.logSumExp(memberLogits, off, vocab);
-            memberEntropy[k] = LogSpace.entropy(memberLogits, off, vocab, memberLse[k]);
-            memberArgmax[k] = argmax(memberLogits, off);
+            LogProbKernels.expMoments(memberLogits, off, vocab, moments);
+            memberLse[k] = moments[0] + Math.log(moments[1]);
+            memberEntropy[k] = Math.log(moments[1]) - moments[2] / moments[1];
+            memberArgmax[k] = VectorMath.argmax(memberLogits, off, vocab);
+            shift[k] = (float) (logPriors[k] - memberLse[k]);
         }
-        for (int v = 0; v < vocab; v++) {
-            // log sum_k exp(log pi_k + log p_k(v)), around the largest term.
-            double max = Double.NEGATIVE_INFINITY;
-            for (int k = 0; k < members; k++) {
-                max = Math.max(max, logPriors[k] + memberLogits[k * vocab + v] - memberLse[k]);
-            }
-            double sum = 0;
-            for (int k = 0; k < members; k++) {
-                sum += Math.exp(logPriors[k] + memberLogits[k * vocab + v] - memberLse[k] - max);
-            }
-            mixture[v] = (float) (max + Math.log(sum));
-        }
-        mixtureStats.observe(mixture);
+        LogProbKernels.logMixture(memberLogits, vocab, shift, members, mixture);
+        // The mixture is normalised up to rounding; its own moments give H[p] and that remainder.
+        LogProbKernels.expMoments(mixture, 0, vocab, moments);
+        double mixtureLse = moments[0] + Math.log(moments[1]);
+        mixtureEntropy = Math.log(moments[1]) - moments[2] / moments[1];
+        mixtureStats.observe(mixture, mixtureLse);
     }
 
     /** log p(v) of the mixture, {@code [0, vocab)}: use it as the sampler's logits. Live until the next observe. */
@@ -73,15 +75,14 @@ public final class EnsembleDistributionStats {
     }
 
     public TokenUncertainty uncertainty(int token) {
-        TokenUncertainty mix = mixtureStats.uncertainty(token);
-        double total = mix.totalEntropy();
+        double total = mixtureEntropy;
         double expected = 0;
         for (int k = 0; k < members; k++) {
             expected += priors[k] * memberEntropy[k];
         }
         // Jensen makes total >= expected; a negative difference is float rounding.
         double mutual = Math.max(0, total - expected);
-        int best = argmax(mixture, 0);
+        int best = VectorMath.argmax(mixture, 0, vocab);
         int differing = 0;
         double[] memberProbabilities = new double[members];
         for (int k = 0; k < members; k++) {
@@ -90,22 +91,12 @@ public final class EnsembleDistributionStats {
             }
             memberProbabilities[k] = Math.exp(memberLogits[k * vocab + token] - memberLse[k]);
         }
-        return new TokenUncertainty(total, expected, mutual, (double) differing / members, mix.logprob(),
-                memberProbabilities);
+        return new TokenUncertainty(total, expected, mutual, (double) differing / members,
+                mixtureStats.logprob(token), memberProbabilities);
     }
 
     /** The {@code n} most likely tokens of the mixture, most likely first. */
     public Alternative[] top(int n) {
         return mixtureStats.top(n);
-    }
-
-    private int argmax(float[] x, int off) {
-        int best = 0;
-        for (int i = 1; i < vocab; i++) {
-            if (x[off + i] > x[off + best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }

@@ -94,7 +94,7 @@ class EnsembleTransformerTest {
 
     @Test
     void batchedMembersEqualEachMemberRunAlone() {
-        LoraEnsemble e = ensemble(3, EnumSet.allOf(LoraTarget.class), 11);
+        LoraEnsemble e = ensemble(5, EnumSet.allOf(LoraTarget.class), 11);
         int vocab = model.config().vocabSize();
         float[][] together = ensembleLogits(e);
         for (int k = 0; k < e.size(); k++) {
