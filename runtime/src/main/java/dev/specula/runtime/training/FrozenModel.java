@@ -4,6 +4,7 @@ import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.kernel.Rope;
 import dev.specula.runtime.kernel.Weights;
 import dev.specula.runtime.kernel.WeightsFactory;
+import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.model.TensorNames;
@@ -27,7 +28,7 @@ public final class FrozenModel {
     final Weights embedding;
     final Weights output;
     final Weights outputTransposed;
-    /** {@code [layer][projection.ordinal()]}. */
+    /** {@code [layer][target.ordinal()]}. */
     final Weights[][] weights;
     final Weights[][] transposed;
     final float[][] attnNorm;
@@ -44,14 +45,14 @@ public final class FrozenModel {
         embedding = WeightsFactory.of(model.tensor(TensorNames.TOKEN_EMBEDDING));
         output = WeightsFactory.of(model.outputHead());
         outputTransposed = transpose(output);
-        Projection[] projections = Projection.values();
+        LoraTarget[] projections = LoraTarget.values();
         weights = new Weights[layers][projections.length];
         transposed = new Weights[layers][projections.length];
         attnNorm = new float[layers][];
         ffnNorm = new float[layers][];
         for (int l = 0; l < layers; l++) {
-            for (Projection p : projections) {
-                weights[l][p.ordinal()] = WeightsFactory.of(model.tensor(p.tensorName(l)));
+            for (LoraTarget p : projections) {
+                weights[l][p.ordinal()] = WeightsFactory.of(model.tensor(p.baseTensor(l)));
                 transposed[l][p.ordinal()] = transpose(weights[l][p.ordinal()]);
             }
             attnNorm[l] = vector(model, TensorNames.attnNorm(l));

@@ -3,6 +3,8 @@ package dev.specula.runtime.training;
 import dev.specula.runtime.kernel.AttentionKernel;
 import dev.specula.runtime.kernel.MatMul;
 import dev.specula.runtime.kernel.VectorMath;
+import dev.specula.runtime.lora.LoraAdapter;
+import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.model.RopeStyle;
 
@@ -63,7 +65,7 @@ public final class LoraBackprop {
     private final float[] dScores;
     private final float[] headScratch;
 
-    private LoraParameters params;
+    private TrainableAdapter params;
     private TrainingExample example;
     private int length;
 
@@ -92,7 +94,7 @@ public final class LoraBackprop {
         gate = new float[layers][t * hidden];
         up = new float[layers][t * hidden];
         act = new float[layers][t * hidden];
-        loraMid = new float[layers][Projection.values().length][];
+        loraMid = new float[layers][LoraTarget.values().length][];
         finalIn = new float[t * dim];
         finalNormed = new float[t * dim];
         logits = new float[Math.multiplyExact(t, vocab)];
@@ -133,13 +135,13 @@ public final class LoraBackprop {
      * Runs the sequence through the model with {@code params} applied and caches the activations.
      * Returns the log-likelihood of the example's scored tokens, summed.
      */
-    public double forward(LoraParameters params, TrainingExample example) {
+    public double forward(TrainableAdapter params, TrainingExample example) {
         int n = example.tokens().length - 1;
         if (n > maxTokens) {
             throw new IllegalArgumentException("example of " + (n + 1) + " tokens exceeds " + (maxTokens + 1));
         }
-        if (dMid.length < maxTokens * params.rank) {
-            dMid = new float[maxTokens * params.rank];
+        if (dMid.length < maxTokens * params.adapter().rank()) {
+            dMid = new float[maxTokens * params.adapter().rank()];
         }
         this.params = params;
         this.example = example;
@@ -157,24 +159,24 @@ public final class LoraBackprop {
         for (int l = 0; l < config.layers(); l++) {
             System.arraycopy(x, 0, blockIn[l], 0, n * dim);
             normalize(x, attnNormed[l], base.attnNorm[l], n);
-            linear(l, Projection.Q, attnNormed[l], q[l], n);
-            linear(l, Projection.K, attnNormed[l], k[l], n);
-            linear(l, Projection.V, attnNormed[l], v[l], n);
+            linear(l, LoraTarget.Q, attnNormed[l], q[l], n);
+            linear(l, LoraTarget.K, attnNormed[l], k[l], n);
+            linear(l, LoraTarget.V, attnNormed[l], v[l], n);
             for (int t = 0; t < n; t++) {
                 base.rope.apply(q[l], t * dim, config.heads(), t, config.ropeStyle());
                 base.rope.apply(k[l], t * kvDim, config.kvHeads(), t, config.ropeStyle());
             }
             attend(l, n);
-            linear(l, Projection.O, attnOut[l], tmp, n);
+            linear(l, LoraTarget.O, attnOut[l], tmp, n);
             VectorMath.add(x, 0, tmp, 0, n * dim);
 
             System.arraycopy(x, 0, ffnIn[l], 0, n * dim);
             normalize(x, ffnNormed[l], base.ffnNorm[l], n);
-            linear(l, Projection.GATE, ffnNormed[l], gate[l], n);
-            linear(l, Projection.UP, ffnNormed[l], up[l], n);
+            linear(l, LoraTarget.GATE, ffnNormed[l], gate[l], n);
+            linear(l, LoraTarget.UP, ffnNormed[l], up[l], n);
             System.arraycopy(gate[l], 0, act[l], 0, n * hidden);
             VectorMath.swiglu(act[l], 0, up[l], 0, n * hidden);
-            linear(l, Projection.DOWN, act[l], tmp, n);
+            linear(l, LoraTarget.DOWN, act[l], tmp, n);
             VectorMath.add(x, 0, tmp, 0, n * dim);
         }
         normalize(x, finalNormed, base.outputNorm, n);
@@ -217,27 +219,27 @@ public final class LoraBackprop {
             boolean needInput = l > 0;
             // Feed-forward half: x_out = ffnIn + down(swiglu(gate, up)), so dx flows to the residual unchanged.
             System.arraycopy(dx, 0, dh, 0, n * dim);
-            linearBackward(l, Projection.DOWN, act[l], dx, tmp, n, true);
+            linearBackward(l, LoraTarget.DOWN, act[l], dx, tmp, n, true);
             swigluBackward(gate[l], up[l], tmp, n);
-            linearBackward(l, Projection.GATE, ffnNormed[l], dGate, dNormed, n, true);
-            linearBackward(l, Projection.UP, ffnNormed[l], dUp, tmp, n, true);
+            linearBackward(l, LoraTarget.GATE, ffnNormed[l], dGate, dNormed, n, true);
+            linearBackward(l, LoraTarget.UP, ffnNormed[l], dUp, tmp, n, true);
             VectorMath.add(dNormed, 0, tmp, 0, n * dim);
             normalizeBackward(ffnIn[l], base.ffnNorm[l], dNormed, dh, n);
 
             // Attention half: h = blockIn + o(attention(rope(q), rope(k), v)).
             System.arraycopy(dh, 0, dx, 0, n * dim);
-            linearBackward(l, Projection.O, attnOut[l], dh, dAtt, n, true);
+            linearBackward(l, LoraTarget.O, attnOut[l], dh, dAtt, n, true);
             attendBackward(l, n);
             for (int t = 0; t < n; t++) {
                 ropeTransposed(dq, t * dim, config.heads(), t);
                 ropeTransposed(dk, t * kvDim, config.kvHeads(), t);
             }
-            linearBackward(l, Projection.Q, attnNormed[l], dq, dNormed, n, needInput);
-            linearBackward(l, Projection.K, attnNormed[l], dk, tmp, n, needInput);
+            linearBackward(l, LoraTarget.Q, attnNormed[l], dq, dNormed, n, needInput);
+            linearBackward(l, LoraTarget.K, attnNormed[l], dk, tmp, n, needInput);
             if (needInput) {
                 VectorMath.add(dNormed, 0, tmp, 0, n * dim);
             }
-            linearBackward(l, Projection.V, attnNormed[l], dv, tmp, n, needInput);
+            linearBackward(l, LoraTarget.V, attnNormed[l], dv, tmp, n, needInput);
             if (needInput) {
                 VectorMath.add(dNormed, 0, tmp, 0, n * dim);
                 normalizeBackward(blockIn[l], base.attnNorm[l], dNormed, dx, n);
@@ -271,22 +273,22 @@ public final class LoraBackprop {
     }
 
     /** {@code out = W in + scale * B (A in)} for {@code n} rows, caching {@code A in}. */
-    private void linear(int layer, Projection p, float[] in, float[] out, int n) {
+    private void linear(int layer, LoraTarget p, float[] in, float[] out, int n) {
         MatMul.matmul(base.pool, base.weights[layer][p.ordinal()], in, out, n);
-        float[] a = params.a[layer][p.ordinal()];
-        if (a == null) {
-            loraMid[layer][p.ordinal()] = null;
+        LoraAdapter adapter = params.adapter();
+        if (!adapter.has(p)) {
             return;
         }
-        int r = params.rank;
+        float[] a = adapter.a(p, layer);
+        int r = adapter.rank();
         int inW = p.in(config);
         int outW = p.out(config);
         float[] mid = loraMid[layer][p.ordinal()];
         if (mid == null || mid.length < maxTokens * r) {
             mid = loraMid[layer][p.ordinal()] = new float[maxTokens * r];
         }
-        float[] b = params.b[layer][p.ordinal()];
-        float scale = params.scale;
+        float[] b = adapter.b(p, layer);
+        float scale = adapter.scale();
         for (int t = 0; t < n; t++) {
             for (int j = 0; j < r; j++) {
                 mid[t * r + j] = VectorMath.dot(a, j * inW, in, t * inW, inW);
@@ -301,23 +303,24 @@ public final class LoraBackprop {
      * Backward of {@link #linear}: accumulates dA and dB and, when {@code needInput}, writes (not
      * adds) {@code dIn = W^T dOut + A^T dMid}.
      */
-    private void linearBackward(int layer, Projection p, float[] in, float[] dOut, float[] dIn, int n,
+    private void linearBackward(int layer, LoraTarget p, float[] in, float[] dOut, float[] dIn, int n,
                                 boolean needInput) {
         int inW = p.in(config);
         int outW = p.out(config);
         if (needInput) {
             MatMul.matmul(base.pool, base.transposed[layer][p.ordinal()], dOut, dIn, n);
         }
-        float[] a = params.a[layer][p.ordinal()];
-        if (a == null) {
+        LoraAdapter adapter = params.adapter();
+        if (!adapter.has(p)) {
             return;
         }
-        int r = params.rank;
-        float[] b = params.b[layer][p.ordinal()];
+        int r = adapter.rank();
+        float[] a = adapter.a(p, layer);
+        float[] b = adapter.b(p, layer);
         float[] mid = loraMid[layer][p.ordinal()];
-        float[] gA = params.gradA[layer][p.ordinal()];
-        float[] gB = params.gradB[layer][p.ordinal()];
-        float scale = params.scale;
+        float[] gA = params.gradA(p, layer);
+        float[] gB = params.gradB(p, layer);
+        float scale = adapter.scale();
         Arrays.fill(dMid, 0, n * r, 0f);
         for (int t = 0; t < n; t++) {
             for (int o = 0; o < outW; o++) {

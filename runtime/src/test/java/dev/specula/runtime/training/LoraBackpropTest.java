@@ -5,6 +5,7 @@ import dev.specula.runtime.engine.DenseFeedForward;
 import dev.specula.runtime.engine.Session;
 import dev.specula.runtime.engine.Transformer;
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.model.RopeStyle;
@@ -41,8 +42,7 @@ class LoraBackpropTest {
     void forwardWithZeroBMatchesInferenceLogits() {
         try (Model model = RandomModels.stories260K()) {
             int[] tokens = {1, 403, 407, 261, 378, 300, 259, 429, 270, 12, 480, 100, 2, 77, 300};
-            LoraParameters params = new LoraParameters(model.config(), EnumSet.allOf(Projection.class), 4, 8f);
-            params.initialise(1, 0f);
+            TrainableAdapter params = TrainableAdapter.seeded(model.config(), 4, 8f, EnumSet.allOf(LoraTarget.class), 1, 0);
             LoraBackprop backprop = new LoraBackprop(new FrozenModel(model, pool), 32);
             backprop.forward(params, new TrainingExample(tokens, 1));
             int vocab = model.config().vocabSize();
@@ -83,8 +83,7 @@ class LoraBackpropTest {
      */
     private static double checkGradients(Model model, int[] tokens, int firstTarget, int perTarget) {
         ModelConfig config = model.config();
-        LoraParameters params = new LoraParameters(config, EnumSet.allOf(Projection.class), 3, 6f);
-        params.initialise(11, 0.2f);
+        TrainableAdapter params = TrainableAdapter.seeded(config, 3, 6f, EnumSet.allOf(LoraTarget.class), 11, 0.2);
         LoraBackprop backprop = new LoraBackprop(new FrozenModel(model, pool), tokens.length);
         TrainingExample example = new TrainingExample(tokens, firstTarget);
         params.zeroGradients();
@@ -92,12 +91,12 @@ class LoraBackpropTest {
         backprop.backward(1f);
         SplittableRandom random = new SplittableRandom(3);
         double worst = 0;
-        for (Projection p : Projection.values()) {
+        for (LoraTarget p : LoraTarget.values()) {
             for (int i = 0; i < perTarget; i++) {
                 int layer = random.nextInt(config.layers());
                 boolean isA = i % 2 == 0;
-                float[] values = isA ? params.a(layer, p) : params.b(layer, p);
-                float[] grads = isA ? params.gradA(layer, p) : params.gradB(layer, p);
+                float[] values = isA ? params.adapter().a(p, layer) : params.adapter().b(p, layer);
+                float[] grads = isA ? params.gradA(p, layer) : params.gradB(p, layer);
                 int at = random.nextInt(values.length);
                 float saved = values[at];
                 float h = 1e-2f;
