@@ -60,12 +60,14 @@ public final class LoraBackprop {
     private final float[] dGate;
     private final float[] dUp;
     private final float[] tmp;
-    private float[] dMid = new float[0];
+    private float[] bT = new float[0];
+    private float[] gradBT = new float[0];
     private final float[] scores;
     private final float[] dScores;
     private final float[] headScratch;
 
-    private TrainableAdapter params;
+    private LoraAdapter adapter;
+    private TrainableAdapter gradients;
     private TrainingExample example;
     private int length;
 
@@ -132,18 +134,15 @@ public final class LoraBackprop {
     }
 
     /**
-     * Runs the sequence through the model with {@code params} applied and caches the activations.
+     * Runs the sequence through the model with {@code adapter} applied and caches the activations.
      * Returns the log-likelihood of the example's scored tokens, summed.
      */
-    public double forward(TrainableAdapter params, TrainingExample example) {
+    public double forward(LoraAdapter adapter, TrainingExample example) {
         int n = example.tokens().length - 1;
         if (n > maxTokens) {
             throw new IllegalArgumentException("example of " + (n + 1) + " tokens exceeds " + (maxTokens + 1));
         }
-        if (dMid.length < maxTokens * params.adapter().rank()) {
-            dMid = new float[maxTokens * params.adapter().rank()];
-        }
-        this.params = params;
+        this.adapter = adapter;
         this.example = example;
         this.length = n;
         int[] tokens = example.tokens();
@@ -191,13 +190,14 @@ public final class LoraBackprop {
     }
 
     /**
-     * Adds {@code weight * d(log-likelihood)/d(theta)} of the last forward to the gradients of the
-     * parameters it ran with.
+     * Adds {@code weight * d(log-likelihood)/d(theta)} of the last forward to the gradients in
+     * {@code gradients}, which must belong to the adapter that forward ran with.
      */
-    public void backward(float weight) {
-        if (params == null) {
-            throw new IllegalStateException("backward before forward");
+    public void backward(TrainableAdapter gradients, float weight) {
+        if (adapter == null || gradients.adapter() != adapter) {
+            throw new IllegalStateException("backward needs the gradients of the adapter of the last forward");
         }
+        this.gradients = gradients;
         int n = length;
         int[] tokens = example.tokens();
         // d(sum log p)/d logits = onehot(target) - softmax, at scored positions only; logits become their gradient.
@@ -275,7 +275,6 @@ public final class LoraBackprop {
     /** {@code out = W in + scale * B (A in)} for {@code n} rows, caching {@code A in}. */
     private void linear(int layer, LoraTarget p, float[] in, float[] out, int n) {
         MatMul.matmul(base.pool, base.weights[layer][p.ordinal()], in, out, n);
-        LoraAdapter adapter = params.adapter();
         if (!adapter.has(p)) {
             return;
         }
@@ -287,16 +286,34 @@ public final class LoraBackprop {
         if (mid == null || mid.length < maxTokens * r) {
             mid = loraMid[layer][p.ordinal()] = new float[maxTokens * r];
         }
-        float[] b = adapter.b(p, layer);
+        float[] bT = transposeB(p, layer);
         float scale = adapter.scale();
         for (int t = 0; t < n; t++) {
             for (int j = 0; j < r; j++) {
                 mid[t * r + j] = VectorMath.dot(a, j * inW, in, t * inW, inW);
-            }
-            for (int o = 0; o < outW; o++) {
-                out[t * outW + o] += scale * VectorMath.dot(b, o * r, mid, t * r, r);
+                VectorMath.axpy(scale * mid[t * r + j], bT, j * outW, out, t * outW, outW);
             }
         }
+    }
+
+    /**
+     * B transposed to {@code [rank, out]} in scratch, so the rank-r products run as r long
+     * vector operations per token instead of {@code out} tiny ones.
+     */
+    private float[] transposeB(LoraTarget p, int layer) {
+        int r = adapter.rank();
+        int outW = p.out(config);
+        float[] b = adapter.b(p, layer);
+        if (bT.length < outW * r) {
+            bT = new float[outW * r];
+            gradBT = new float[outW * r];
+        }
+        for (int o = 0; o < outW; o++) {
+            for (int j = 0; j < r; j++) {
+                bT[j * outW + o] = b[o * r + j];
+            }
+        }
+        return bT;
     }
 
     /**
@@ -310,33 +327,31 @@ public final class LoraBackprop {
         if (needInput) {
             MatMul.matmul(base.pool, base.transposed[layer][p.ordinal()], dOut, dIn, n);
         }
-        LoraAdapter adapter = params.adapter();
         if (!adapter.has(p)) {
             return;
         }
         int r = adapter.rank();
         float[] a = adapter.a(p, layer);
-        float[] b = adapter.b(p, layer);
+        float[] bT = transposeB(p, layer);
         float[] mid = loraMid[layer][p.ordinal()];
-        float[] gA = params.gradA(p, layer);
-        float[] gB = params.gradB(p, layer);
+        float[] gA = gradients.gradA(p, layer);
+        float[] gB = gradients.gradB(p, layer);
         float scale = adapter.scale();
-        Arrays.fill(dMid, 0, n * r, 0f);
+        Arrays.fill(gradBT, 0, outW * r, 0f);
         for (int t = 0; t < n; t++) {
-            for (int o = 0; o < outW; o++) {
-                float g = dOut[t * outW + o] * scale;
-                if (g != 0f) {
-                    // dB[o] += scale * dy[o] * mid_t;  dMid_t += scale * dy[o] * B[o]
-                    VectorMath.axpy(g, mid, t * r, gB, o * r, r);
-                    VectorMath.axpy(g, b, o * r, dMid, t * r, r);
-                }
-            }
             for (int j = 0; j < r; j++) {
-                float g = dMid[t * r + j];
+                // dB^T[j] += scale * mid_t[j] * dy_t;  dMid_t[j] = scale * B^T[j] . dy_t
+                VectorMath.axpy(scale * mid[t * r + j], dOut, t * outW, gradBT, j * outW, outW);
+                float g = scale * VectorMath.dot(bT, j * outW, dOut, t * outW, outW);
                 VectorMath.axpy(g, in, t * inW, gA, j * inW, inW);
                 if (needInput) {
                     VectorMath.axpy(g, a, j * inW, dIn, t * inW, inW);
                 }
+            }
+        }
+        for (int o = 0; o < outW; o++) {
+            for (int j = 0; j < r; j++) {
+                gB[o * r + j] += gradBT[j * outW + o];
             }
         }
     }

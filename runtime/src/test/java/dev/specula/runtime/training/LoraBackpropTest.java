@@ -44,7 +44,7 @@ class LoraBackpropTest {
             int[] tokens = {1, 403, 407, 261, 378, 300, 259, 429, 270, 12, 480, 100, 2, 77, 300};
             TrainableAdapter params = TrainableAdapter.seeded(model.config(), 4, 8f, EnumSet.allOf(LoraTarget.class), 1, 0);
             LoraBackprop backprop = new LoraBackprop(new FrozenModel(model, pool), 32);
-            backprop.forward(params, new TrainingExample(tokens, 1));
+            backprop.forward(params.adapter(), new TrainingExample(tokens, 1));
             int vocab = model.config().vocabSize();
             Transformer transformer = new Transformer(model, pool, new DenseFeedForward(model, pool, 8), 8);
             float[] logits = backprop.logits();
@@ -87,8 +87,8 @@ class LoraBackpropTest {
         LoraBackprop backprop = new LoraBackprop(new FrozenModel(model, pool), tokens.length);
         TrainingExample example = new TrainingExample(tokens, firstTarget);
         params.zeroGradients();
-        backprop.forward(params, example);
-        backprop.backward(1f);
+        backprop.forward(params.adapter(), example);
+        backprop.backward(params, 1f);
         SplittableRandom random = new SplittableRandom(3);
         double worst = 0;
         for (LoraTarget p : LoraTarget.values()) {
@@ -101,9 +101,9 @@ class LoraBackpropTest {
                 float saved = values[at];
                 float h = 1e-2f;
                 values[at] = saved + h;
-                double plus = backprop.forward(params, example);
+                double plus = backprop.forward(params.adapter(), example);
                 values[at] = saved - h;
-                double minus = backprop.forward(params, example);
+                double minus = backprop.forward(params.adapter(), example);
                 values[at] = saved;
                 double numeric = (plus - minus) / (2 * h);
                 double analytic = grads[at];
