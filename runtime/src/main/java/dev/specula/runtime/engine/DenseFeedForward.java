@@ -5,6 +5,7 @@ import dev.specula.runtime.kernel.MatMul;
 import dev.specula.runtime.kernel.VectorMath;
 import dev.specula.runtime.kernel.Weights;
 import dev.specula.runtime.kernel.WeightsFactory;
+import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.TensorNames;
 
@@ -35,9 +36,21 @@ public final class DenseFeedForward implements FeedForward {
 
     @Override
     public void forward(int layer, float[] x, float[] out, int batch) {
+        forward(layer, x, out, batch, null);
+    }
+
+    @Override
+    public void forward(int layer, float[] x, float[] out, int batch, ProjectionDelta delta) {
         MatMul.matmul(pool, gate[layer], x, hidden, batch);
         MatMul.matmul(pool, up[layer], x, hiddenUp, batch);
+        if (delta != null) {
+            delta.apply(LoraTarget.GATE, layer, x, hidden, batch);
+            delta.apply(LoraTarget.UP, layer, x, hiddenUp, batch);
+        }
         VectorMath.swiglu(hidden, 0, hiddenUp, 0, batch * gate[layer].rows());
         MatMul.matmul(pool, down[layer], hidden, out, batch);
+        if (delta != null) {
+            delta.apply(LoraTarget.DOWN, layer, hidden, out, batch);
+        }
     }
 }

@@ -1,13 +1,18 @@
 package dev.specula.runtime.engine;
 
 import dev.specula.runtime.SpeculaException;
+import dev.specula.runtime.generate.Decoder;
+import dev.specula.runtime.generate.EnsembleDecoder;
 import dev.specula.runtime.generate.Generator;
+import dev.specula.runtime.generate.ModelDecoder;
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.lora.LoraEnsemble;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A model ready to run: its weights, a thread pool, the forward pass and the attention backend.
@@ -25,6 +30,7 @@ public final class Engine implements AutoCloseable {
     private final AttentionFactory attention;
     private final int contextLength;
     private final List<AutoCloseable> owned = new ArrayList<>();
+    private EnsembleTransformer ensemble;
 
     public Engine(Model model, ComputePool pool, FeedForward feedForward, AttentionFactory attention,
                   int contextLength, int batch) {
@@ -100,8 +106,29 @@ public final class Engine implements AutoCloseable {
         return model.config().kvCacheBytes(contextLength);
     }
 
+    /**
+     * Decodes with {@code loras} on top of the base model from now on: generation samples from the
+     * members' mixture and reports their disagreement.
+     */
+    public Engine withEnsemble(LoraEnsemble loras) {
+        this.ensemble = new EnsembleTransformer(transformer, loras, pool);
+        return this;
+    }
+
+    /** The ensemble set by {@link #withEnsemble}, if any. */
+    public Optional<EnsembleTransformer> ensemble() {
+        return Optional.ofNullable(ensemble);
+    }
+
+    /** Bytes of the KV caches of one generation: one cache per ensemble member. */
+    public long generationKvCacheBytes() {
+        return kvCacheBytes() * (ensemble == null ? 1 : ensemble.members());
+    }
+
     public Generator generator() {
-        return new Generator(transformer, model.tokenizer(), attention, contextLength);
+        Decoder decoder = ensemble == null ? new ModelDecoder(transformer, attention)
+                : new EnsembleDecoder(ensemble, attention);
+        return new Generator(decoder, model.tokenizer(), contextLength);
     }
 
     @Override

@@ -7,15 +7,20 @@ import dev.specula.runtime.kernel.Rope;
 import dev.specula.runtime.kernel.VectorMath;
 import dev.specula.runtime.kernel.Weights;
 import dev.specula.runtime.kernel.WeightsFactory;
+import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.model.TensorNames;
 import dev.specula.runtime.tensor.Tensor;
 
+import java.util.Arrays;
+
 /**
  * The Llama forward pass: embedding, then per block RMSNorm, attention with RoPE and a residual,
  * RMSNorm, feed-forward and a residual; a final RMSNorm and the output head.
- * Prompts run in batches of up to {@code maxBatch} tokens so each weight row is read once per batch.
+ * Prompts run in batches of up to {@code maxBatch} tokens so each weight row is read once per batch;
+ * an ensemble's K members decode as one batch of K rows ({@link BatchRows} says what the rows are),
+ * with each member's LoRA update ({@link ProjectionDelta}) added after the shared base projections.
  * Not thread-safe: one forward at a time (the service queues requests in front of it).
  */
 public final class Transformer {
@@ -42,6 +47,9 @@ public final class Transformer {
     private final float[] v;
     private final float[] att;
     private final float[] logits;
+    private final SequenceRows sequenceRows = new SequenceRows();
+    private final MemberRows memberRows;
+    private final int[] memberTokens;
 
     public Transformer(Model model, ComputePool pool, FeedForward feedForward, int maxBatch) {
         this.config = model.config();
@@ -76,6 +84,8 @@ public final class Transformer {
         v = new float[maxBatch * config.kvDim()];
         att = new float[maxBatch * dim];
         logits = new float[maxBatch * config.vocabSize()];
+        memberRows = new MemberRows(dim, config.kvDim());
+        memberTokens = new int[maxBatch];
     }
 
     private float[] vector(Model model, String name) {
@@ -93,6 +103,11 @@ public final class Transformer {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /** Most rows one forward batch holds: prompt tokens per batch, or ensemble members. */
+    public int maxBatch() {
+        return maxBatch;
     }
 
     /** A new, empty sequence whose KV cache holds {@code contextLength} positions. */
@@ -114,21 +129,27 @@ public final class Transformer {
 
     /** Like {@link #forward(Session, int[], int, int)} but hands the logits after every token to {@code consumer}. */
     public float[] forward(Session session, int[] tokens, int offset, int count, LogitsConsumer consumer) {
+        return forward(session, tokens, offset, count, null, consumer);
+    }
+
+    /**
+     * Like {@link #forward(Session, int[], int, int, LogitsConsumer)} with {@code delta} (may be null)
+     * added to the base projections: the forward pass of the base model plus one adapter.
+     */
+    public float[] forward(Session session, int[] tokens, int offset, int count, ProjectionDelta delta,
+                           LogitsConsumer consumer) {
         if (count <= 0) {
             throw new IllegalArgumentException("no tokens to process");
         }
         session.reserve(count);
+        checkTokens(tokens, offset, count);
         int vocab = config.vocabSize();
-        for (int i = 0; i < count; i++) {
-            int t = tokens[offset + i];
-            if (t < 0 || t >= vocab) {
-                throw new SpeculaException("token id " + t + " is outside the vocabulary of " + vocab);
-            }
-        }
         for (int done = 0; done < count; done += maxBatch) {
             int batch = Math.min(maxBatch, count - done);
             boolean last = done + batch == count;
-            forwardBatch(session, tokens, offset + done, batch, consumer != null || last);
+            BatchRows rows = sequenceRows.at(session.attention(), session.position());
+            forwardRows(rows, delta, tokens, offset + done, batch, consumer != null || last);
+            session.append(tokens, offset + done, batch);
             if (consumer != null) {
                 for (int b = 0; b < batch; b++) {
                     consumer.accept(done + b, logits, b * vocab);
@@ -141,38 +162,80 @@ public final class Transformer {
         return logits;
     }
 
-    private void forwardBatch(Session session, int[] tokens, int offset, int batch, boolean wantLogits) {
+    /**
+     * Appends {@code token} to each of the K {@code sessions} (all at the same position) in one
+     * batch whose row k is session k, so every base weight is read once for all K; {@code perRow}
+     * adds row k's own update. Returns K rows of logits, {@code [k*vocab, (k+1)*vocab)}, in a shared buffer.
+     */
+    float[] forwardMembers(Session[] sessions, int token, ProjectionDelta perRow) {
+        int members = sessions.length;
+        if (members > maxBatch) {
+            throw new IllegalArgumentException(members + " members exceed the batch size " + maxBatch);
+        }
+        int position = sessions[0].position();
+        for (Session s : sessions) {
+            if (s.position() != position) {
+                throw new IllegalStateException("ensemble members are at different positions");
+            }
+            s.reserve(1);
+        }
+        memberTokens[0] = token;
+        checkTokens(memberTokens, 0, 1);
+        Arrays.fill(memberTokens, 0, members, token);
+        forwardRows(memberRows.at(sessions, position), perRow, memberTokens, 0, members, true);
+        for (Session s : sessions) {
+            s.append(memberTokens, 0, 1);
+        }
+        return logits;
+    }
+
+    private void checkTokens(int[] tokens, int offset, int count) {
+        int vocab = config.vocabSize();
+        for (int i = 0; i < count; i++) {
+            int t = tokens[offset + i];
+            if (t < 0 || t >= vocab) {
+                throw new SpeculaException("token id " + t + " is outside the vocabulary of " + vocab);
+            }
+        }
+    }
+
+    private void forwardRows(BatchRows rows, ProjectionDelta delta, int[] tokens, int offset, int batch,
+                             boolean wantLogits) {
         int dim = config.dim();
         int kvDim = config.kvDim();
-        int startPos = session.position();
-        Attention attention = session.attention();
         for (int b = 0; b < batch; b++) {
             embedding.row(tokens[offset + b], x, b * dim);
         }
         for (int l = 0; l < config.layers(); l++) {
             normalize(x, xb, attnNorm[l], batch);
-            MatMul.matmul(pool, wq[l], xb, q, batch);
-            MatMul.matmul(pool, wk[l], xb, k, batch);
-            MatMul.matmul(pool, wv[l], xb, v, batch);
+            project(wq[l], LoraTarget.Q, l, delta, xb, q, batch);
+            project(wk[l], LoraTarget.K, l, delta, xb, k, batch);
+            project(wv[l], LoraTarget.V, l, delta, xb, v, batch);
             for (int b = 0; b < batch; b++) {
-                rope.apply(q, b * dim, config.heads(), startPos + b, config.ropeStyle());
-                rope.apply(k, b * kvDim, config.kvHeads(), startPos + b, config.ropeStyle());
+                rope.apply(q, b * dim, config.heads(), rows.position(b), config.ropeStyle());
+                rope.apply(k, b * kvDim, config.kvHeads(), rows.position(b), config.ropeStyle());
             }
-            attention.store(l, k, v, batch, startPos);
-            attention.attend(l, q, batch, startPos, att);
-            MatMul.matmul(pool, wo[l], att, xb2, batch);
+            rows.attend(l, q, k, v, batch, att);
+            project(wo[l], LoraTarget.O, l, delta, att, xb2, batch);
             VectorMath.add(x, 0, xb2, 0, batch * dim);
 
             normalize(x, xb, ffnNorm[l], batch);
-            feedForward.forward(l, xb, xb2, batch);
+            feedForward.forward(l, xb, xb2, batch, delta);
             VectorMath.add(x, 0, xb2, 0, batch * dim);
         }
-        session.append(tokens, offset, batch);
         if (!wantLogits) {
             return;
         }
         normalize(x, xb, outputNorm, batch);
         MatMul.matmul(pool, output, xb, logits, batch);
+    }
+
+    private void project(Weights w, LoraTarget target, int layer, ProjectionDelta delta, float[] in, float[] out,
+                         int batch) {
+        MatMul.matmul(pool, w, in, out, batch);
+        if (delta != null) {
+            delta.apply(target, layer, in, out, batch);
+        }
     }
 
     private void normalize(float[] in, float[] out, float[] weight, int batch) {

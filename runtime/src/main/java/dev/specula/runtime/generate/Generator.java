@@ -2,27 +2,27 @@ package dev.specula.runtime.generate;
 
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.engine.AttentionFactory;
-import dev.specula.runtime.engine.Session;
 import dev.specula.runtime.engine.Transformer;
 import dev.specula.runtime.sampling.Sampler;
 import dev.specula.runtime.tokenizer.Tokenizer;
 import dev.specula.runtime.tokenizer.Utf8Accumulator;
 import dev.specula.runtime.uncertainty.Alternative;
-import dev.specula.runtime.uncertainty.DistributionStats;
 import dev.specula.runtime.uncertainty.TokenUncertainty;
 import dev.specula.runtime.uncertainty.UncertaintyAccumulator;
 
 /** Runs the prompt through the model, then samples tokens one by one until a stop condition. */
 public final class Generator {
-    private final Transformer transformer;
+    private final Decoder decoder;
     private final Tokenizer tokenizer;
-    private final AttentionFactory attention;
     private final int contextLength;
 
     public Generator(Transformer transformer, Tokenizer tokenizer, AttentionFactory attention, int contextLength) {
-        this.transformer = transformer;
+        this(new ModelDecoder(transformer, attention), tokenizer, contextLength);
+    }
+
+    public Generator(Decoder decoder, Tokenizer tokenizer, int contextLength) {
+        this.decoder = decoder;
         this.tokenizer = tokenizer;
-        this.attention = attention;
         this.contextLength = contextLength;
     }
 
@@ -47,40 +47,38 @@ public final class Generator {
             throw new SpeculaException("prompt of " + prompt.length + " tokens does not fit the context length of "
                     + contextLength + " (at least one position must be left for generation)");
         }
-        try (Session session = transformer.newSession(attention, contextLength)) {
+        try (Decoding session = decoder.open(contextLength)) {
             return run(session, request, prompt, listener);
         }
     }
 
-    private GenerationResult run(Session session, GenerationRequest request, int[] prompt, TokenListener listener) {
-        Sampler sampler = new Sampler(request.sampler(), transformer.config().vocabSize());
+    private GenerationResult run(Decoding session, GenerationRequest request, int[] prompt, TokenListener listener) {
+        Sampler sampler = new Sampler(request.sampler(), decoder.vocabSize());
         Utf8Accumulator utf8 = new Utf8Accumulator();
         StopStringFilter stops = new StopStringFilter(request.stop());
         StringBuilder text = new StringBuilder();
-        DistributionStats distribution = new DistributionStats(transformer.config().vocabSize());
-        UncertaintyAccumulator uncertainty = UncertaintyAccumulator.single();
+        UncertaintyAccumulator uncertainty = new UncertaintyAccumulator(decoder.priors());
         Alternative[] noAlternatives = new Alternative[0];
 
         long start = System.nanoTime();
-        float[] logits = transformer.forward(session, prompt, 0, prompt.length);
+        float[] logits = session.append(prompt, 0, prompt.length);
         long promptDone = System.nanoTime();
 
         int generated = 0;
         FinishReason reason = null;
         int[] next = new int[1];
         while (reason == null) {
-            distribution.observe(logits);
             int token = sampler.sample(logits, session.tokens(), session.position());
             if (tokenizer.isEndOfGeneration(token)) {
                 reason = FinishReason.STOP;
                 break;
             }
             generated++;
-            TokenUncertainty u = distribution.uncertainty(token);
+            TokenUncertainty u = session.uncertainty(token);
             uncertainty.add(u);
             String piece = stops.push(utf8.append(tokenizer.tokenBytes(token)));
             text.append(piece);
-            Alternative[] top = request.topLogprobs() > 0 ? distribution.top(request.topLogprobs()) : noAlternatives;
+            Alternative[] top = request.topLogprobs() > 0 ? session.top(request.topLogprobs()) : noAlternatives;
             if (!listener.onToken(new GeneratedToken(token, piece, u, top))) {
                 reason = FinishReason.CANCELLED;
             } else if (stops.stopped()) {
@@ -89,7 +87,7 @@ public final class Generator {
                 reason = FinishReason.LENGTH;
             } else {
                 next[0] = token;
-                logits = transformer.forward(session, next, 0, 1);
+                logits = session.append(next, 0, 1);
             }
         }
         if (!stops.stopped()) {

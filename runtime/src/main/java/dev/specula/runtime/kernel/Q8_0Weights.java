@@ -57,6 +57,44 @@ final class Q8_0Weights extends RowMajorWeights {
     }
 
     @Override
+    void dot4(long rowOffset, float[] x, int xOffset, float[] out, int outIndex, int outStride) {
+        // Widening int8 to float is the costly part: do it once per weight for all four rows.
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
+        FloatVector acc2 = FloatVector.zero(FLOATS);
+        FloatVector acc3 = FloatVector.zero(FLOATS);
+        int blocks = cols / BLOCK;
+        long at = rowOffset;
+        int xi = xOffset;
+        for (int b = 0; b < blocks; b++, at += BLOCK_BYTES, xi += BLOCK) {
+            FloatVector s0 = FloatVector.zero(FLOATS);
+            FloatVector s1 = FloatVector.zero(FLOATS);
+            FloatVector s2 = FloatVector.zero(FLOATS);
+            FloatVector s3 = FloatVector.zero(FLOATS);
+            for (int j = 0; j < BLOCK; j += BYTES.length()) {
+                ByteVector q = ByteVector.fromMemorySegment(BYTES, data, at + 2 + j, ORDER);
+                for (int p = 0; p < BYTE_PARTS; p++) {
+                    FloatVector w = (FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, p);
+                    int o = xi + j + p * LANES;
+                    s0 = w.fma(FloatVector.fromArray(FLOATS, x, o), s0);
+                    s1 = w.fma(FloatVector.fromArray(FLOATS, x, o + cols), s1);
+                    s2 = w.fma(FloatVector.fromArray(FLOATS, x, o + 2 * cols), s2);
+                    s3 = w.fma(FloatVector.fromArray(FLOATS, x, o + 3 * cols), s3);
+                }
+            }
+            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(SHORT, at)));
+            acc0 = s0.fma(d, acc0);
+            acc1 = s1.fma(d, acc1);
+            acc2 = s2.fma(d, acc2);
+            acc3 = s3.fma(d, acc3);
+        }
+        out[outIndex] = acc0.reduceLanes(VectorOperators.ADD);
+        out[outIndex + outStride] = acc1.reduceLanes(VectorOperators.ADD);
+        out[outIndex + 2 * outStride] = acc2.reduceLanes(VectorOperators.ADD);
+        out[outIndex + 3 * outStride] = acc3.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
     void dequantize(long rowOffset, float[] dst, int offset) {
         long at = rowOffset;
         for (int i = 0; i < cols; i += BLOCK, at += BLOCK_BYTES) {

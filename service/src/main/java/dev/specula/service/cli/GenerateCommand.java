@@ -1,15 +1,22 @@
 package dev.specula.service.cli;
 
+import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.generate.GenerationRequest;
+import dev.specula.runtime.generate.GeneratedToken;
 import dev.specula.runtime.generate.GenerationResult;
+import dev.specula.runtime.generate.TokenListener;
+import dev.specula.runtime.lora.EnsembleLoader;
 import dev.specula.runtime.sampling.SamplerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -51,22 +58,77 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stop", description = "Stop when this string is generated (repeatable).")
     List<String> stop;
 
+    @Option(names = "--ensemble", paramLabel = "E",
+            description = "LoRA ensemble file (NAME.ensemble.safetensors) or PEFT adapter folder (an ensemble of one): "
+                    + "tokens are sampled from the members' mixture and their disagreement is reported on stderr.")
+    Path ensemble;
+
+    @Option(names = "--uncertainty", paramLabel = "summary|json", defaultValue = "summary",
+            description = "summary: one line per response on stderr; json: also one JSON object per generated token "
+                    + "(index, id, text, logprob, entropy, expected_entropy, mutual_information, disagreement, "
+                    + "member_probs) on stderr, or in --uncertainty-file. Default: ${DEFAULT-VALUE}.")
+    UncertaintyOutput uncertainty;
+
+    @Option(names = "--uncertainty-file", paramLabel = "FILE",
+            description = "Write the per-token JSON lines of --uncertainty json to FILE instead of stderr.")
+    Path uncertaintyFile;
+
+    enum UncertaintyOutput { summary, json }
+
     @Override
     public Integer call() {
         long chosenSeed = seed != null ? seed : System.nanoTime();
         SamplerConfig sampler = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, repeatLastN, chosenSeed);
         GenerationRequest request = new GenerationRequest(prompt, maxTokens, sampler, stop);
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+        PrintStream json = openJson();
         try (Engine engine = modelOptions.openEngine()) {
-            GenerationResult result = engine.generator().generate(request, (token, text) -> {
-                out.print(text);
-                out.flush();
-                return true;
+            if (ensemble != null) {
+                engine.withEnsemble(EnsembleLoader.load(ensemble, engine.model().config()));
+            }
+            GenerationResult result = engine.generator().generate(request, new TokenListener() {
+                private int index;
+
+                @Override
+                public boolean onToken(int token, String text) {
+                    out.print(text);
+                    out.flush();
+                    return true;
+                }
+
+                @Override
+                public boolean onToken(GeneratedToken token) {
+                    if (json != null && token.uncertainty() != null) {
+                        json.println(UncertaintyJson.line(index++, token));
+                    }
+                    return onToken(token.id(), token.text());
+                }
             });
             out.println();
             out.flush();
             Stats.printGeneration(engine, result, sampler);
+        } finally {
+            if (json != null && json != System.err) {
+                json.close();
+            }
         }
         return 0;
+    }
+
+    private PrintStream openJson() {
+        if (uncertainty != UncertaintyOutput.json) {
+            if (uncertaintyFile != null) {
+                throw new SpeculaException("--uncertainty-file needs --uncertainty json");
+            }
+            return null;
+        }
+        if (uncertaintyFile == null) {
+            return System.err;
+        }
+        try {
+            return new PrintStream(Files.newOutputStream(uncertaintyFile), true, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new SpeculaException("--uncertainty-file " + uncertaintyFile + ": cannot write: " + e.getMessage());
+        }
     }
 }

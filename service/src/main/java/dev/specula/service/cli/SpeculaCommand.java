@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The top-level {@code specula} command; its subcommands do the work. */
 @Command(name = "specula", mixinStandardHelpOptions = true, version = "specula 0.1.0",
         description = "Runs language models on memory-constrained devices.",
-        subcommands = {GenerateCommand.class, TokenizeCommand.class, PerplexityCommand.class, InfoCommand.class,
+        subcommands = {GenerateCommand.class, TokenizeCommand.class, PerplexityCommand.class, InfoCommand.class, LoraCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SpeculaCommand implements Runnable {
     /** Exit status for mistakes in the user's input (files, flags, requests). */

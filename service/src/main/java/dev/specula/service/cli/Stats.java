@@ -3,7 +3,9 @@ package dev.specula.service.cli;
 import dev.specula.devices.ByteSize;
 import dev.specula.devices.HostMemory;
 import dev.specula.runtime.engine.Engine;
+import dev.specula.runtime.engine.EnsembleTransformer;
 import dev.specula.runtime.generate.GenerationResult;
+import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.sampling.SamplerConfig;
 import dev.specula.runtime.uncertainty.UncertaintySummary;
 
@@ -20,6 +22,7 @@ final class Stats {
                 engine.model().source().getFileName(), r.promptTokens(), r.promptTokensPerSecond(), r.generatedTokens(),
                 r.decodeTokensPerSecond(), r.finishReason().name().toLowerCase(Locale.ROOT), sampler.seed(),
                 engine.pool().threads());
+        engine.ensemble().ifPresent(e -> System.err.println(ensembleLine(e, r.uncertainty())));
         System.err.println(uncertaintyLine(r.uncertainty()));
         System.err.println(memoryLine(engine));
     }
@@ -36,9 +39,19 @@ final class Stats {
                 u.disagreement().mean());
     }
 
+    static String ensembleLine(EnsembleTransformer e, UncertaintySummary u) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+                "[ensemble] members %d | rank %d | alpha %s | targets %s | responsibilities", e.members(),
+                e.ensemble().rank(), e.ensemble().alpha(), LoraTarget.join(e.ensemble().targets())));
+        for (double w : u.responsibilities()) {
+            line.append(String.format(Locale.ROOT, " %.3f", w));
+        }
+        return line.toString();
+    }
+
     static String memoryLine(Engine engine) {
         return String.format(Locale.ROOT, "[memory] weights %s mapped | KV cache %s | %s",
                 ByteSize.format(engine.model().weightBytes()),
-                ByteSize.format(engine.kvCacheBytes()), HostMemory.read());
+                ByteSize.format(engine.generationKvCacheBytes()), HostMemory.read());
     }
 }

@@ -1,0 +1,83 @@
+package dev.specula.runtime.engine;
+
+import dev.specula.runtime.SpeculaException;
+import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.lora.LoraEnsemble;
+import dev.specula.runtime.model.ModelConfig;
+
+/**
+ * A base {@link Transformer} with K LoRA members on top. Decoding advances all members by one
+ * token in a single batch of K rows, so each base weight is read once per step for the whole
+ * ensemble; prompts run per member in the base's usual token batches.
+ */
+public final class EnsembleTransformer {
+    private final Transformer base;
+    private final LoraEnsemble ensemble;
+    private final EnsembleDeltas deltas;
+    private final float[] memberLogits;
+
+    public EnsembleTransformer(Transformer base, LoraEnsemble ensemble, ComputePool pool) {
+        ModelConfig c = base.config();
+        ModelConfig e = ensemble.config();
+        if (e.dim() != c.dim() || e.hiddenDim() != c.hiddenDim() || e.kvDim() != c.kvDim() || e.layers() != c.layers()) {
+            throw new SpeculaException("the ensemble was made for a model of dim " + e.dim() + ", hidden " + e.hiddenDim()
+                    + ", kv " + e.kvDim() + ", " + e.layers() + " layers; the base has dim " + c.dim() + ", hidden "
+                    + c.hiddenDim() + ", kv " + c.kvDim() + ", " + c.layers() + " layers");
+        }
+        if (ensemble.size() > base.maxBatch()) {
+            throw new SpeculaException("ensemble of " + ensemble.size() + " members exceeds the engine's batch size of "
+                    + base.maxBatch());
+        }
+        this.base = base;
+        this.ensemble = ensemble;
+        this.deltas = new EnsembleDeltas(ensemble, c, pool, base.maxBatch());
+        this.memberLogits = new float[ensemble.size() * c.vocabSize()];
+    }
+
+    public ModelConfig config() {
+        return base.config();
+    }
+
+    public LoraEnsemble ensemble() {
+        return ensemble;
+    }
+
+    public int members() {
+        return ensemble.size();
+    }
+
+    public EnsembleSession newSession(AttentionFactory attention, int contextLength) {
+        Session[] sessions = new Session[members()];
+        try {
+            for (int k = 0; k < sessions.length; k++) {
+                sessions[k] = base.newSession(attention, contextLength);
+            }
+        } catch (RuntimeException ex) {
+            for (Session s : sessions) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+            throw ex;
+        }
+        return new EnsembleSession(sessions);
+    }
+
+    /**
+     * Appends {@code tokens[offset .. offset+count)} for every member and returns the members'
+     * logits after the last token: member k's at {@code [k*vocab, (k+1)*vocab)} of a shared buffer,
+     * valid until the next call.
+     */
+    public float[] forward(EnsembleSession session, int[] tokens, int offset, int count) {
+        Session[] sessions = session.members();
+        if (count == 1) {
+            return base.forwardMembers(sessions, tokens[offset], deltas.perRow());
+        }
+        int vocab = config().vocabSize();
+        for (int k = 0; k < sessions.length; k++) {
+            float[] logits = base.forward(sessions[k], tokens, offset, count, deltas.member(k), null);
+            System.arraycopy(logits, 0, memberLogits, k * vocab, vocab);
+        }
+        return memberLogits;
+    }
+}
