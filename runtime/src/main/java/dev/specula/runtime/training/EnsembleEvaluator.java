@@ -1,5 +1,6 @@
 package dev.specula.runtime.training;
 
+import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.lora.LoraEnsemble;
 
 import java.util.List;
@@ -13,6 +14,7 @@ public final class EnsembleEvaluator {
     private static final int CALIBRATION_BINS = 10;
 
     private final LoraEnsemble ensemble;
+    private final ComputePool pool;
     private final LoraBackprop[] passes;
     private final double[] priors;
     private final int vocab;
@@ -23,6 +25,7 @@ public final class EnsembleEvaluator {
 
     public EnsembleEvaluator(FrozenModel base, LoraEnsemble ensemble, int maxTokens) {
         this.ensemble = ensemble;
+        this.pool = base.pool;
         this.priors = ensemble.priors();
         this.vocab = base.config.vocabSize();
         passes = new LoraBackprop[ensemble.size()];
@@ -38,9 +41,11 @@ public final class EnsembleEvaluator {
     public double[] run(TrainingExample example) {
         this.example = example;
         double[] logLik = new double[passes.length];
-        for (int k = 0; k < passes.length; k++) {
-            logLik[k] = passes[k].forward(ensemble.member(k), example);
-        }
+        pool.parallelFor(passes.length, (from, to) -> {
+            for (int k = from; k < to; k++) {
+                logLik[k] = passes[k].forward(ensemble.member(k), example);
+            }
+        });
         return logLik;
     }
 

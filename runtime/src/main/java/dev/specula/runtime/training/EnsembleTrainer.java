@@ -131,16 +131,22 @@ public final class EnsembleTrainer {
         double entropySum = 0;
         long tokens = 0;
         for (TrainingExample example : batch) {
-            for (int m = 0; m < k; m++) {
-                logLik[m] = passes[m].forward(members[m].adapter(), example);
-            }
+            // Members are independent until the routing weights: one member per thread (the matrices of
+            // small models are too narrow to split well, and nested parallel loops run inline).
+            base.pool.parallelFor(k, (from, to) -> {
+                for (int m = from; m < to; m++) {
+                    logLik[m] = passes[m].forward(members[m].adapter(), example);
+                }
+            });
             lossSum += loss.evaluate(logLik, logPriors, weights);
             entropySum += RenyiLoss.entropy(weights);
             tokens += example.targets();
-            for (int m = 0; m < k; m++) {
-                // d(mean loss)/d theta_k = -w_k / B * d l_k / d theta_k.
-                passes[m].backward(members[m], (float) (-weights[m] / batch.size()));
-            }
+            // d(mean loss)/d theta_k = -w_k / B * d l_k / d theta_k.
+            base.pool.parallelFor(k, (from, to) -> {
+                for (int m = from; m < to; m++) {
+                    passes[m].backward(members[m], (float) (-weights[m] / batch.size()));
+                }
+            });
         }
         addL2();
         double norm = AdamW.clipGlobalNorm(gradients, options.clip());

@@ -41,13 +41,11 @@ public final class LoraBackprop {
     private final float[][] gate;
     private final float[][] up;
     private final float[][] act;
-    /** {@code A x} per layer and projection, [T * rank]; null when the projection is not adapted. */
+    /** {@code A x} per layer and projection, [T * rank]; allocated on the first forward that adapts the projection. */
     private final float[][][] loraMid;
     private final float[] finalIn;
     private final float[] finalNormed;
     private final float[] logits;
-    /** Per scored position, log p(target): filled by the forward. */
-    private final double[] tokenLogProb;
 
     // Backward scratch.
     private final float[] dx;
@@ -100,7 +98,6 @@ public final class LoraBackprop {
         finalIn = new float[t * dim];
         finalNormed = new float[t * dim];
         logits = new float[Math.multiplyExact(t, vocab)];
-        tokenLogProb = new double[t];
         dx = new float[t * dim];
         dh = new float[t * dim];
         dNormed = new float[t * maxWidth];
@@ -116,21 +113,12 @@ public final class LoraBackprop {
         headScratch = new float[config.heads() * config.headDim()];
     }
 
-    public int maxTokens() {
-        return maxTokens;
-    }
-
     /**
      * Logits of the last forward, {@code [position * vocab + token]} for positions {@code < length - 1};
      * valid until {@link #backward}, which turns them into their gradient.
      */
     public float[] logits() {
         return logits;
-    }
-
-    /** log p(tokens[t + 1] | tokens[..t]) from the last forward, for scored positions t (others 0). */
-    public double tokenLogProb(int t) {
-        return tokenLogProb[t];
     }
 
     /**
@@ -181,10 +169,8 @@ public final class LoraBackprop {
         normalize(x, finalNormed, base.outputNorm, n);
         MatMul.matmul(base.pool, base.output, finalNormed, logits, n);
         double total = 0;
-        Arrays.fill(tokenLogProb, 0);
         for (int t = example.firstTarget() - 1; t < n; t++) {
-            tokenLogProb[t] = logits[t * vocab + tokens[t + 1]] - logSumExp(logits, t * vocab, vocab);
-            total += tokenLogProb[t];
+            total += logits[t * vocab + tokens[t + 1]] - logSumExp(logits, t * vocab, vocab);
         }
         return total;
     }

@@ -39,7 +39,9 @@ public record TrainingOptions(int members, int rank, float loraAlpha, Set<LoraTa
         if (!(lambda >= 0) || !(clip >= 0) || !(initBStd >= 0)) {
             throw new IllegalArgumentException("lambda, clip and initBStd must be >= 0");
         }
-        new RenyiLoss(alpha);
+        if (!(alpha >= 0) || !Double.isFinite(alpha)) {
+            throw new IllegalArgumentException("alpha must be finite and >= 0, got " + alpha);
+        }
         targets = EnumSet.copyOf(targets);
     }
 
