@@ -40,8 +40,8 @@ class ConflictingDataTest {
 
     @BeforeAll
     static void start() {
-        // One thread: the matrices are tiny, and a spinning second worker only costs on a shared machine.
-        pool = new ComputePool(1);
+        // Two threads: the trainer runs one member per thread.
+        pool = new ComputePool(2);
     }
 
     @AfterAll
