@@ -5,8 +5,9 @@ import picocli.CommandLine.Command;
 
 /** Parent of the LoRA tools; each is a subcommand ({@code specula lora random ...}). */
 @Command(name = "lora", mixinStandardHelpOptions = true,
-        description = "LoRA adapters and ensembles: make, benchmark (and, with further subcommands, train and evaluate).",
-        subcommands = {LoraRandomCommand.class, LoraBenchCommand.class, CommandLine.HelpCommand.class})
+        description = "LoRA adapters and ensembles: make, benchmark, train and evaluate.",
+        subcommands = {LoraRandomCommand.class, LoraBenchCommand.class, LoraTrainCommand.class, LoraEvalCommand.class,
+                CommandLine.HelpCommand.class})
 public final class LoraCommand implements Runnable {
 
     @CommandLine.Spec
