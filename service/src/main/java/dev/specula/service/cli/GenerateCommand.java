@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** Continues a prompt; the continuation goes to stdout as it is produced, statistics to stderr. */
@@ -58,10 +59,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stop", description = "Stop when this string is generated (repeatable).")
     List<String> stop;
 
-    @Option(names = "--ensemble", paramLabel = "E",
+    @Option(names = "--ensemble", paramLabel = "E|none",
             description = "LoRA ensemble file (NAME.ensemble.safetensors) or PEFT adapter folder (an ensemble of one): "
-                    + "tokens are sampled from the members' mixture and their disagreement is reported on stderr.")
-    Path ensemble;
+                    + "tokens are sampled from the members' mixture and their disagreement is reported on stderr. "
+                    + "Default: the ensemble shipped in models/ for this model, if any; none: the base model alone.")
+    String ensemble;
 
     @Option(names = "--uncertainty", paramLabel = "summary|json", defaultValue = "summary",
             description = "summary: one line per response on stderr; json: also one JSON object per generated token "
@@ -75,6 +77,13 @@ public final class GenerateCommand implements Callable<Integer> {
 
     enum UncertaintyOutput { summary, json }
 
+    private Optional<Path> ensembleFor(Path model) {
+        if (ensemble == null) {
+            return BundledEnsembles.forModel(model);
+        }
+        return ensemble.equals("none") ? Optional.empty() : Optional.of(Path.of(ensemble));
+    }
+
     @Override
     public Integer call() {
         long chosenSeed = seed != null ? seed : System.nanoTime();
@@ -83,8 +92,9 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         PrintStream json = openJson();
         try (Engine engine = modelOptions.openEngine()) {
-            if (ensemble != null) {
-                engine.withEnsemble(EnsembleLoader.load(ensemble, engine.model().config()));
+            Optional<Path> members = ensembleFor(engine.model().source());
+            if (members.isPresent()) {
+                engine.withEnsemble(EnsembleLoader.load(members.get(), engine.model().config()));
             }
             GenerationResult result = engine.generator().generate(request, new TokenListener() {
                 private int index;

@@ -40,6 +40,10 @@ public final class ModelOptions {
         return settings().loadModel();
     }
 
+    int threads() {
+        return settings().threadCount();
+    }
+
     /** Loads the model and composes the engine: CPU kernels, attention on the selected OpenCL device if any. */
     Engine openEngine() {
         return settings().openEngine();

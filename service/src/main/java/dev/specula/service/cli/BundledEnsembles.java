@@ -1,0 +1,29 @@
+package dev.specula.service.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Ensembles shipped in the repository's {@code models/} folder, named after the base model's file
+ * ({@code stories260K.ensemble.safetensors} serves stories260K.gguf and stories260K.bin), so the default
+ * model reports real ensemble uncertainty without extra flags.
+ */
+final class BundledEnsembles {
+    static final String SUFFIX = ".ensemble.safetensors";
+
+    private BundledEnsembles() {
+    }
+
+    static Optional<Path> forModel(Path model) {
+        String home = System.getProperty("specula.home");
+        if (home == null) {
+            return Optional.empty();
+        }
+        String name = model.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String stem = dot > 0 && Files.isRegularFile(model) ? name.substring(0, dot) : name;
+        Path bundled = Path.of(home, "models", stem + SUFFIX);
+        return Files.isRegularFile(bundled) ? Optional.of(bundled) : Optional.empty();
+    }
+}
