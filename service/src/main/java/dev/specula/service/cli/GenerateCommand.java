@@ -66,6 +66,7 @@ public final class GenerateCommand implements Callable<Integer> {
             out.println();
             out.flush();
             Stats.printGeneration(engine, result, sampler);
+            modelOptions.printOffloadStats();
         }
         return 0;
     }

@@ -1,7 +1,18 @@
 package dev.specula.service.cli;
 
+import dev.specula.devices.ByteSize;
+import dev.specula.devices.DeviceProfile;
+import dev.specula.devices.DeviceProfileException;
+import dev.specula.devices.DeviceProfiles;
+import dev.specula.devices.HostMemory;
+import dev.specula.devices.MemoryBudget;
+import dev.specula.devices.StorageThrottle;
 import dev.specula.gpu.GpuBackend;
 import dev.specula.gpu.GpuSelection;
+import dev.specula.offload.FlashFeedForward;
+import dev.specula.offload.FlashModel;
+import dev.specula.offload.MemoryPlan;
+import dev.specula.offload.PredictorKind;
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.engine.AttentionFactory;
 import dev.specula.runtime.engine.CpuAttention;
@@ -40,6 +51,32 @@ public final class ModelOptions {
                     + "name substring (see `specula devices list`). Default: ${DEFAULT-VALUE}.")
     String gpu;
 
+    @Option(names = "--memory-budget", paramLabel = "SIZE|PERCENT",
+            description = "For .specula models: memory for weights, neuron caches, KV cache and buffers "
+                    + "(e.g. 64MiB or 25%% of this machine's memory); the split is printed to stderr.")
+    String memoryBudget;
+
+    @Option(names = "--sparsity", paramLabel = "S", defaultValue = "0",
+            description = "For .specula models: fraction of feed-forward neurons to skip, one of the settings "
+                    + "calibrated at convert time; 0 reads every neuron (default: ${DEFAULT-VALUE}).")
+    double sparsity;
+
+    @Option(names = "--predictor", paramLabel = "low-rank|gate", defaultValue = "low-rank",
+            description = "For .specula models with --sparsity > 0: which predictor picks the neurons "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String predictor;
+
+    @Option(names = "--window", paramLabel = "K", defaultValue = "5",
+            description = "For .specula models: neurons used by the last K tokens stay in memory (default: ${DEFAULT-VALUE}).")
+    int window;
+
+    @Option(names = "--device", paramLabel = "PROFILE",
+            description = "For .specula models: pace flash reads to a device profile (built-in name or .profile file).")
+    String device;
+
+    private FlashFeedForward flash;
+    private MemoryPlan plan;
+
     Model loadModel() {
         return ModelLoader.load(ModelLocator.resolve(model), tokenizer);
     }
@@ -54,6 +91,14 @@ public final class ModelOptions {
 
     /** Loads the model and composes the engine: CPU kernels, attention on the selected OpenCL device if any. */
     Engine openEngine() {
+        Path path = ModelLocator.resolve(model);
+        if (FlashModel.isFlashFile(path)) {
+            return openFlashEngine(path);
+        }
+        if (memoryBudget != null || sparsity != 0 || device != null) {
+            throw new SpeculaException("--memory-budget, --sparsity and --device need a .specula model "
+                    + "(make one with `specula convert`)");
+        }
         Model m = loadModel();
         ComputePool pool = null;
         Optional<GpuBackend> backend = Optional.empty();
@@ -71,6 +116,69 @@ public final class ModelOptions {
             }
             m.close();
             throw e;
+        }
+    }
+
+    /** A flash-offload engine: attention on the CPU, feed-forward neurons streamed from the file. */
+    private Engine openFlashEngine(Path path) {
+        if (sparsity < 0 || sparsity >= 1) {
+            throw new SpeculaException("invalid --sparsity " + sparsity + ": must be in [0, 1)");
+        }
+        if (window < 1) {
+            throw new SpeculaException("invalid --window " + window + ": must be >= 1");
+        }
+        PredictorKind kind = sparsity == 0 ? PredictorKind.ALL : PredictorKind.parse(predictor);
+        StorageThrottle throttle = device == null ? null : new StorageThrottle(profile(device));
+        long chunk = throttle == null ? FlashFeedForward.Options.DEFAULT_CHUNK : throttle.profile().bestChunkBytes();
+        int ioThreads = throttle == null ? FlashFeedForward.Options.DEFAULT_IO_THREADS : throttle.profile().bestQueueDepth();
+        FlashModel fm = FlashModel.open(path, true, true);
+        ComputePool pool = null;
+        try {
+            pool = new ComputePool(threads());
+            var c = fm.config();
+            int contextLength = context == 0 ? Math.min(c.contextLength(), Engine.DEFAULT_MAX_CONTEXT) : context;
+            long activations = 4L * Engine.DEFAULT_BATCH * (5L * c.dim() + 2L * c.kvDim() + c.vocabSize());
+            long budget = memoryBudget == null ? 0 : budgetBytes(memoryBudget);
+            plan = MemoryPlan.of(fm, kind, sparsity, window, budget, c.kvCacheBytes(contextLength), activations, chunk);
+            System.err.println(plan.describe());
+            flash = new FlashFeedForward(fm, pool, new FlashFeedForward.Options(kind, sparsity, window, plan.capacity(),
+                    chunk, ioThreads, 0, throttle));
+            return new Engine(fm.model(), pool, flash, CpuAttention.factory(pool), context, Engine.DEFAULT_BATCH)
+                    .owning(flash);
+        } catch (RuntimeException e) {
+            if (flash != null) {
+                flash.close();
+            }
+            if (pool != null) {
+                pool.close();
+            }
+            fm.close();
+            throw e;
+        }
+    }
+
+    private static DeviceProfile profile(String name) {
+        try {
+            return DeviceProfiles.load(name);
+        } catch (DeviceProfileException e) {
+            throw new SpeculaException("--device " + name + ": " + e.getMessage());
+        }
+    }
+
+    private static long budgetBytes(String spec) {
+        try {
+            return MemoryBudget.parse(spec).resolve(HostMemory.read().totalBytes());
+        } catch (IllegalArgumentException e) {
+            throw new SpeculaException("invalid --memory-budget " + spec + ": " + e.getMessage());
+        }
+    }
+
+    /** Prints the flash statistics to stderr when the model was a .specula file. */
+    void printOffloadStats() {
+        if (flash != null) {
+            System.err.println(flash.stats().describe());
+            System.err.println("[offload] feed-forward memory " + ByteSize.format(flash.memoryBytes()) + " | measured "
+                    + HostMemory.read());
         }
     }
 

@@ -1,0 +1,85 @@
+package dev.specula.offload;
+
+import dev.specula.runtime.kernel.Weights;
+import dev.specula.runtime.kernel.WeightsFactory;
+import dev.specula.runtime.tensor.GgmlType;
+import dev.specula.runtime.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One layer's cached neurons, preallocated for {@code capacity} slots and laid out so the
+ * ordinary kernels run on them: gate and up as {@code capacity} rows of the model's row type, and
+ * down as a {@code dim x capacity} matrix whose column {@code s} is slot {@code s}'s down column.
+ * With every neuron cached in order this is exactly the dense layer, bit for bit.
+ */
+final class NeuronSlabs implements NeuronWindow.SlotMover {
+    private final int dim;
+    private final int capacity;
+    private final long rowBytes;
+    private final long downElement;
+    private final long downBytes;
+    private final MemorySegment gate;
+    private final MemorySegment up;
+    private final MemorySegment down;
+    private final Weights gateWeights;
+    private final Weights upWeights;
+    private final Weights downWeights;
+
+    NeuronSlabs(Arena arena, int layer, int dim, int capacity, GgmlType rowType, GgmlType downType) {
+        this.dim = dim;
+        this.capacity = capacity;
+        this.rowBytes = rowType.bytesFor(dim);
+        this.downElement = downType.bytesFor(1);
+        this.downBytes = downElement * dim;
+        gate = arena.allocate(rowBytes * capacity, 64);
+        up = arena.allocate(rowBytes * capacity, 64);
+        down = arena.allocate(downBytes * capacity, 64);
+        String prefix = "blk." + layer + ".cached_";
+        gateWeights = WeightsFactory.of(new Tensor(prefix + "gate", rowType, new long[]{dim, capacity}, gate));
+        upWeights = WeightsFactory.of(new Tensor(prefix + "up", rowType, new long[]{dim, capacity}, up));
+        downWeights = WeightsFactory.of(new Tensor(prefix + "down", downType, new long[]{capacity, dim}, down));
+    }
+
+    /** Bytes one slot takes. */
+    static long slotBytes(int dim, GgmlType rowType, GgmlType downType) {
+        return 2 * rowType.bytesFor(dim) + downType.bytesFor(dim);
+    }
+
+    long bytes() {
+        return gate.byteSize() + up.byteSize() + down.byteSize();
+    }
+
+    /** Copies the bundle at {@code bundle[offset ..]} into {@code slot}. */
+    void store(int slot, MemorySegment bundle, long offset) {
+        MemorySegment.copy(bundle, offset, gate, slot * rowBytes, rowBytes);
+        MemorySegment.copy(bundle, offset + rowBytes, up, slot * rowBytes, rowBytes);
+        long column = offset + 2 * rowBytes;
+        for (int r = 0; r < dim; r++) {
+            MemorySegment.copy(bundle, column + r * downElement, down, (r * (long) capacity + slot) * downElement, downElement);
+        }
+    }
+
+    @Override
+    public void move(int fromSlot, int toSlot) {
+        MemorySegment.copy(gate, fromSlot * rowBytes, gate, toSlot * rowBytes, rowBytes);
+        MemorySegment.copy(up, fromSlot * rowBytes, up, toSlot * rowBytes, rowBytes);
+        for (int r = 0; r < dim; r++) {
+            long row = r * (long) capacity;
+            MemorySegment.copy(down, (row + fromSlot) * downElement, down, (row + toSlot) * downElement, downElement);
+        }
+    }
+
+    Weights gate() {
+        return gateWeights;
+    }
+
+    Weights up() {
+        return upWeights;
+    }
+
+    Weights down() {
+        return downWeights;
+    }
+}
