@@ -32,7 +32,7 @@ public final class PredictorEvaluation {
         int layers = c.layers();
         int hidden = c.hiddenDim();
         List<Row> rows = new ArrayList<>();
-        try (Arena arena = Arena.ofConfined();
+        try (Arena arena = Arena.ofShared();
              FlashFeedForward dense = new FlashFeedForward(model, pool, FlashFeedForward.Options.allActive())) {
             ActivationTrace trace = ActivationTrace.record(model.model(), dense, pool, text, maxTokens);
             Weights[] gate = model.gatherRows(arena, 0, "ffn_gate");
