@@ -171,7 +171,7 @@ public final class FlashModel implements AutoCloseable {
         long rowBytes = layout.rowBytes(c);
         Weights[] out = new Weights[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
-            MemorySegment dst = arena.allocate(rowBytes * c.hiddenDim(), 64);
+            MemorySegment dst = PrivateMemory.allocate(arena, rowBytes * c.hiddenDim());
             MemorySegment src = mappedBundles(l);
             for (int i = 0; i < c.hiddenDim(); i++) {
                 MemorySegment.copy(src, i * layout.stride() + rowOffset, dst, i * rowBytes, rowBytes);

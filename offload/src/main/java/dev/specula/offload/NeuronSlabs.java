@@ -33,9 +33,9 @@ final class NeuronSlabs implements NeuronWindow.SlotMover {
         this.rowBytes = rowType.bytesFor(dim);
         this.downElement = downType.bytesFor(1);
         this.downBytes = downElement * dim;
-        gate = arena.allocate(rowBytes * capacity, 64);
-        up = arena.allocate(rowBytes * capacity, 64);
-        down = arena.allocate(downBytes * capacity, 64);
+        gate = PrivateMemory.allocate(arena, rowBytes * capacity);
+        up = PrivateMemory.allocate(arena, rowBytes * capacity);
+        down = PrivateMemory.allocate(arena, downBytes * capacity);
         String prefix = "blk." + layer + ".cached_";
         gateWeights = WeightsFactory.of(new Tensor(prefix + "gate", rowType, new long[]{dim, capacity}, gate));
         upWeights = WeightsFactory.of(new Tensor(prefix + "up", rowType, new long[]{dim, capacity}, up));

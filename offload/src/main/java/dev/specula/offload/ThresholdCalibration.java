@@ -6,7 +6,7 @@ package dev.specula.offload;
  */
 final class ThresholdCalibration {
     /** Sparsity settings calibrated at convert time (fraction of neurons not read). */
-    static final float[] DEFAULT_SPARSITIES = {0.5f, 0.6f, 0.7f, 0.8f, 0.9f};
+    static final float[] DEFAULT_SPARSITIES = {0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f};
 
     private ThresholdCalibration() {
     }
