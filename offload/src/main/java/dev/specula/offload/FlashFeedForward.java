@@ -3,14 +3,12 @@ package dev.specula.offload;
 import dev.specula.devices.StorageThrottle;
 import dev.specula.runtime.engine.FeedForward;
 import dev.specula.runtime.kernel.ComputePool;
-import dev.specula.runtime.kernel.MatMul;
 import dev.specula.runtime.kernel.RangeBody;
 import dev.specula.runtime.kernel.VectorMath;
 import dev.specula.runtime.kernel.Weights;
 import dev.specula.runtime.model.ModelConfig;
 
 import java.lang.foreign.Arena;
-import java.util.Arrays;
 
 /**
  * A sparse SwiGLU feed-forward whose neurons stream from flash. Per token and layer: the
@@ -20,7 +18,7 @@ import java.util.Arrays;
  * own neuron set. Not thread-safe, like the transformer that calls it.
  */
 public final class FlashFeedForward implements FeedForward, AutoCloseable {
-    /** Rows per parallel task, as in {@link MatMul}. */
+    /** Neurons per parallel task. */
     private static final int ROW_TILE = 16;
 
     /**
@@ -56,11 +54,17 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
     private final BundleReader reader;
     private final float[] xb;
     private final float[] scores;
+    private final float[] gateBySlot;
+    private final float[] upBySlot;
     private final float[] h;
     private final float[] u;
-    private final float[] outb;
+    private final int[] activeSlots;
+    /** Per compute thread: a dequantized down column and a partial output. */
+    private final float[][] column;
+    private final float[][] partial;
     private final RangeBody gateUpRows = this::gateUpRows;
-    private int rowsNow;
+    private final RangeBody downColumns = this::downColumns;
+    private int activeNow;
     private NeuronSlabs slabsNow;
     private long steps;
     private long active;
@@ -99,9 +103,13 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
         }
         xb = new float[dim];
         scores = new float[hidden];
+        gateBySlot = new float[capacity];
+        upBySlot = new float[capacity];
         h = new float[capacity];
         u = new float[capacity];
-        outb = new float[dim];
+        activeSlots = new int[capacity];
+        column = new float[pool.threads()][dim];
+        partial = new float[pool.threads()][dim];
     }
 
     /** Enough for a whole layer when small, else sixteen full chunks in flight. */
@@ -139,31 +147,60 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
             int admitted = window.admit();
             reader.read(offsets[layer], window.misses(), admitted, sinks[layer]);
             long t2 = System.nanoTime();
-            compute(slab, window.size());
-            System.arraycopy(outb, 0, out, b * dim, dim);
+            compute(slab, window.activeSlots(activeSlots), out, b * dim);
             long t3 = System.nanoTime();
             predictNanos += t1 - t0;
             computeNanos += t3 - t2;
         }
     }
 
-    private void compute(NeuronSlabs slab, int rows) {
+    /**
+     * Only this token's neurons are computed (the window's other cached neurons stay idle): their
+     * gate and up rows, SwiGLU, then their down columns scaled and summed, split over the threads
+     * by neuron with one partial output each, added in thread order (deterministic).
+     */
+    private void compute(NeuronSlabs slab, int active, float[] out, int outOffset) {
         slabsNow = slab;
-        rowsNow = rows;
-        pool.parallelFor((rows + ROW_TILE - 1) / ROW_TILE, gateUpRows);
-        VectorMath.swiglu(h, 0, u, 0, rows);
-        // Empty slots must contribute nothing to the down product, which runs over every slot.
-        Arrays.fill(h, rows, h.length, 0f);
-        MatMul.matmul(pool, slab.down(), h, outb, 1);
+        activeNow = active;
+        pool.parallelFor((active + ROW_TILE - 1) / ROW_TILE, gateUpRows);
+        for (int k = 0; k < active; k++) {
+            h[k] = gateBySlot[activeSlots[k]];
+            u[k] = upBySlot[activeSlots[k]];
+        }
+        VectorMath.swiglu(h, 0, u, 0, active);
+        int parts = pool.threads();
+        pool.parallelFor(parts, downColumns);
+        System.arraycopy(partial[0], 0, out, outOffset, dim);
+        for (int t = 1; t < parts; t++) {
+            VectorMath.add(out, outOffset, partial[t], 0, dim);
+        }
     }
 
     private void gateUpRows(int fromTile, int toTile) {
-        int from = fromTile * ROW_TILE;
-        int to = Math.min(rowsNow, toTile * ROW_TILE);
+        int to = Math.min(activeNow, toTile * ROW_TILE);
         Weights gate = slabsNow.gate();
         Weights up = slabsNow.up();
-        gate.matmul(xb, h, 1, from, to);
-        up.matmul(xb, u, 1, from, to);
+        for (int k = fromTile * ROW_TILE; k < to; k++) {
+            int slot = activeSlots[k];
+            gate.matmul(xb, gateBySlot, 1, slot, slot + 1);
+            up.matmul(xb, upBySlot, 1, slot, slot + 1);
+        }
+    }
+
+    /** Parts {@code [fromPart, toPart)} of {@code pool.threads()} each sum their share of the active down columns. */
+    private void downColumns(int fromPart, int toPart) {
+        int parts = pool.threads();
+        Weights down = slabsNow.down();
+        for (int p = fromPart; p < toPart; p++) {
+            float[] acc = partial[p];
+            float[] col = column[p];
+            java.util.Arrays.fill(acc, 0f);
+            int to = (int) ((long) activeNow * (p + 1) / parts);
+            for (int k = (int) ((long) activeNow * p / parts); k < to; k++) {
+                down.row(activeSlots[k], col, 0);
+                VectorMath.axpy(h[k], col, 0, acc, 0, dim);
+            }
+        }
     }
 
     NeuronSlabs slabs(int layer) {

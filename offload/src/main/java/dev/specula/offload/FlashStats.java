@@ -9,6 +9,13 @@ import java.util.Locale;
 public record FlashStats(long steps, int layers, int hidden, long active, long hits, long loads, long dropped,
                          long bytesRead, long reads, long predictNanos, long ioNanos, long computeNanos, boolean direct) {
 
+    /** What happened between {@code earlier} and this snapshot. */
+    public FlashStats since(FlashStats earlier) {
+        return new FlashStats(steps - earlier.steps, layers, hidden, active - earlier.active, hits - earlier.hits,
+                loads - earlier.loads, dropped - earlier.dropped, bytesRead - earlier.bytesRead, reads - earlier.reads,
+                predictNanos - earlier.predictNanos, ioNanos - earlier.ioNanos, computeNanos - earlier.computeNanos, direct);
+    }
+
     public long tokens() {
         return layers == 0 ? 0 : steps / layers;
     }

@@ -11,14 +11,11 @@ import java.lang.foreign.MemorySegment;
 /**
  * One layer's cached neurons, preallocated for {@code capacity} slots and laid out so the
  * ordinary kernels run on them: gate and up as {@code capacity} rows of the model's row type, and
- * down as a {@code dim x capacity} matrix whose column {@code s} is slot {@code s}'s down column.
- * With every neuron cached in order this is exactly the dense layer, bit for bit.
+ * down as {@code capacity} rows holding each slot's down column, so a token's work is proportional
+ * to the neurons it uses: their gate and up rows, then one scaled add of each one's down column.
  */
 final class NeuronSlabs implements NeuronWindow.SlotMover {
-    private final int dim;
-    private final int capacity;
     private final long rowBytes;
-    private final long downElement;
     private final long downBytes;
     private final MemorySegment gate;
     private final MemorySegment up;
@@ -28,18 +25,15 @@ final class NeuronSlabs implements NeuronWindow.SlotMover {
     private final Weights downWeights;
 
     NeuronSlabs(Arena arena, int layer, int dim, int capacity, GgmlType rowType, GgmlType downType) {
-        this.dim = dim;
-        this.capacity = capacity;
         this.rowBytes = rowType.bytesFor(dim);
-        this.downElement = downType.bytesFor(1);
-        this.downBytes = downElement * dim;
+        this.downBytes = downType.bytesFor(dim);
         gate = PrivateMemory.allocate(arena, rowBytes * capacity);
         up = PrivateMemory.allocate(arena, rowBytes * capacity);
         down = PrivateMemory.allocate(arena, downBytes * capacity);
         String prefix = "blk." + layer + ".cached_";
         gateWeights = WeightsFactory.of(new Tensor(prefix + "gate", rowType, new long[]{dim, capacity}, gate));
         upWeights = WeightsFactory.of(new Tensor(prefix + "up", rowType, new long[]{dim, capacity}, up));
-        downWeights = WeightsFactory.of(new Tensor(prefix + "down", downType, new long[]{capacity, dim}, down));
+        downWeights = WeightsFactory.of(new Tensor(prefix + "down", downType, new long[]{dim, capacity}, down));
     }
 
     /** Bytes one slot takes. */
@@ -55,20 +49,14 @@ final class NeuronSlabs implements NeuronWindow.SlotMover {
     void store(int slot, MemorySegment bundle, long offset) {
         MemorySegment.copy(bundle, offset, gate, slot * rowBytes, rowBytes);
         MemorySegment.copy(bundle, offset + rowBytes, up, slot * rowBytes, rowBytes);
-        long column = offset + 2 * rowBytes;
-        for (int r = 0; r < dim; r++) {
-            MemorySegment.copy(bundle, column + r * downElement, down, (r * (long) capacity + slot) * downElement, downElement);
-        }
+        MemorySegment.copy(bundle, offset + 2 * rowBytes, down, slot * downBytes, downBytes);
     }
 
     @Override
     public void move(int fromSlot, int toSlot) {
         MemorySegment.copy(gate, fromSlot * rowBytes, gate, toSlot * rowBytes, rowBytes);
         MemorySegment.copy(up, fromSlot * rowBytes, up, toSlot * rowBytes, rowBytes);
-        for (int r = 0; r < dim; r++) {
-            long row = r * (long) capacity;
-            MemorySegment.copy(down, (row + fromSlot) * downElement, down, (row + toSlot) * downElement, downElement);
-        }
+        MemorySegment.copy(down, fromSlot * downBytes, down, toSlot * downBytes, downBytes);
     }
 
     Weights gate() {

@@ -147,6 +147,19 @@ final class NeuronWindow {
         neuronSlot[neuron] = -1;
     }
 
+    /** Writes the slots of the neurons this token uses and has in memory to {@code out}; returns their count. */
+    int activeSlots(int[] out) {
+        int r = token % ring.length;
+        int n = 0;
+        for (int k = 0; k < ringSize[r]; k++) {
+            int slot = neuronSlot[ring[r][k]];
+            if (slot >= 0) {
+                out[n++] = slot;
+            }
+        }
+        return n;
+    }
+
     int[] misses() {
         return misses;
     }

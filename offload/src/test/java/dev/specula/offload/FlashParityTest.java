@@ -6,6 +6,7 @@ import dev.specula.runtime.engine.Session;
 import dev.specula.runtime.engine.Transformer;
 import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.WeightsFactory;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.TensorNames;
 import org.junit.jupiter.api.AfterAll;
@@ -23,6 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FlashParityTest {
     private static final int[] TOKENS = {1, 403, 407, 261, 378, 300, 395, 342, 267, 289, 280, 427, 315, 270, 444, 377,
             301, 290, 305, 268, 288, 271, 261, 490, 301, 290, 305, 268, 288, 271, 261, 490, 10, 20, 30, 40};
+
+    /** Logits are of order 10; a float rounding per summed term over 172 neurons and 5 layers stays far below this. */
+    private static final float F32_TOLERANCE = 1e-4f;
 
     @TempDir
     static Path dir;
@@ -43,16 +47,16 @@ class FlashParityTest {
         Path flash = TestModels.convert(TestModels.STORIES_260K, dir, false);
         float[][] dense = denseLogits(TestModels.model(TestModels.STORIES_260K));
         float[][] sparse = flashLogits(flash, FlashFeedForward.Options.allActive());
-        // The same bytes go through the same kernels (checked below); the last bits can still differ
-        // while one side runs interpreted, because the Vector API's exp rounds differently before C2.
+        // The same weights (checked below) but the down product is summed per neuron, not per output
+        // row, so the last bits differ from the dense kernel's order.
         for (int t = 0; t < TOKENS.length; t++) {
-            assertArrayEquals(dense[t], sparse[t], 1e-5f, "logits after token " + t);
+            assertArrayEquals(dense[t], sparse[t], F32_TOLERANCE, "logits after token " + t);
             assertEquals(argmax(dense[t]), argmax(sparse[t]), "greedy token after token " + t);
         }
     }
 
     @Test
-    void allActiveCacheHoldsExactlyTheDenseMatrices() {
+    void allActiveCacheHoldsExactlyTheDenseWeights() {
         Path flash = TestModels.convert(TestModels.STORIES_260K, dir.resolve("bytes"), false);
         try (Model m = ModelLoader.load(TestModels.model(TestModels.STORIES_260K), null, false);
              FlashModel fm = FlashModel.open(flash, false, true);
@@ -61,7 +65,19 @@ class FlashParityTest {
             NeuronSlabs s = ff.slabs(0);
             assertEquals(-1, s.gate().tensor().data().mismatch(m.tensor(TensorNames.ffnGate(0)).data()));
             assertEquals(-1, s.up().tensor().data().mismatch(m.tensor(TensorNames.ffnUp(0)).data()));
-            assertEquals(-1, s.down().tensor().data().mismatch(m.tensor(TensorNames.ffnDown(0)).data()));
+            // Slot i holds neuron i's down column: row i of the cache is column i of the dense down matrix.
+            var down = WeightsFactory.of(m.tensor(TensorNames.ffnDown(0)));
+            int dim = m.config().dim();
+            int hidden = m.config().hiddenDim();
+            float[] denseRow = new float[hidden];
+            float[] cached = new float[dim];
+            for (int i = 0; i < hidden; i++) {
+                s.down().row(i, cached, 0);
+                for (int r = 0; r < dim; r++) {
+                    down.row(r, denseRow, 0);
+                    assertEquals(Float.floatToRawIntBits(denseRow[i]), Float.floatToRawIntBits(cached[r]), "down[" + r + "][" + i + "]");
+                }
+            }
         }
     }
 
@@ -87,7 +103,7 @@ class FlashParityTest {
             float[][] sparse = run(fm.model(), ff);
             float[][] dense = denseLogits(TestModels.model(TestModels.STORIES_260K));
             for (int t = 0; t < TOKENS.length; t++) {
-                assertArrayEquals(dense[t], sparse[t], 0f, "logits after token " + t);
+                assertArrayEquals(dense[t], sparse[t], F32_TOLERANCE, "logits after token " + t);
             }
             FlashStats s = ff.stats();
             long layerBytes = fm.layout().stride() * fm.config().hiddenDim();

@@ -11,7 +11,7 @@ import dev.specula.gpu.GpuBackend;
 import dev.specula.gpu.GpuSelection;
 import dev.specula.offload.FlashFeedForward;
 import dev.specula.offload.FlashModel;
-import dev.specula.offload.MemoryPlan;
+import dev.specula.offload.OffloadSetup;
 import dev.specula.offload.PredictorKind;
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.engine.AttentionFactory;
@@ -75,7 +75,6 @@ public final class ModelOptions {
     String device;
 
     private FlashFeedForward flash;
-    private MemoryPlan plan;
 
     Model loadModel() {
         return ModelLoader.load(ModelLocator.resolve(model), tokenizer);
@@ -121,28 +120,16 @@ public final class ModelOptions {
 
     /** A flash-offload engine: attention on the CPU, feed-forward neurons streamed from the file. */
     private Engine openFlashEngine(Path path) {
-        if (sparsity < 0 || sparsity >= 1) {
-            throw new SpeculaException("invalid --sparsity " + sparsity + ": must be in [0, 1)");
-        }
-        if (window < 1) {
-            throw new SpeculaException("invalid --window " + window + ": must be >= 1");
-        }
-        PredictorKind kind = sparsity == 0 ? PredictorKind.ALL : PredictorKind.parse(predictor);
-        StorageThrottle throttle = device == null ? null : new StorageThrottle(profile(device));
-        long chunk = throttle == null ? FlashFeedForward.Options.DEFAULT_CHUNK : throttle.profile().bestChunkBytes();
-        int ioThreads = throttle == null ? FlashFeedForward.Options.DEFAULT_IO_THREADS : throttle.profile().bestQueueDepth();
+        OffloadSetup setup = offloadSetup();
         FlashModel fm = FlashModel.open(path, true, true);
         ComputePool pool = null;
         try {
             pool = new ComputePool(threads());
             var c = fm.config();
             int contextLength = context == 0 ? Math.min(c.contextLength(), Engine.DEFAULT_MAX_CONTEXT) : context;
-            long activations = 4L * Engine.DEFAULT_BATCH * (5L * c.dim() + 2L * c.kvDim() + c.vocabSize());
-            long budget = memoryBudget == null ? 0 : budgetBytes(memoryBudget);
-            plan = MemoryPlan.of(fm, kind, sparsity, window, budget, c.kvCacheBytes(contextLength), activations, chunk);
-            System.err.println(plan.describe());
-            flash = new FlashFeedForward(fm, pool, new FlashFeedForward.Options(kind, sparsity, window, plan.capacity(),
-                    chunk, ioThreads, 0, throttle));
+            OffloadSetup.Built built = setup.build(fm, pool, contextLength, Engine.DEFAULT_BATCH);
+            flash = built.feedForward();
+            System.err.println(built.plan().describe());
             return new Engine(fm.model(), pool, flash, CpuAttention.factory(pool), context, Engine.DEFAULT_BATCH)
                     .owning(flash);
         } catch (RuntimeException e) {
@@ -157,7 +144,15 @@ public final class ModelOptions {
         }
     }
 
-    private static DeviceProfile profile(String name) {
+    /** The flash options as given: predictor, sparsity, window, budget and simulated device. */
+    OffloadSetup offloadSetup() {
+        PredictorKind kind = sparsity == 0 ? PredictorKind.ALL : PredictorKind.parse(predictor);
+        StorageThrottle throttle = device == null ? null : new StorageThrottle(profile(device));
+        long budget = memoryBudget == null ? 0 : budgetBytes(memoryBudget);
+        return new OffloadSetup(kind, sparsity, window, budget, throttle);
+    }
+
+    static DeviceProfile profile(String name) {
         try {
             return DeviceProfiles.load(name);
         } catch (DeviceProfileException e) {
@@ -165,7 +160,7 @@ public final class ModelOptions {
         }
     }
 
-    private static long budgetBytes(String spec) {
+    static long budgetBytes(String spec) {
         try {
             return MemoryBudget.parse(spec).resolve(HostMemory.read().totalBytes());
         } catch (IllegalArgumentException e) {
