@@ -57,7 +57,10 @@ public final class BundleReader implements AutoCloseable {
         this.file = file;
         this.stride = stride;
         this.chunkBytes = Math.max(chunkBytes, alignUp(stride));
-        this.maxGapBytes = Math.max(ALIGN, this.chunkBytes / 8);
+        // Bridging a gap pays off while reading it costs less than another request; with many requests
+        // in flight a request costs little, so bridge only short gaps (measured: chunk/8 read 3x the
+        // needed bytes at 50% sparsity with a 1 MiB chunk).
+        this.maxGapBytes = Math.max(ALIGN, this.chunkBytes / 64);
         this.throttle = throttle;
         this.staging = arena.allocate(Math.max(alignUp(stagingBytes), 2 * alignUp(stride) + 2 * ALIGN), ALIGN);
         this.plan = new ReadPlan(maxNeurons);
