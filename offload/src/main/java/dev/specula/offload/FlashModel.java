@@ -27,8 +27,8 @@ import java.util.zip.CRC32C;
 /**
  * An opened {@code .specula} file: the resident {@link Model} (every tensor but the bundles, ready
  * for the ordinary transformer), the {@link FlashLayout} and where each layer's bundles start in the
- * file. Checksums are verified on open; the bundles are checked through plain reads, not the mapping,
- * so verifying does not leave the feed-forward weights counted in this process's resident set.
+ * file. Checksums are verified on open; the bundles are checked through direct reads, not the mapping,
+ * so verifying leaves the feed-forward weights neither in this process's resident set nor in the page cache.
  */
 public final class FlashModel implements AutoCloseable {
     private static final int VERIFY_CHUNK = 1 << 20;
@@ -96,25 +96,35 @@ public final class FlashModel implements AutoCloseable {
         CRC32C crc = new CRC32C();
         resident.values().forEach(t -> Checksums.update(crc, t.data()));
         check(file, "resident tensors", layout.residentCrc(), crc.getValue());
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer buffer = ByteBuffer.allocate(VERIFY_CHUNK);
+        // Read with O_DIRECT where possible, so verifying does not fill the page cache with the bundles.
+        try (Arena buffers = Arena.ofConfined(); FileChannel ch = openForVerify(file)) {
+            ByteBuffer buffer = buffers.allocate(VERIFY_CHUNK, BundleReader.ALIGN).asByteBuffer();
             for (int l = 0; l < offsets.length; l++) {
                 crc.reset();
                 for (long done = 0; done < layerBytes; ) {
-                    buffer.clear().limit((int) Math.min(VERIFY_CHUNK, layerBytes - done));
+                    long want = Math.min(VERIFY_CHUNK, layerBytes - done);
+                    buffer.clear().limit((int) ((want + BundleReader.ALIGN - 1) / BundleReader.ALIGN * BundleReader.ALIGN));
                     int n = ch.read(buffer, offsets[l] + done);
-                    if (n < 0) {
+                    if (n < want) {
                         throw new ModelFormatException(file, offsets[l] + done, "truncated in "
                                 + FlashLayout.bundleTensor(l));
                     }
-                    crc.update(buffer.flip());
-                    done += n;
+                    crc.update(buffer.flip().limit((int) want));
+                    done += want;
                 }
                 check(file, "feed-forward bundles of layer " + l + " (" + FlashLayout.bundleTensor(l) + " at offset "
                         + offsets[l] + ")", layout.layerCrcs()[l], crc.getValue());
             }
         } catch (IOException e) {
             throw new ModelFormatException(file, "cannot read to verify: " + e.getMessage());
+        }
+    }
+
+    private static FileChannel openForVerify(Path file) throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+        } catch (IOException | UnsupportedOperationException e) {
+            return FileChannel.open(file, StandardOpenOption.READ);
         }
     }
 

@@ -10,7 +10,7 @@ public interface Predictor {
     /** {@code scores[i]} = predicted gate pre-activation of neuron {@code i}, for {@code i < hidden}. */
     void gateScores(int layer, float[] x, float[] scores);
 
-    /** Bytes this predictor keeps in memory. */
+    /** Bytes this predictor keeps in memory beyond the model's resident tensors. */
     long residentBytes();
 
     static float silu(float g) {
