@@ -72,7 +72,7 @@ public final class BundleReader implements AutoCloseable {
         try {
             if (tryDirect) {
                 try {
-                    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
+                    FileChannel ch = openDirect(file);
                     direct = true;
                     return ch;
                 } catch (IOException | UnsupportedOperationException e) {
@@ -85,6 +85,11 @@ public final class BundleReader implements AutoCloseable {
         } catch (IOException e) {
             throw new SpeculaException(file + ": cannot open for reading: " + e.getMessage());
         }
+    }
+
+    /** {@code file} opened for O_DIRECT reads; throws where the filesystem refuses it. */
+    static FileChannel openDirect(Path file) throws IOException {
+        return FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
     }
 
     public boolean direct() {

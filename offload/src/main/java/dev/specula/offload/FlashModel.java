@@ -122,7 +122,7 @@ public final class FlashModel implements AutoCloseable {
 
     private static FileChannel openForVerify(Path file) throws IOException {
         try {
-            return FileChannel.open(file, StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+            return BundleReader.openDirect(file);
         } catch (IOException | UnsupportedOperationException e) {
             return FileChannel.open(file, StandardOpenOption.READ);
         }
