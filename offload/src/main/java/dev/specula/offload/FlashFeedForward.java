@@ -9,6 +9,7 @@ import dev.specula.runtime.kernel.Weights;
 import dev.specula.runtime.model.ModelConfig;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 
 /**
  * A sparse SwiGLU feed-forward whose neurons stream from flash. Per token and layer: the
@@ -28,15 +29,17 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
      * @param ioThreads  reads in flight
      * @param stagingBytes read buffer (0: a default)
      * @param throttle   simulated storage device, or null
+     * @param pageCache  copy bundles from the memory mapping instead of reading them with O_DIRECT: the
+     *                   naive baseline, whose page-cache pages count in the process's RSS beyond any budget
      */
     public record Options(PredictorKind predictor, double sparsity, int window, int capacity, long chunkBytes,
-                          int ioThreads, long stagingBytes, StorageThrottle throttle) {
+                          int ioThreads, long stagingBytes, StorageThrottle throttle, boolean pageCache) {
         public static final int DEFAULT_WINDOW = 5;
         public static final long DEFAULT_CHUNK = 256 * 1024;
         public static final int DEFAULT_IO_THREADS = 8;
 
         public static Options allActive() {
-            return new Options(PredictorKind.ALL, 0, DEFAULT_WINDOW, 0, DEFAULT_CHUNK, DEFAULT_IO_THREADS, 0, null);
+            return new Options(PredictorKind.ALL, 0, DEFAULT_WINDOW, 0, DEFAULT_CHUNK, DEFAULT_IO_THREADS, 0, null, false);
         }
     }
 
@@ -46,6 +49,8 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
     private final int hidden;
     private final int layers;
     private final long[] offsets;
+    private final MemorySegment[] mapped;
+    private final long stride;
     private final Predictor predictor;
     private final float[] thresholds;
     private final NeuronWindow[] windows;
@@ -70,6 +75,8 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
     private long active;
     private long predictNanos;
     private long computeNanos;
+    private long mappedBytes;
+    private long mappedNanos;
 
     public FlashFeedForward(FlashModel model, ComputePool pool, Options o) {
         this.pool = pool;
@@ -80,6 +87,8 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
         layers = c.layers();
         int capacity = o.capacity() <= 0 ? hidden : Math.min(o.capacity(), hidden);
         offsets = new long[layers];
+        mapped = o.pageCache() ? new MemorySegment[layers] : null;
+        stride = layout.stride();
         windows = new NeuronWindow[layers];
         slabs = new NeuronSlabs[layers];
         sinks = new BundleReader.Sink[layers];
@@ -88,6 +97,9 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
             thresholds = predictor == null ? null : model.thresholds(o.predictor(), o.sparsity());
             for (int l = 0; l < layers; l++) {
                 offsets[l] = model.bundleOffset(l);
+                if (mapped != null) {
+                    mapped[l] = model.mappedBundles(l);
+                }
                 slabs[l] = new NeuronSlabs(arena, l, dim, capacity, layout.rowType(), layout.downType());
                 windows[l] = new NeuronWindow(hidden, capacity, o.window(), slabs[l]);
                 NeuronWindow w = windows[l];
@@ -145,13 +157,26 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
             steps++;
             long t1 = System.nanoTime();
             int admitted = window.admit();
-            reader.read(offsets[layer], window.misses(), admitted, sinks[layer]);
+            if (mapped == null) {
+                reader.read(offsets[layer], window.misses(), admitted, sinks[layer]);
+            } else {
+                copyMapped(layer, window.misses(), admitted);
+            }
             long t2 = System.nanoTime();
             compute(slab, window.activeSlots(activeSlots), out, b * dim);
             long t3 = System.nanoTime();
             predictNanos += t1 - t0;
             computeNanos += t3 - t2;
         }
+    }
+
+    private void copyMapped(int layer, int[] neurons, int count) {
+        long start = System.nanoTime();
+        for (int j = 0; j < count; j++) {
+            sinks[layer].accept(neurons[j], mapped[layer], neurons[j] * stride);
+        }
+        mappedBytes += count * stride;
+        mappedNanos += System.nanoTime() - start;
     }
 
     /**
@@ -219,6 +244,10 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
             hits += w.hits();
             loads += w.loads();
             dropped += w.dropped();
+        }
+        if (mapped != null) {
+            return new FlashStats(steps, layers, hidden, active, hits, loads, dropped, mappedBytes, 0, predictNanos,
+                    mappedNanos, computeNanos, false);
         }
         return new FlashStats(steps, layers, hidden, active, hits, loads, dropped, reader.bytesRead(), reader.reads(),
                 predictNanos, reader.nanos(), computeNanos, reader.direct());

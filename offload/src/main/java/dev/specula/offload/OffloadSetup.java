@@ -11,9 +11,10 @@ import dev.specula.runtime.model.ModelConfig;
  *
  * @param budgetBytes memory budget, 0 for none
  * @param throttle    simulated storage device, or null (then reads use the default chunk and depth)
+ * @param pageCache   read bundles through the memory mapping (baseline) instead of O_DIRECT
  */
 public record OffloadSetup(PredictorKind predictor, double sparsity, int window, long budgetBytes,
-                           StorageThrottle throttle) {
+                           StorageThrottle throttle, boolean pageCache) {
 
     public OffloadSetup {
         if (sparsity < 0 || sparsity >= 1) {
@@ -36,7 +37,7 @@ public record OffloadSetup(PredictorKind predictor, double sparsity, int window,
         MemoryPlan plan = MemoryPlan.of(model, predictor, sparsity, window, budgetBytes, c.kvCacheBytes(contextLength),
                 activations, chunk);
         FlashFeedForward ff = new FlashFeedForward(model, pool, new FlashFeedForward.Options(predictor, sparsity, window,
-                plan.capacity(), chunk, ioThreads, 0, throttle));
+                plan.capacity(), chunk, ioThreads, 0, throttle, pageCache));
         return new Built(plan, ff);
     }
 }

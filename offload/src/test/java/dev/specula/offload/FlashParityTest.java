@@ -97,7 +97,7 @@ class FlashParityTest {
     void tinyWindowCapacityStillMatchesWhenAllNeuronsFit() {
         // Window of one token and every neuron used: each token reuses the whole cache, nothing is read twice.
         Path flash = TestModels.convert(TestModels.STORIES_260K, dir.resolve("w"), false);
-        var options = new FlashFeedForward.Options(PredictorKind.ALL, 0, 1, 0, 8192, 3, 16384, null);
+        var options = new FlashFeedForward.Options(PredictorKind.ALL, 0, 1, 0, 8192, 3, 16384, null, false);
         try (FlashModel fm = FlashModel.open(flash, false, true);
              FlashFeedForward ff = new FlashFeedForward(fm, pool, options)) {
             float[][] sparse = run(fm.model(), ff);

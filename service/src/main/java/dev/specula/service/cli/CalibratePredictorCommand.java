@@ -61,7 +61,7 @@ public final class CalibratePredictorCommand implements Callable<Integer> {
             System.out.println("predictor  sparsity  achieved  recall  precision  perplexity  cost");
             for (PredictorEvaluation.Row r : PredictorEvaluation.evaluate(fm, pool, content, tokens)) {
                 var options = new FlashFeedForward.Options(r.predictor(), r.sparsity(), FlashFeedForward.Options.DEFAULT_WINDOW,
-                        0, FlashFeedForward.Options.DEFAULT_CHUNK, FlashFeedForward.Options.DEFAULT_IO_THREADS, 0, null);
+                        0, FlashFeedForward.Options.DEFAULT_CHUNK, FlashFeedForward.Options.DEFAULT_IO_THREADS, 0, null, false);
                 double ppl = perplexity(fm, pool, content, ctx, options);
                 System.out.printf(Locale.ROOT, "%-9s  %8.2f  %8.3f  %6.3f  %9.3f  %10.4f  %+5.1f%%%n",
                         r.predictor().cliName(), r.sparsity(), r.achievedSparsity(), r.recall(), r.precision(), ppl,

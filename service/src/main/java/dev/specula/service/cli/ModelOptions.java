@@ -74,6 +74,11 @@ public final class ModelOptions {
             description = "For .specula models: pace flash reads to a device profile (built-in name or .profile file).")
     String device;
 
+    @Option(names = "--page-cache",
+            description = "For .specula models: copy neurons from the memory-mapped file (page cache) instead of "
+                    + "reading them with O_DIRECT; a baseline whose cached pages count in RSS beyond the budget.")
+    boolean pageCache;
+
     private FlashFeedForward flash;
 
     Model loadModel() {
@@ -94,8 +99,8 @@ public final class ModelOptions {
         if (FlashModel.isFlashFile(path)) {
             return openFlashEngine(path);
         }
-        if (memoryBudget != null || sparsity != 0 || device != null) {
-            throw new SpeculaException("--memory-budget, --sparsity and --device need a .specula model "
+        if (memoryBudget != null || sparsity != 0 || device != null || pageCache) {
+            throw new SpeculaException("--memory-budget, --sparsity, --device and --page-cache need a .specula model "
                     + "(make one with `specula convert`)");
         }
         Model m = loadModel();
@@ -149,7 +154,7 @@ public final class ModelOptions {
         PredictorKind kind = sparsity == 0 ? PredictorKind.ALL : PredictorKind.parse(predictor);
         StorageThrottle throttle = device == null ? null : new StorageThrottle(profile(device));
         long budget = memoryBudget == null ? 0 : budgetBytes(memoryBudget);
-        return new OffloadSetup(kind, sparsity, window, budget, throttle);
+        return new OffloadSetup(kind, sparsity, window, budget, throttle, pageCache);
     }
 
     static DeviceProfile profile(String name) {

@@ -57,6 +57,9 @@ public final class OffloadBenchCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "PROFILE", description = "Pace flash reads to a device profile.")
     String device;
 
+    @Option(names = "--page-cache", description = "Also run each sparsity reading neurons through the page cache (mmap).")
+    boolean pageCache;
+
     @Option(names = {"-n", "--tokens"}, defaultValue = "32", paramLabel = "N", description = "Tokens to decode (default: ${DEFAULT-VALUE}).")
     int tokens;
 
@@ -77,33 +80,41 @@ public final class OffloadBenchCommand implements Callable<Integer> {
         }
         long budget = memoryBudget == null ? 0 : ModelOptions.budgetBytes(memoryBudget);
         try (ComputePool pool = new ComputePool(threads == null ? ComputePool.defaultThreads() : threads)) {
-            System.out.println("mode            sparsity   tok/s  vs dense  KiB/token  reads/token  hit rate  io ms/tok  ffn ms/tok");
+            System.out.println("mode            sparsity   tok/s  vs dense  KiB/token  reads/token  hit rate  io ms/tok  ffn ms/tok  RSS");
             double denseRate;
             try (Model m = ModelLoader.load(ModelLocator.resolve(dense), null, true)) {
                 denseRate = decode(m, new DenseFeedForward(m, pool, 32), pool, m.tokenizer());
             }
             System.out.printf(Locale.ROOT, "%-15s %8s  %6.2f  %8s%n", "dense (mmap)", "-", denseRate, "1.00x");
             for (double s : sparsities) {
-                PredictorKind kind = s == 0 ? PredictorKind.ALL : PredictorKind.parse(predictor);
-                StorageThrottle throttle = device == null ? null : new StorageThrottle(ModelOptions.profile(device));
-                OffloadSetup setup = new OffloadSetup(kind, s, window, budget, throttle);
-                try (FlashModel fm = FlashModel.open(flashPath, true, true)) {
-                    OffloadSetup.Built built = setup.build(fm, pool, contextFor(fm.model()), 32);
-                    try (var ff = built.feedForward()) {
-                        FlashStats[] decodeStats = new FlashStats[2];
-                        double rate = decode(fm.model(), ff, pool, fm.model().tokenizer(),
-                                () -> decodeStats[0] = ff.stats(), () -> decodeStats[1] = ff.stats());
-                        FlashStats d = decodeStats[1].since(decodeStats[0]);
-                        System.out.printf(Locale.ROOT, "%-15s %8.2f  %6.2f  %7.2fx  %9.1f  %11.1f  %7.1f%%  %9.2f  %10.2f%n",
-                                "flash " + kind.cliName() + (d.direct() ? "" : " (cached)"), s, rate, rate / denseRate,
-                                d.bytesPerToken() / 1024, (double) d.reads() / d.tokens(), 100 * d.hitRate(),
-                                d.ioNanos() / 1e6 / d.tokens(), d.computeNanos() / 1e6 / d.tokens());
-                        System.err.println(built.plan().describe());
-                    }
+                for (boolean cached : pageCache ? new boolean[]{false, true} : new boolean[]{false}) {
+                    flashRow(flashPath, pool, s, cached, budget, denseRate);
                 }
             }
         }
         return 0;
+    }
+
+    private void flashRow(java.nio.file.Path flashPath, ComputePool pool, double s, boolean cached, long budget,
+                          double denseRate) {
+        PredictorKind kind = s == 0 ? PredictorKind.ALL : PredictorKind.parse(predictor);
+        StorageThrottle throttle = device == null ? null : new StorageThrottle(ModelOptions.profile(device));
+        OffloadSetup setup = new OffloadSetup(kind, s, window, budget, throttle, cached);
+        try (FlashModel fm = FlashModel.open(flashPath, true, true)) {
+            OffloadSetup.Built built = setup.build(fm, pool, contextFor(fm.model()), 32);
+            try (var ff = built.feedForward()) {
+                FlashStats[] decodeStats = new FlashStats[2];
+                double rate = decode(fm.model(), ff, pool, fm.model().tokenizer(),
+                        () -> decodeStats[0] = ff.stats(), () -> decodeStats[1] = ff.stats());
+                FlashStats d = decodeStats[1].since(decodeStats[0]);
+                System.out.printf(Locale.ROOT, "%-15s %8.2f  %6.2f  %7.2fx  %9.1f  %11.1f  %7.1f%%  %9.2f  %10.2f  %s%n",
+                        "flash " + kind.cliName() + (cached ? " mmap" : ""), s, rate, rate / denseRate,
+                        d.bytesPerToken() / 1024, (double) d.reads() / d.tokens(), 100 * d.hitRate(),
+                        d.ioNanos() / 1e6 / d.tokens(), d.computeNanos() / 1e6 / d.tokens(),
+                        dev.specula.devices.ByteSize.format(dev.specula.devices.HostMemory.read().rssBytes()));
+                System.err.println(built.plan().describe());
+            }
+        }
     }
 
     private int contextFor(Model m) {
