@@ -56,6 +56,18 @@ class FlashParityTest {
     }
 
     @Test
+    void pageCacheBaselineComputesTheSameAsDirectReads() {
+        Path flash = TestModels.convert(TestModels.STORIES_260K, dir.resolve("mapped"), false);
+        float[][] direct = flashLogits(flash, FlashFeedForward.Options.allActive());
+        var o = FlashFeedForward.Options.allActive();
+        float[][] mapped = flashLogits(flash, new FlashFeedForward.Options(o.predictor(), o.sparsity(), o.window(),
+                o.capacity(), o.chunkBytes(), o.ioThreads(), o.stagingBytes(), o.throttle(), true));
+        for (int t = 0; t < TOKENS.length; t++) {
+            assertArrayEquals(direct[t], mapped[t], 0f, "logits after token " + t);
+        }
+    }
+
+    @Test
     void allActiveCacheHoldsExactlyTheDenseWeights() {
         Path flash = TestModels.convert(TestModels.STORIES_260K, dir.resolve("bytes"), false);
         try (Model m = ModelLoader.load(TestModels.model(TestModels.STORIES_260K), null, false);
