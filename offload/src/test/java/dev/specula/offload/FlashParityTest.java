@@ -62,8 +62,10 @@ class FlashParityTest {
         var o = FlashFeedForward.Options.allActive();
         float[][] mapped = flashLogits(flash, new FlashFeedForward.Options(o.predictor(), o.sparsity(), o.window(),
                 o.capacity(), o.chunkBytes(), o.ioThreads(), o.stagingBytes(), o.throttle(), true));
+        // Same bytes, same code; the last bits may still move while the JIT warms up (the Vector API
+        // rounds exp differently before C2 compiles it), so the comparison is not bitwise.
         for (int t = 0; t < TOKENS.length; t++) {
-            assertArrayEquals(direct[t], mapped[t], 0f, "logits after token " + t);
+            assertArrayEquals(direct[t], mapped[t], F32_TOLERANCE, "logits after token " + t);
         }
     }
 
