@@ -18,6 +18,15 @@ public final class TensorLayout {
     }
 
     public static void check(Path file, ModelConfig c, Map<String, Tensor> tensors) {
+        check(file, c, tensors, true);
+    }
+
+    /**
+     * As {@link #check(Path, ModelConfig, Map)}; with {@code feedForwardResident == false} the
+     * feed-forward matrices may be absent (a flash-offload file keeps them outside the tensor table
+     * and supplies its own {@link dev.specula.runtime.engine.FeedForward}).
+     */
+    public static void check(Path file, ModelConfig c, Map<String, Tensor> tensors, boolean feedForwardResident) {
         long dim = c.dim();
         long kvDim = c.kvDim();
         long hidden = c.hiddenDim();
@@ -33,9 +42,11 @@ public final class TensorLayout {
             expect(file, tensors, TensorNames.attnV(l), dim, kvDim);
             expect(file, tensors, TensorNames.attnOutput(l), dim, dim);
             expect(file, tensors, TensorNames.ffnNorm(l), dim);
-            expect(file, tensors, TensorNames.ffnGate(l), dim, hidden);
-            expect(file, tensors, TensorNames.ffnUp(l), dim, hidden);
-            expect(file, tensors, TensorNames.ffnDown(l), hidden, dim);
+            if (feedForwardResident) {
+                expect(file, tensors, TensorNames.ffnGate(l), dim, hidden);
+                expect(file, tensors, TensorNames.ffnUp(l), dim, hidden);
+                expect(file, tensors, TensorNames.ffnDown(l), hidden, dim);
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import static dev.specula.runtime.kernel.Species.FLOATS;
 import static dev.specula.runtime.kernel.Species.LANES;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /** Vectorised element-wise and reduction operations on float arrays at offsets. */
@@ -108,9 +109,13 @@ public final class VectorMath {
             FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
             silu.mul(load(up, uOff + i)).intoArray(gate, gOff + i);
         }
-        for (; i < n; i++) {
-            float g = gate[gOff + i];
-            gate[gOff + i] = g / (1f + (float) Math.exp(-g)) * up[uOff + i];
+        if (i < n) {
+            // The tail goes through the same vector exp under a mask: a scalar Math.exp rounds
+            // differently, which would make a neuron's value depend on its position in the batch.
+            VectorMask<Float> m = FLOATS.indexInRange(i, n);
+            FloatVector g = FloatVector.fromArray(FLOATS, gate, gOff + i, m);
+            FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            silu.mul(FloatVector.fromArray(FLOATS, up, uOff + i, m)).intoArray(gate, gOff + i, m);
         }
     }
 

@@ -117,6 +117,7 @@ public final class GenerateCommand implements Callable<Integer> {
             out.println();
             out.flush();
             Stats.printGeneration(engine, result, sampler);
+            modelOptions.printOffloadStats();
         } finally {
             if (json != null && json != System.err) {
                 json.close();

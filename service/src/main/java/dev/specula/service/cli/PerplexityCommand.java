@@ -43,6 +43,7 @@ public final class PerplexityCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "scored tokens: %d (%.1f tok/s)%n", r.scoredTokens(), r.scoredTokens() / seconds);
             System.out.printf(Locale.ROOT, "mean nll: %.6f%n", r.meanNll());
             System.out.printf(Locale.ROOT, "perplexity: %.4f%n", r.perplexity());
+            modelOptions.printOffloadStats();
         }
         return 0;
     }

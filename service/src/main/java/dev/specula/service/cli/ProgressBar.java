@@ -44,4 +44,18 @@ final class ProgressBar implements CalibrationListener {
         }
         err.flush();
     }
+
+    /** Progress counted in units (bytes, tensors) of a stage. */
+    void update(String stage, long done, long total) {
+        progress(stage, total == 0 ? 1.0 : (double) done / total);
+    }
+
+    /** Ends the line even when the last update fell short of 100%. */
+    void finish() {
+        if (!finished) {
+            err.println();
+            err.flush();
+            finished = true;
+        }
+    }
 }

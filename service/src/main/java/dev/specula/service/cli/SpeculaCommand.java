@@ -19,6 +19,9 @@ import java.io.UncheckedIOException;
                 ServeCommand.class,
                 DevicesCommand.class,
                 LoraCommand.class,
+                ConvertCommand.class,
+                CalibratePredictorCommand.class,
+                OffloadBenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SpeculaCommand implements Runnable {
     /** Exit status for mistakes in the user's input (files, flags, requests). */

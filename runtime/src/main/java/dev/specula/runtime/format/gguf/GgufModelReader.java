@@ -16,6 +16,11 @@ import dev.specula.runtime.tensor.Tensor;
  */
 public final class GgufModelReader {
     public static final String ARCHITECTURE = "general.architecture";
+    /**
+     * True in files whose feed-forward weights live outside the tensor table (flash offload):
+     * such a model loads without them and needs a feed-forward implementation that reads them.
+     */
+    public static final String FFN_EXTERNAL = "specula.ffn.external";
     private static final String LLAMA = "llama";
 
     private GgufModelReader() {
@@ -55,7 +60,7 @@ public final class GgufModelReader {
                 || gguf.tensors().containsKey("rope_freqs.weight")) {
             throw new ModelFormatException(gguf.path(), "RoPE scaling is not supported");
         }
-        TensorLayout.check(gguf.path(), config, gguf.tensors());
+        TensorLayout.check(gguf.path(), config, gguf.tensors(), !m.getBoolean(FFN_EXTERNAL, false));
         return new ParsedModel("gguf", config, gguf.tensors(), m.asMap());
     }
 }

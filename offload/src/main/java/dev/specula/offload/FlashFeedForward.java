@@ -1,0 +1,270 @@
+package dev.specula.offload;
+
+import dev.specula.devices.StorageThrottle;
+import dev.specula.runtime.engine.FeedForward;
+import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.RangeBody;
+import dev.specula.runtime.kernel.VectorMath;
+import dev.specula.runtime.kernel.Weights;
+import dev.specula.runtime.model.ModelConfig;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A sparse SwiGLU feed-forward whose neurons stream from flash. Per token and layer: the
+ * predictor scores every neuron, those whose |silu(score)| reaches the layer's threshold are used,
+ * the window admits the ones not in memory, the reader fetches exactly those bundles, and the
+ * layer is computed over the cached slots. Tokens of a batch run one after another, each with its
+ * own neuron set. Not thread-safe, like the transformer that calls it.
+ */
+public final class FlashFeedForward implements FeedForward, AutoCloseable {
+    /** Neurons per parallel task. */
+    private static final int ROW_TILE = 16;
+
+    /**
+     * @param capacity   cached neurons per layer (0: all of them)
+     * @param window     tokens whose neurons stay cached
+     * @param chunkBytes largest single read
+     * @param ioThreads  reads in flight
+     * @param stagingBytes read buffer (0: a default)
+     * @param throttle   simulated storage device, or null
+     * @param pageCache  copy bundles from the memory mapping instead of reading them with O_DIRECT: the
+     *                   naive baseline, whose page-cache pages count in the process's RSS beyond any budget
+     */
+    public record Options(PredictorKind predictor, double sparsity, int window, int capacity, long chunkBytes,
+                          int ioThreads, long stagingBytes, StorageThrottle throttle, boolean pageCache) {
+        public static final int DEFAULT_WINDOW = 5;
+        public static final long DEFAULT_CHUNK = 256 * 1024;
+        public static final int DEFAULT_IO_THREADS = 8;
+
+        public static Options allActive() {
+            return new Options(PredictorKind.ALL, 0, DEFAULT_WINDOW, 0, DEFAULT_CHUNK, DEFAULT_IO_THREADS, 0, null, false);
+        }
+    }
+
+    private final ComputePool pool;
+    private final Arena arena = Arena.ofShared();
+    private final int dim;
+    private final int hidden;
+    private final int layers;
+    private final long[] offsets;
+    private final MemorySegment[] mapped;
+    private final long stride;
+    private final Predictor predictor;
+    private final float[] thresholds;
+    private final NeuronWindow[] windows;
+    private final NeuronSlabs[] slabs;
+    private final BundleReader.Sink[] sinks;
+    private final BundleReader reader;
+    private final float[] xb;
+    private final float[] scores;
+    private final float[] gateBySlot;
+    private final float[] upBySlot;
+    private final float[] h;
+    private final float[] u;
+    private final int[] activeSlots;
+    /** Per compute thread: a dequantized down column and a partial output. */
+    private final float[][] column;
+    private final float[][] partial;
+    private final RangeBody gateUpRows = this::gateUpRows;
+    private final RangeBody downColumns = this::downColumns;
+    private int activeNow;
+    private NeuronSlabs slabsNow;
+    private long steps;
+    private long active;
+    private long predictNanos;
+    private long computeNanos;
+    private long mappedBytes;
+    private long mappedNanos;
+
+    public FlashFeedForward(FlashModel model, ComputePool pool, Options o) {
+        this.pool = pool;
+        ModelConfig c = model.config();
+        FlashLayout layout = model.layout();
+        dim = c.dim();
+        hidden = c.hiddenDim();
+        layers = c.layers();
+        int capacity = o.capacity() <= 0 ? hidden : Math.min(o.capacity(), hidden);
+        offsets = new long[layers];
+        mapped = o.pageCache() ? new MemorySegment[layers] : null;
+        stride = layout.stride();
+        windows = new NeuronWindow[layers];
+        slabs = new NeuronSlabs[layers];
+        sinks = new BundleReader.Sink[layers];
+        try {
+            predictor = model.predictor(o.predictor(), pool, arena);
+            thresholds = predictor == null ? null : model.thresholds(o.predictor(), o.sparsity());
+            for (int l = 0; l < layers; l++) {
+                offsets[l] = model.bundleOffset(l);
+                if (mapped != null) {
+                    mapped[l] = model.mappedBundles(l);
+                }
+                slabs[l] = new NeuronSlabs(arena, l, dim, capacity, layout.rowType(), layout.downType());
+                windows[l] = new NeuronWindow(hidden, capacity, o.window(), slabs[l]);
+                NeuronWindow w = windows[l];
+                NeuronSlabs s = slabs[l];
+                sinks[l] = (neuron, staging, offset) -> s.store(w.slot(neuron), staging, offset);
+            }
+            long staging = o.stagingBytes() > 0 ? o.stagingBytes() : defaultStaging(layout.stride() * hidden, o.chunkBytes());
+            reader = new BundleReader(model.file(), hidden, layout.stride(), o.chunkBytes(), o.ioThreads(), staging,
+                    o.throttle());
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+        xb = new float[dim];
+        scores = new float[hidden];
+        gateBySlot = new float[capacity];
+        upBySlot = new float[capacity];
+        h = new float[capacity];
+        u = new float[capacity];
+        activeSlots = new int[capacity];
+        column = new float[pool.threads()][dim];
+        partial = new float[pool.threads()][dim];
+    }
+
+    /** Enough for a whole layer when small, else sixteen full chunks in flight. */
+    static long defaultStaging(long layerBytes, long chunkBytes) {
+        return Math.min(layerBytes + 2 * BundleReader.ALIGN, Math.max(16 * chunkBytes, 1 << 20));
+    }
+
+    @Override
+    public void forward(int layer, float[] x, float[] out, int batch) {
+        NeuronWindow window = windows[layer];
+        NeuronSlabs slab = slabs[layer];
+        for (int b = 0; b < batch; b++) {
+            long t0 = System.nanoTime();
+            System.arraycopy(x, b * dim, xb, 0, dim);
+            window.beginToken();
+            int used = 0;
+            if (predictor == null) {
+                for (int i = 0; i < hidden; i++) {
+                    window.use(i);
+                }
+                used = hidden;
+            } else {
+                predictor.gateScores(layer, xb, scores);
+                float threshold = thresholds[layer];
+                for (int i = 0; i < hidden; i++) {
+                    if (Predictor.fires(scores[i], threshold)) {
+                        window.use(i);
+                        used++;
+                    }
+                }
+            }
+            active += used;
+            steps++;
+            long t1 = System.nanoTime();
+            int admitted = window.admit();
+            if (mapped == null) {
+                reader.read(offsets[layer], window.misses(), admitted, sinks[layer]);
+            } else {
+                copyMapped(layer, window.misses(), admitted);
+            }
+            long t2 = System.nanoTime();
+            compute(slab, window.activeSlots(activeSlots), out, b * dim);
+            long t3 = System.nanoTime();
+            predictNanos += t1 - t0;
+            computeNanos += t3 - t2;
+        }
+    }
+
+    private void copyMapped(int layer, int[] neurons, int count) {
+        long start = System.nanoTime();
+        for (int j = 0; j < count; j++) {
+            sinks[layer].accept(neurons[j], mapped[layer], neurons[j] * stride);
+        }
+        mappedBytes += count * stride;
+        mappedNanos += System.nanoTime() - start;
+    }
+
+    /**
+     * Only this token's neurons are computed (the window's other cached neurons stay idle): their
+     * gate and up rows, SwiGLU, then their down columns scaled and summed, split over the threads
+     * by neuron with one partial output each, added in thread order (deterministic).
+     */
+    private void compute(NeuronSlabs slab, int active, float[] out, int outOffset) {
+        slabsNow = slab;
+        activeNow = active;
+        pool.parallelFor((active + ROW_TILE - 1) / ROW_TILE, gateUpRows);
+        for (int k = 0; k < active; k++) {
+            h[k] = gateBySlot[activeSlots[k]];
+            u[k] = upBySlot[activeSlots[k]];
+        }
+        VectorMath.swiglu(h, 0, u, 0, active);
+        int parts = pool.threads();
+        pool.parallelFor(parts, downColumns);
+        System.arraycopy(partial[0], 0, out, outOffset, dim);
+        for (int t = 1; t < parts; t++) {
+            VectorMath.add(out, outOffset, partial[t], 0, dim);
+        }
+    }
+
+    private void gateUpRows(int fromTile, int toTile) {
+        int to = Math.min(activeNow, toTile * ROW_TILE);
+        Weights gate = slabsNow.gate();
+        Weights up = slabsNow.up();
+        for (int k = fromTile * ROW_TILE; k < to; k++) {
+            int slot = activeSlots[k];
+            gate.matmul(xb, gateBySlot, 1, slot, slot + 1);
+            up.matmul(xb, upBySlot, 1, slot, slot + 1);
+        }
+    }
+
+    /** Parts {@code [fromPart, toPart)} of {@code pool.threads()} each sum their share of the active down columns. */
+    private void downColumns(int fromPart, int toPart) {
+        int parts = pool.threads();
+        Weights down = slabsNow.down();
+        for (int p = fromPart; p < toPart; p++) {
+            float[] acc = partial[p];
+            float[] col = column[p];
+            java.util.Arrays.fill(acc, 0f);
+            int to = (int) ((long) activeNow * (p + 1) / parts);
+            for (int k = (int) ((long) activeNow * p / parts); k < to; k++) {
+                down.row(activeSlots[k], col, 0);
+                VectorMath.axpy(h[k], col, 0, acc, 0, dim);
+            }
+        }
+    }
+
+    NeuronSlabs slabs(int layer) {
+        return slabs[layer];
+    }
+
+    NeuronWindow window(int layer) {
+        return windows[layer];
+    }
+
+    public FlashStats stats() {
+        long hits = 0;
+        long loads = 0;
+        long dropped = 0;
+        for (NeuronWindow w : windows) {
+            hits += w.hits();
+            loads += w.loads();
+            dropped += w.dropped();
+        }
+        if (mapped != null) {
+            return new FlashStats(steps, layers, hidden, active, hits, loads, dropped, mappedBytes, 0, predictNanos,
+                    mappedNanos, computeNanos, false);
+        }
+        return new FlashStats(steps, layers, hidden, active, hits, loads, dropped, reader.bytesRead(), reader.reads(),
+                predictNanos, reader.nanos(), computeNanos, reader.direct());
+    }
+
+    /** Bytes this feed-forward keeps in memory: neuron caches, predictor, read buffer. */
+    public long memoryBytes() {
+        long bytes = reader.stagingBytes() + (predictor == null ? 0 : predictor.residentBytes());
+        for (NeuronSlabs s : slabs) {
+            bytes += s.bytes();
+        }
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        reader.close();
+        arena.close();
+    }
+}

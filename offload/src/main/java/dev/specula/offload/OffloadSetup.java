@@ -1,0 +1,43 @@
+package dev.specula.offload;
+
+import dev.specula.devices.StorageThrottle;
+import dev.specula.runtime.SpeculaException;
+import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.model.ModelConfig;
+
+/**
+ * How a flash model is to run, as the user asked for it: plans memory for a context length and
+ * builds the feed-forward. Shared by the CLI's engine composition and the offload benchmark.
+ *
+ * @param budgetBytes memory budget, 0 for none
+ * @param throttle    simulated storage device, or null (then reads use the default chunk and depth)
+ * @param pageCache   read bundles through the memory mapping (baseline) instead of O_DIRECT
+ */
+public record OffloadSetup(PredictorKind predictor, double sparsity, int window, long budgetBytes,
+                           StorageThrottle throttle, boolean pageCache) {
+
+    public OffloadSetup {
+        if (sparsity < 0 || sparsity >= 1) {
+            throw new SpeculaException("invalid sparsity " + sparsity + ": must be in [0, 1)");
+        }
+        if (window < 1) {
+            throw new SpeculaException("invalid window " + window + ": must be >= 1");
+        }
+    }
+
+    /** A plan and the feed-forward it sizes. */
+    public record Built(MemoryPlan plan, FlashFeedForward feedForward) {
+    }
+
+    public Built build(FlashModel model, ComputePool pool, int contextLength, int batch) {
+        ModelConfig c = model.config();
+        long chunk = throttle == null ? FlashFeedForward.Options.DEFAULT_CHUNK : throttle.profile().bestChunkBytes();
+        int ioThreads = throttle == null ? FlashFeedForward.Options.DEFAULT_IO_THREADS : throttle.profile().bestQueueDepth();
+        long activations = 4L * batch * (5L * c.dim() + 2L * c.kvDim() + c.vocabSize());
+        MemoryPlan plan = MemoryPlan.of(model, predictor, sparsity, window, budgetBytes, c.kvCacheBytes(contextLength),
+                activations, chunk);
+        FlashFeedForward ff = new FlashFeedForward(model, pool, new FlashFeedForward.Options(predictor, sparsity, window,
+                plan.capacity(), chunk, ioThreads, 0, throttle, pageCache));
+        return new Built(plan, ff);
+    }
+}
