@@ -6,8 +6,8 @@ import dev.specula.runtime.generate.GenerationRequest;
 import dev.specula.runtime.generate.GeneratedToken;
 import dev.specula.runtime.generate.GenerationResult;
 import dev.specula.runtime.generate.TokenListener;
-import dev.specula.runtime.lora.EnsembleLoader;
 import dev.specula.runtime.sampling.SamplerConfig;
+import dev.specula.service.EnsembleChoice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** Continues a prompt; the continuation goes to stdout as it is produced, statistics to stderr. */
@@ -59,10 +58,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stop", description = "Stop when this string is generated (repeatable).")
     List<String> stop;
 
-    @Option(names = "--ensemble", paramLabel = "E|none",
-            description = "LoRA ensemble file (NAME.ensemble.safetensors) or PEFT adapter folder (an ensemble of one): "
-                    + "tokens are sampled from the members' mixture and their disagreement is reported on stderr. "
-                    + "Default: the ensemble shipped in models/ for this model, if any; none: the base model alone.")
+    @Option(names = "--ensemble", paramLabel = "E|none", description = EnsembleChoice.DESCRIPTION)
     String ensemble;
 
     @Option(names = "--uncertainty", paramLabel = "summary|json", defaultValue = "summary",
@@ -77,13 +73,6 @@ public final class GenerateCommand implements Callable<Integer> {
 
     enum UncertaintyOutput { summary, json }
 
-    private Optional<Path> ensembleFor(Path model) {
-        if (ensemble == null) {
-            return BundledEnsembles.forModel(model);
-        }
-        return ensemble.equals("none") ? Optional.empty() : Optional.of(Path.of(ensemble));
-    }
-
     @Override
     public Integer call() {
         long chosenSeed = seed != null ? seed : System.nanoTime();
@@ -92,10 +81,7 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         PrintStream json = openJson();
         try (Engine engine = modelOptions.openEngine()) {
-            Optional<Path> members = ensembleFor(engine.model().source());
-            if (members.isPresent()) {
-                engine.withEnsemble(EnsembleLoader.load(members.get(), engine.model().config()));
-            }
+            new EnsembleChoice(ensemble).attachTo(engine);
             GenerationResult result = engine.generator().generate(request, new TokenListener() {
                 private int index;
 

@@ -2,6 +2,7 @@ package dev.specula.service.cli;
 
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.format.ModelLocator;
+import dev.specula.service.EnsembleChoice;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.server.exceptions.ServerStartupException;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -23,7 +24,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve a model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions, "
                 + "/v1/models, /health, /metrics).",
-                "Unset options come from the environment (SPECULA_SERVE_MODEL, SPECULA_SERVE_API_KEY, "
+                "Unset options come from the environment (SPECULA_SERVE_MODEL, SPECULA_SERVE_ENSEMBLE, SPECULA_SERVE_API_KEY, "
                         + "SPECULA_SERVE_QUEUE, MICRONAUT_SERVER_HOST, MICRONAUT_SERVER_PORT, ...), then the defaults."})
 public final class ServeCommand implements Callable<Integer> {
 
@@ -42,6 +43,9 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--gpu", paramLabel = "auto|off|N|NAME", description = "OpenCL device for attention (default: auto).")
     String gpu;
+
+    @Option(names = "--ensemble", paramLabel = "E|none", description = EnsembleChoice.DESCRIPTION)
+    String ensemble;
 
     @Option(names = "--host", paramLabel = "ADDRESS", description = "Address to listen on (default: 127.0.0.1, loopback only).")
     String host;
@@ -62,6 +66,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (model != null) {
             ModelLocator.resolve(model); // a wrong name is a usage error now, not a failed load later
         }
+        new EnsembleChoice(ensemble).requireExists();
         EmbeddedServer server;
         try {
             server = ApplicationContext.run(EmbeddedServer.class, properties());
@@ -100,6 +105,7 @@ public final class ServeCommand implements Callable<Integer> {
         put(p, "specula.serve.threads", threads);
         put(p, "specula.serve.context", context);
         put(p, "specula.serve.gpu", gpu);
+        put(p, "specula.serve.ensemble", ensemble);
         put(p, "specula.serve.api-key", apiKey);
         put(p, "specula.serve.queue", queue);
         put(p, "micronaut.server.host", host);

@@ -6,6 +6,9 @@ import io.micronaut.context.annotation.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
+import java.util.Optional;
+
 /**
  * Loads the model in the background when the server starts, so /health can answer "loading" (503)
  * meanwhile, and hands the loaded model to the generation worker. Its engine is closed by
@@ -22,7 +25,9 @@ public class ModelHost {
     private volatile ServedModel model;
     private volatile String failure;
 
-    public ModelHost(ServeSettings settings) {
+    public ModelHost(ServeSettings settings, GaugeRegistry gauges) {
+        gauges.gauge("specula_ensemble_members", "LoRA ensemble members the model decodes with (1: the base model "
+                + "alone, NaN until loaded).", () -> model == null ? Double.NaN : model.members());
         Thread loader = new Thread(() -> load(settings), "specula-model-loader");
         loader.setDaemon(true);
         loader.start();
@@ -32,14 +37,23 @@ public class ModelHost {
         try {
             long start = System.nanoTime();
             Engine engine = settings.engineSettings().openEngine();
+            Optional<Path> ensemble;
+            try {
+                ensemble = settings.ensembleChoice().attachTo(engine);
+            } catch (RuntimeException e) {
+                engine.close();
+                throw e;
+            }
             Model m = engine.model();
             String file = m.source().getFileName().toString();
             String id = file.contains(".") ? file.substring(0, file.lastIndexOf('.')) : file;
             model = new ServedModel(id, engine, engine.generator(),
-                    ChatTemplate.detect(m.metadata().get(ChatTemplate.METADATA_KEY)), System.currentTimeMillis() / 1000);
+                    ChatTemplate.detect(m.metadata().get(ChatTemplate.METADATA_KEY)), System.currentTimeMillis() / 1000,
+                    ensemble.map(p -> p.getFileName().toString()).orElse(null));
             state = State.READY;
-            LOG.info("model {} ready in {} ms (context {}, chat template {})", id,
-                    (System.nanoTime() - start) / 1_000_000, engine.contextLength(), model.chatTemplate());
+            LOG.info("model {} ready in {} ms (context {}, chat template {}, ensemble {})", id,
+                    (System.nanoTime() - start) / 1_000_000, engine.contextLength(), model.chatTemplate(),
+                    ensemble.map(p -> p + " of " + model.members() + " members").orElse("none"));
         } catch (RuntimeException | Error e) { // an OutOfMemoryError or a missing native library too: never stay "loading"
             failure = e.getMessage();
             state = State.FAILED;

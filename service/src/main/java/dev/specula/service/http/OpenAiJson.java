@@ -2,6 +2,8 @@ package dev.specula.service.http;
 
 import dev.specula.runtime.generate.FinishReason;
 import dev.specula.runtime.generate.GenerationResult;
+import dev.specula.runtime.lora.LoraEnsemble;
+import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.uncertainty.Statistic;
 import dev.specula.runtime.uncertainty.TokenUncertainty;
 import dev.specula.runtime.uncertainty.UncertaintySummary;
@@ -48,10 +50,22 @@ final class OpenAiJson {
         m.put("created", model.created());
         m.put("owned_by", "specula");
         m.put("context_length", model.contextLength());
+        m.put("ensemble", model.engine().ensemble().map(e -> ensemble(model.ensemble(), e.ensemble())).orElse(null));
         Map<String, Object> list = new LinkedHashMap<>();
         list.put("object", "list");
         list.put("data", List.of(m));
         return list;
+    }
+
+    /** The LoRA ensemble a model decodes with, as /v1/models describes it. */
+    private static Map<String, Object> ensemble(String name, LoraEnsemble e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("members", e.size());
+        m.put("rank", e.rank());
+        m.put("lora_alpha", e.alpha());
+        m.put("targets", LoraTarget.join(e.targets()));
+        return m;
     }
 
     /** A whole non-streamed response; {@code tokens} is null unless logprobs were asked for. */

@@ -1,6 +1,7 @@
 package dev.specula.service.http;
 
 import dev.specula.service.EngineSettings;
+import dev.specula.service.EnsembleChoice;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Nullable;
 
@@ -22,12 +23,18 @@ public class ServeSettings {
     private int context;
     private String gpu = "auto";
     @Nullable
+    private String ensemble;
+    @Nullable
     private String apiKey;
     private int queue = 8;
     private Duration shutdownGrace = Duration.ofSeconds(10);
 
     public EngineSettings engineSettings() {
         return new EngineSettings(model, tokenizer, threads, context, gpu);
+    }
+
+    public EnsembleChoice ensembleChoice() {
+        return new EnsembleChoice(ensemble);
     }
 
     public String getModel() {
@@ -70,6 +77,16 @@ public class ServeSettings {
 
     public void setGpu(String gpu) {
         this.gpu = gpu;
+    }
+
+    /** LoRA ensemble file or PEFT folder, "none" for the base model alone; null for the model's bundled ensemble. */
+    @Nullable
+    public String getEnsemble() {
+        return ensemble;
+    }
+
+    public void setEnsemble(@Nullable String ensemble) {
+        this.ensemble = ensemble;
     }
 
     /** Bearer token clients must send; null or empty leaves the API open. */

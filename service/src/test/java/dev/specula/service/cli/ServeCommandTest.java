@@ -21,9 +21,19 @@ class ServeCommandTest {
     }
 
     @Test
+    void aMissingEnsembleIsAUsageErrorBeforeTheServerStarts() {
+        CommandLine cl = SpeculaCommand.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(SpeculaCommand.USER_ERROR, cl.execute("serve", "--ensemble", "/nonexistent/e.ensemble.safetensors"));
+        assertTrue(err.toString().startsWith(
+                "specula: error: /nonexistent/e.ensemble.safetensors: no such ensemble file or adapter folder"), err.toString());
+    }
+
+    @Test
     void helpListsTheServerOptions() {
         String usage = SpeculaCommand.commandLine().getSubcommands().get("serve").getUsageMessage();
-        for (String option : new String[] {"--model", "--gpu", "--host", "--port", "--api-key", "--queue"}) {
+        for (String option : new String[] {"--model", "--ensemble", "--gpu", "--host", "--port", "--api-key", "--queue"}) {
             assertTrue(usage.contains(option), option);
         }
     }

@@ -144,6 +144,8 @@ class ServeApiTest {
         assertEquals(200, r.statusCode());
         Map<String, Object> model = first(TestServer.json(r.body()).get("data"));
         assertEquals("stories260K", model.get("id"));
+        assertNull(model.get("ensemble"), "no ensemble configured: the base model alone");
+        assertEquals(1, server.metric("specula_ensemble_members"));
         assertEquals("ready", TestServer.json(server.get("/health").body()).get("status"));
     }
 

@@ -1,4 +1,4 @@
-package dev.specula.service.cli;
+package dev.specula.service;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
