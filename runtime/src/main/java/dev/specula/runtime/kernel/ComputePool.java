@@ -10,8 +10,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Decode calls {@code parallelFor} about ten times per layer with a few microseconds of work
  * each, so hand-off must cost far less than a thread wake-up: workers spin for a while after
  * each job (catching the next one within nanoseconds) and only then park. A job is published as
- * one immutable object through a volatile field; the caller runs part 0 itself and then waits
- * for the parts the workers took.
+ * one object through a volatile field and split into a few chunks per thread that the caller and
+ * the workers claim from a shared counter. On a busy machine a descheduled worker then costs
+ * nothing: the threads that are running take its chunks, and the caller only waits for chunks
+ * already claimed, never for a worker to be scheduled.
  *
  * <p>Calls from several threads are serialised. A {@code parallelFor} issued from inside a body
  * (on the caller or a worker) runs inline rather than deadlocking.
@@ -25,19 +27,32 @@ public final class ComputePool implements AutoCloseable {
      */
     private static final long SPIN_NANOS = 100_000;
 
-    private record Job(RangeBody body, int n, int parts) {
+    /** Chunks per thread: enough to even out threads that run slower or start late. */
+    private static final int CHUNKS_PER_THREAD = 4;
 
-        int start(int part) {
-            return (int) ((long) n * part / parts);
+    private static final class Job {
+        final RangeBody body;
+        final int n;
+        final int chunks;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+
+        Job(RangeBody body, int n, int chunks) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+        }
+
+        int start(int chunk) {
+            return (int) ((long) n * chunk / chunks);
         }
     }
 
-    private static final Job CLOSED = new Job((from, to) -> { }, 0, 1);
+    private static final Job CLOSED = new Job((from, to) -> { }, 0, 0);
 
     private final int threads;
     private final Worker[] workers;
     private final Object lock = new Object();
-    private final AtomicInteger pending = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile Job job;
     private volatile Thread waitingCaller;
@@ -65,17 +80,16 @@ public final class ComputePool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body} over {@code [0, n)} split into one contiguous range per thread (fewer when
-     * {@code n < threads}); returns when all ranges are done. The first exception thrown by any
-     * range is rethrown here, after every range has finished.
+     * Runs {@code body} over {@code [0, n)} split into contiguous ranges, each run by exactly one
+     * thread; returns when all ranges are done. The first exception thrown by any range is
+     * rethrown here (others suppressed), after every range has finished.
      */
     public void parallelFor(int n, RangeBody body) {
         if (n <= 0) {
             return;
         }
-        int parts = Math.min(n, threads);
         Thread current = Thread.currentThread();
-        if (parts == 1 || current == owner || (current instanceof Worker w && w.pool() == this)) {
+        if (n == 1 || threads == 1 || current == owner || (current instanceof Worker w && w.pool() == this)) {
             body.run(0, n);
             return;
         }
@@ -85,7 +99,7 @@ public final class ComputePool implements AutoCloseable {
             }
             owner = current;
             try {
-                runJob(new Job(body, n, parts));
+                runJob(new Job(body, n, Math.min(n, threads * CHUNKS_PER_THREAD)));
             } finally {
                 owner = null;
             }
@@ -93,56 +107,56 @@ public final class ComputePool implements AutoCloseable {
     }
 
     private void runJob(Job j) {
-        pending.set(j.parts - 1);
         job = j;
-        for (int i = 0; i < j.parts - 1; i++) {
-            workers[i].wake();
+        for (Worker w : workers) {
+            w.wake();
         }
-        Throwable own = null;
-        try {
-            j.body.run(0, j.start(1));
-        } catch (Throwable t) {
-            own = t;
-        }
-        awaitWorkers();
-        Throwable theirs = failure.getAndSet(null);
-        if (own == null) {
-            own = theirs;
-        } else if (theirs != null) {
-            own.addSuppressed(theirs);
-        }
-        if (own instanceof RuntimeException e) {
+        runChunks(j);
+        awaitChunks(j);
+        Throwable t = failure.getAndSet(null);
+        if (t instanceof RuntimeException e) {
             throw e;
         }
-        if (own instanceof Error e) {
+        if (t instanceof Error e) {
             throw e;
         }
-        if (own != null) {
-            throw new RuntimeException(own); // a checked exception thrown sneakily
+        if (t != null) {
+            throw new RuntimeException(t); // a checked exception thrown sneakily
         }
     }
 
-    private void awaitWorkers() {
-        long deadline = System.nanoTime() + SPIN_NANOS;
-        while (pending.get() != 0) {
-            if (System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            } else {
-                // Publish before re-checking: the last worker decrements, then reads waitingCaller.
-                waitingCaller = Thread.currentThread();
-                if (pending.get() != 0) {
-                    LockSupport.park(this);
+    /** Claims and runs chunks of {@code j} until none is left; the thread finishing the last one wakes the caller. */
+    private void runChunks(Job j) {
+        for (int c = j.next.getAndIncrement(); c < j.chunks; c = j.next.getAndIncrement()) {
+            try {
+                j.body.run(j.start(c), j.start(c + 1));
+            } catch (Throwable t) {
+                if (!failure.compareAndSet(null, t)) {
+                    failure.get().addSuppressed(t);
                 }
-                waitingCaller = null;
+            } finally {
+                if (j.done.incrementAndGet() == j.chunks) {
+                    Thread caller = waitingCaller;
+                    if (caller != null) {
+                        LockSupport.unpark(caller);
+                    }
+                }
             }
         }
     }
 
-    private void partDone() {
-        if (pending.decrementAndGet() == 0) {
-            Thread caller = waitingCaller;
-            if (caller != null) {
-                LockSupport.unpark(caller);
+    private void awaitChunks(Job j) {
+        long deadline = System.nanoTime() + SPIN_NANOS;
+        while (j.done.get() != j.chunks) {
+            if (System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            } else {
+                // Publish before re-checking: the last chunk's thread counts it, then reads waitingCaller.
+                waitingCaller = Thread.currentThread();
+                if (j.done.get() != j.chunks) {
+                    LockSupport.park(this);
+                }
+                waitingCaller = null;
             }
         }
     }
@@ -171,12 +185,10 @@ public final class ComputePool implements AutoCloseable {
 
     private final class Worker extends Thread {
 
-        private final int part;
         private volatile boolean parked;
 
-        Worker(int part) {
-            super("specula-compute-" + part);
-            this.part = part;
+        Worker(int index) {
+            super("specula-compute-" + index);
             setDaemon(true);
         }
 
@@ -199,16 +211,7 @@ public final class ComputePool implements AutoCloseable {
                     return;
                 }
                 last = j;
-                // A worker without a part in this job is not counted in pending: it just moves on.
-                if (part < j.parts) {
-                    try {
-                        j.body.run(j.start(part), j.start(part + 1));
-                    } catch (Throwable t) {
-                        failure.compareAndSet(null, t);
-                    } finally {
-                        partDone();
-                    }
-                }
+                runChunks(j);
             }
         }
 

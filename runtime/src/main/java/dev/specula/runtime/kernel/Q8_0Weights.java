@@ -1,22 +1,19 @@
 package dev.specula.runtime.kernel;
 
-import static dev.specula.runtime.kernel.Species.BYTES;
-import static dev.specula.runtime.kernel.Species.BYTE_PARTS;
+import static dev.specula.runtime.kernel.QuantBlocks.BLOCK;
 import static dev.specula.runtime.kernel.Species.FLOATS;
-import static dev.specula.runtime.kernel.Species.LANES;
 
 import dev.specula.runtime.tensor.Tensor;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * ggml Q8_0, read in place: blocks of 32 values, each an fp16 scale {@code d} then 32 int8
- * {@code q}; value = d * q.
+ * {@code q}; value = d * q. Zero-copy, but the 34-byte blocks leave the quants unaligned;
+ * {@link PackedQ8_0Weights} is the faster layout when a copy is affordable.
  */
 final class Q8_0Weights extends RowMajorWeights {
 
-    private static final int BLOCK = 32;
     private static final int BLOCK_BYTES = 2 + BLOCK;
 
     Q8_0Weights(Tensor tensor) {
@@ -25,8 +22,7 @@ final class Q8_0Weights extends RowMajorWeights {
 
     @Override
     float dot(long rowOffset, float[] x, int xOffset) {
-        // Two blocks per iteration into separate accumulators; within a block the int8 products
-        // are summed unscaled and the scale applied once, so per value there is a widen and an FMA.
+        // Two blocks per iteration into separate accumulators.
         FloatVector acc0 = FloatVector.zero(FLOATS);
         FloatVector acc1 = FloatVector.zero(FLOATS);
         int blocks = cols / BLOCK;
@@ -34,40 +30,24 @@ final class Q8_0Weights extends RowMajorWeights {
         int xi = xOffset;
         int b = 0;
         for (; b + 1 < blocks; b += 2, at += 2 * BLOCK_BYTES, xi += 2 * BLOCK) {
-            acc0 = block(at, x, xi, acc0);
-            acc1 = block(at + BLOCK_BYTES, x, xi + BLOCK, acc1);
+            acc0 = QuantBlocks.q8Dot(data, at + 2, scale(at), x, xi, acc0);
+            acc1 = QuantBlocks.q8Dot(data, at + BLOCK_BYTES + 2, scale(at + BLOCK_BYTES), x, xi + BLOCK, acc1);
         }
         if (b < blocks) {
-            acc0 = block(at, x, xi, acc0);
+            acc0 = QuantBlocks.q8Dot(data, at + 2, scale(at), x, xi, acc0);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    private FloatVector block(long at, float[] x, int xi, FloatVector acc) {
-        float d = Float.float16ToFloat(data.get(SHORT, at));
-        FloatVector sum = FloatVector.zero(FLOATS);
-        for (int j = 0; j < BLOCK; j += BYTES.length()) {
-            ByteVector q = ByteVector.fromMemorySegment(BYTES, data, at + 2 + j, ORDER);
-            for (int p = 0; p < BYTE_PARTS; p++) {
-                FloatVector w = (FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, p);
-                sum = w.fma(FloatVector.fromArray(FLOATS, x, xi + j + p * LANES), sum);
-            }
-        }
-        return sum.fma(FloatVector.broadcast(FLOATS, d), acc);
+    private float scale(long blockAt) {
+        return Float.float16ToFloat(data.get(SHORT, blockAt));
     }
 
     @Override
     void dequantize(long rowOffset, float[] dst, int offset) {
         long at = rowOffset;
         for (int i = 0; i < cols; i += BLOCK, at += BLOCK_BYTES) {
-            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(SHORT, at)));
-            for (int j = 0; j < BLOCK; j += BYTES.length()) {
-                ByteVector q = ByteVector.fromMemorySegment(BYTES, data, at + 2 + j, ORDER);
-                for (int p = 0; p < BYTE_PARTS; p++) {
-                    ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, p)).mul(d)
-                            .intoArray(dst, offset + i + j + p * LANES);
-                }
-            }
+            QuantBlocks.q8Decode(data, at + 2, scale(at), dst, offset + i);
         }
     }
 }

@@ -51,12 +51,12 @@ abstract sealed class RowMajorWeights implements Weights
         Objects.checkFromToIndex(rowFrom, rowTo, rows);
         Objects.checkFromIndexSize(0, (long) batch * cols, x.length);
         Objects.checkFromIndexSize(0, (long) batch * rows, out.length);
-        // Row-outer: a row (a few KiB) stays in L1 while every batch entry reads it.
+        if (batch > 1) {
+            BatchKernel.matmul(this, x, out, batch, rowFrom, rowTo);
+            return;
+        }
         for (int r = rowFrom; r < rowTo; r++) {
-            long rowOffset = r * rowBytes;
-            for (int b = 0; b < batch; b++) {
-                out[b * rows + r] = dot(rowOffset, x, b * cols);
-            }
+            out[r] = dot(r * rowBytes, x, 0);
         }
     }
 
