@@ -111,33 +111,26 @@ final class PackedWeights implements Weights {
     }
 
     /**
-     * Four blocks per iteration into separate accumulators: enough independent FMA chains to keep
-     * both FMA pipes busy while the next quants stream in.
+     * Two blocks per iteration into separate accumulators. Four would hide more FMA latency, but
+     * then C2 stops inlining the block bodies and the vectors are boxed on the heap.
      */
     private float dotQ8(int r, float[] x) {
         FloatVector acc0 = FloatVector.zero(FLOATS);
         FloatVector acc1 = FloatVector.zero(FLOATS);
-        FloatVector acc2 = FloatVector.zero(FLOATS);
-        FloatVector acc3 = FloatVector.zero(FLOATS);
         long at = r * quantRowBytes;
         int b = 0;
-        for (; b + 3 < blocksPerRow; b += 4, at += 4 * BLOCK) {
+        for (; b + 1 < blocksPerRow; b += 2, at += 2 * BLOCK) {
             int xi = b * BLOCK;
             acc0 = QuantBlocks.q8Dot(quants, at, scale(r, b), x, xi, acc0);
             acc1 = QuantBlocks.q8Dot(quants, at + BLOCK, scale(r, b + 1), x, xi + BLOCK, acc1);
-            acc2 = QuantBlocks.q8Dot(quants, at + 2 * BLOCK, scale(r, b + 2), x, xi + 2 * BLOCK, acc2);
-            acc3 = QuantBlocks.q8Dot(quants, at + 3 * BLOCK, scale(r, b + 3), x, xi + 3 * BLOCK, acc3);
         }
-        for (; b < blocksPerRow; b++, at += BLOCK) {
+        if (b < blocksPerRow) {
             acc0 = QuantBlocks.q8Dot(quants, at, scale(r, b), x, b * BLOCK, acc0);
         }
-        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
-    /**
-     * As {@link #dotQ8} with 16-byte blocks of nibbles, two blocks per iteration: unpacking the
-     * nibbles makes a block's code twice as long, and four of them no longer inline.
-     */
+    /** As {@link #dotQ8} with 16-byte blocks of nibbles. */
     private float dotQ4(int r, float[] x) {
         FloatVector acc0 = FloatVector.zero(FLOATS);
         FloatVector acc1 = FloatVector.zero(FLOATS);
