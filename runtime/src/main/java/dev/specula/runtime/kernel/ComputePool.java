@@ -1,6 +1,7 @@
 package dev.specula.runtime.kernel;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -9,11 +10,14 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Decode calls {@code parallelFor} about ten times per layer with a few microseconds of work
  * each, so hand-off must cost far less than a thread wake-up: workers spin for a while after
- * each job (catching the next one within nanoseconds) and only then park. A job is published as
- * one object through a volatile field and split into a few chunks per thread that the caller and
- * the workers claim from a shared counter. On a busy machine a descheduled worker then costs
- * nothing: the threads that are running take its chunks, and the caller only waits for chunks
- * already claimed, never for a worker to be scheduled.
+ * each job (catching the next one within nanoseconds) and only then park. A job is split into a
+ * few chunks per thread that the caller and the workers claim from a shared counter. On a busy
+ * machine a descheduled worker then costs nothing: the running threads take its chunks, and the
+ * caller only waits for chunks already claimed, never for a worker to be scheduled.
+ *
+ * <p>Jobs allocate nothing: the job's fields are reused, and the claim counter carries the job's
+ * generation in its high half, so a worker that wakes late for a finished job can never claim a
+ * chunk of the next one.
  *
  * <p>Calls from several threads are serialised. A {@code parallelFor} issued from inside a body
  * (on the caller or a worker) runs inline rather than deadlocking.
@@ -30,31 +34,19 @@ public final class ComputePool implements AutoCloseable {
     /** Chunks per thread: enough to even out threads that run slower or start late. */
     private static final int CHUNKS_PER_THREAD = 4;
 
-    private static final class Job {
-        final RangeBody body;
-        final int n;
-        final int chunks;
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger done = new AtomicInteger();
-
-        Job(RangeBody body, int n, int chunks) {
-            this.body = body;
-            this.n = n;
-            this.chunks = chunks;
-        }
-
-        int start(int chunk) {
-            return (int) ((long) n * chunk / chunks);
-        }
-    }
-
-    private static final Job CLOSED = new Job((from, to) -> { }, 0, 0);
-
     private final int threads;
     private final Worker[] workers;
     private final Object lock = new Object();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private volatile Job job;
+    /** {@code generation << 32 | next unclaimed chunk} of the current job. */
+    private final AtomicLong claim = new AtomicLong();
+    private final AtomicInteger done = new AtomicInteger();
+    // The current job; written by the caller before it publishes the generation.
+    private RangeBody body;
+    private int n;
+    private int chunks;
+    private volatile int generation;
+    private volatile boolean closed;
     private volatile Thread waitingCaller;
     /** The thread inside {@link #parallelFor}; only read to detect nested calls from that thread. */
     private Thread owner;
@@ -94,25 +86,32 @@ public final class ComputePool implements AutoCloseable {
             return;
         }
         synchronized (lock) {
-            if (job == CLOSED) {
+            if (closed) {
                 throw new IllegalStateException("compute pool is closed");
             }
             owner = current;
             try {
-                runJob(new Job(body, n, Math.min(n, threads * CHUNKS_PER_THREAD)));
+                runJob(body, n);
             } finally {
                 owner = null;
+                this.body = null;
             }
         }
     }
 
-    private void runJob(Job j) {
-        job = j;
+    private void runJob(RangeBody b, int size) {
+        body = b;
+        n = size;
+        chunks = Math.min(size, threads * CHUNKS_PER_THREAD);
+        done.set(0);
+        int g = generation + 1;
+        claim.set((long) g << 32);
+        generation = g; // publishes the fields above
         for (Worker w : workers) {
             w.wake();
         }
-        runChunks(j);
-        awaitChunks(j);
+        runChunks(g);
+        awaitChunks();
         Throwable t = failure.getAndSet(null);
         if (t instanceof RuntimeException e) {
             throw e;
@@ -125,17 +124,32 @@ public final class ComputePool implements AutoCloseable {
         }
     }
 
-    /** Claims and runs chunks of {@code j} until none is left; the thread finishing the last one wakes the caller. */
-    private void runChunks(Job j) {
-        for (int c = j.next.getAndIncrement(); c < j.chunks; c = j.next.getAndIncrement()) {
+    /**
+     * Claims and runs chunks of generation {@code g} until none is left. A claim succeeds only
+     * while {@code g} is current, and the caller cannot move on while a claimed chunk runs, so
+     * the fields read here belong to {@code g} whenever a chunk is run.
+     */
+    private void runChunks(int g) {
+        RangeBody b = body;
+        int size = n;
+        int count = chunks;
+        while (true) {
+            long v = claim.get();
+            int c = (int) v;
+            if ((int) (v >>> 32) != g || c >= count) {
+                return;
+            }
+            if (!claim.compareAndSet(v, v + 1)) {
+                continue;
+            }
             try {
-                j.body.run(j.start(c), j.start(c + 1));
+                b.run((int) ((long) size * c / count), (int) ((long) size * (c + 1) / count));
             } catch (Throwable t) {
                 if (!failure.compareAndSet(null, t)) {
                     failure.get().addSuppressed(t);
                 }
             } finally {
-                if (j.done.incrementAndGet() == j.chunks) {
+                if (done.incrementAndGet() == count) {
                     Thread caller = waitingCaller;
                     if (caller != null) {
                         LockSupport.unpark(caller);
@@ -145,15 +159,15 @@ public final class ComputePool implements AutoCloseable {
         }
     }
 
-    private void awaitChunks(Job j) {
+    private void awaitChunks() {
         long deadline = System.nanoTime() + SPIN_NANOS;
-        while (j.done.get() != j.chunks) {
+        while (done.get() != chunks) {
             if (System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             } else {
                 // Publish before re-checking: the last chunk's thread counts it, then reads waitingCaller.
                 waitingCaller = Thread.currentThread();
-                if (j.done.get() != j.chunks) {
+                if (done.get() != chunks) {
                     LockSupport.park(this);
                 }
                 waitingCaller = null;
@@ -165,10 +179,10 @@ public final class ComputePool implements AutoCloseable {
     @Override
     public void close() {
         synchronized (lock) {
-            if (job == CLOSED) {
+            if (closed) {
                 return;
             }
-            job = CLOSED;
+            closed = true;
             for (Worker w : workers) {
                 w.wake();
             }
@@ -204,30 +218,31 @@ public final class ComputePool implements AutoCloseable {
 
         @Override
         public void run() {
-            Job last = null;
+            int seen = generation;
             while (true) {
-                Job j = awaitJob(last);
-                if (j == CLOSED) {
+                int g = awaitGeneration(seen);
+                if (closed) {
                     return;
                 }
-                last = j;
-                runChunks(j);
+                seen = g;
+                runChunks(g);
             }
         }
 
-        private Job awaitJob(Job last) {
+        /** Waits until a job newer than {@code seen} is published or the pool closes. */
+        private int awaitGeneration(int seen) {
             long deadline = System.nanoTime() + SPIN_NANOS;
             while (true) {
-                Job j = job;
-                if (j != last) {
-                    return j;
+                int g = generation;
+                if (g != seen || closed) {
+                    return g;
                 }
                 if (System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 } else {
-                    // Publish before re-checking: the caller writes job, then reads parked.
+                    // Publish before re-checking: the caller writes generation, then reads parked.
                     parked = true;
-                    if (job == last) {
+                    if (generation == seen && !closed) {
                         LockSupport.park(this);
                     }
                     parked = false;
