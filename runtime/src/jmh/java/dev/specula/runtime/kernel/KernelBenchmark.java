@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Matrix products of a TinyLlama feed-forward matrix (5632 x 2048) per weight type and layout:
+ * Matrix products of a TinyLlama feed-forward matrix (5632 x 2048) per weight type:
  * batch 1 is decode (memory bound: compare bytes/s with `specula bench`'s bandwidth), batch 32 a
  * prompt batch (compute bound). Several matrices are cycled so the weights do not sit in cache.
  * Run with {@code mvn -Pjmh -pl runtime -am verify -DskipTests [-Djmh.args="..."]}.
@@ -38,9 +38,6 @@ public class KernelBenchmark {
 
     @Param({"F32", "F16", "Q8_0", "Q4_0"})
     public GgmlType type;
-
-    @Param({"inplace", "packed"})
-    public String layout;
 
     @Param({"1", "32"})
     public int batch;
@@ -64,7 +61,7 @@ public class KernelBenchmark {
                 values[i] = (float) random.nextGaussian() * 0.02f;
             }
             Tensor t = ScalarQuant.tensor(type, values, ROWS, COLS);
-            weights[m] = layout.equals("packed") ? WeightsFactory.packed(t) : WeightsFactory.of(t);
+            weights[m] = WeightsFactory.of(t);
         }
         x = new float[batch * COLS];
         for (int i = 0; i < x.length; i++) {

@@ -24,9 +24,9 @@ public final class DenseFeedForward implements FeedForward {
         up = new Weights[layers];
         down = new Weights[layers];
         for (int l = 0; l < layers; l++) {
-            gate[l] = WeightsFactory.packed(model.tensor(TensorNames.ffnGate(l)));
-            up[l] = WeightsFactory.packed(model.tensor(TensorNames.ffnUp(l)));
-            down[l] = WeightsFactory.packed(model.tensor(TensorNames.ffnDown(l)));
+            gate[l] = WeightsFactory.of(model.tensor(TensorNames.ffnGate(l)));
+            up[l] = WeightsFactory.of(model.tensor(TensorNames.ffnUp(l)));
+            down[l] = WeightsFactory.of(model.tensor(TensorNames.ffnDown(l)));
         }
         int hiddenDim = model.config().hiddenDim();
         hidden = new float[maxBatch * hiddenDim];

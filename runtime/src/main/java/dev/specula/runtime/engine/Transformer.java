@@ -49,10 +49,8 @@ public final class Transformer {
         this.feedForward = feedForward;
         this.maxBatch = maxBatch;
         int layers = config.layers();
-        // Matrices are packed into aligned memory (read whole every token); the embedding stays
-        // in place, as only one row of it is read per token.
         embedding = WeightsFactory.of(model.tensor(TensorNames.TOKEN_EMBEDDING));
-        output = WeightsFactory.packed(model.outputHead());
+        output = WeightsFactory.of(model.outputHead());
         wq = new Weights[layers];
         wk = new Weights[layers];
         wv = new Weights[layers];
@@ -60,10 +58,10 @@ public final class Transformer {
         attnNorm = new float[layers][];
         ffnNorm = new float[layers][];
         for (int l = 0; l < layers; l++) {
-            wq[l] = WeightsFactory.packed(model.tensor(TensorNames.attnQ(l)));
-            wk[l] = WeightsFactory.packed(model.tensor(TensorNames.attnK(l)));
-            wv[l] = WeightsFactory.packed(model.tensor(TensorNames.attnV(l)));
-            wo[l] = WeightsFactory.packed(model.tensor(TensorNames.attnOutput(l)));
+            wq[l] = WeightsFactory.of(model.tensor(TensorNames.attnQ(l)));
+            wk[l] = WeightsFactory.of(model.tensor(TensorNames.attnK(l)));
+            wv[l] = WeightsFactory.of(model.tensor(TensorNames.attnV(l)));
+            wo[l] = WeightsFactory.of(model.tensor(TensorNames.attnOutput(l)));
             attnNorm[l] = vector(model, TensorNames.attnNorm(l));
             ffnNorm[l] = vector(model, TensorNames.ffnNorm(l));
         }

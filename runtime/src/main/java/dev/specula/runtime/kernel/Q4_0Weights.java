@@ -11,7 +11,6 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * ggml Q4_0, read in place: blocks of 32 values, each an fp16 scale {@code d} then 16 bytes whose
  * low nibbles are values 0..15 and high nibbles values 16..31; value = d * (nibble - 8).
- * Zero-copy; {@link PackedQ4_0Weights} is the faster layout when a copy is affordable.
  */
 final class Q4_0Weights extends RowMajorWeights {
 

@@ -9,8 +9,7 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * ggml Q8_0, read in place: blocks of 32 values, each an fp16 scale {@code d} then 32 int8
- * {@code q}; value = d * q. Zero-copy, but the 34-byte blocks leave the quants unaligned;
- * {@link PackedQ8_0Weights} is the faster layout when a copy is affordable.
+ * {@code q}; value = d * q.
  */
 final class Q8_0Weights extends RowMajorWeights {
 

@@ -12,8 +12,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * The arithmetic on one block of 32 quantized values, shared by the in-place GGUF layouts and the
- * packed ones: callers say where the block's quants are and pass its scale {@code d} decoded.
+ * The arithmetic on one block of 32 quantized values: callers say where the block's quants are
+ * and pass its scale {@code d} decoded, so the kernels do not depend on how blocks are laid out.
  * Within a block the integer products are summed unscaled and {@code d} applied once, so a value
  * costs a widen and an FMA.
  */

@@ -44,16 +44,6 @@ public final class WeightsFactory {
         };
     }
 
-    /**
-     * Like {@link #of}, but Q8_0 and Q4_0 matrices are copied into the aligned layout of
-     * {@link PackedWeights}: faster, at the cost of a copy in memory that cannot be paged back to
-     * the file. Use for weights that stay resident; {@link #of} for weights streamed or mapped on demand.
-     */
-    public static Weights packed(Tensor t) {
-        Weights w = of(t);
-        return w instanceof Q8_0Weights || w instanceof Q4_0Weights ? new PackedWeights(t) : w;
-    }
-
     private static Tensor quantRows(Tensor t) {
         if (t.cols() % QUANT_BLOCK != 0) {
             throw new IllegalArgumentException(t + ": " + t.type() + " rows must be a multiple of "

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Every weight type's matvec, batched matmul and row decode against scalar references on random data. */
 class MatMulTest {
@@ -28,22 +29,19 @@ class MatMulTest {
 
     @ParameterizedTest
     @CsvSource({
-            "F32, 37, 83, 1, false", "F32, 64, 256, 7, false", "F32, 6, 5, 2, false",
-            "F16, 37, 83, 1, false", "F16, 41, 512, 5, false",
-            "BF16, 37, 83, 1, false", "BF16, 41, 512, 5, false",
-            "Q8_0, 37, 96, 1, false", "Q8_0, 53, 288, 3, false", "Q8_0, 40, 2048, 9, false", "Q8_0, 16, 64, 17, false",
-            "Q4_0, 37, 96, 1, false", "Q4_0, 53, 288, 3, false", "Q4_0, 40, 2048, 9, false", "Q4_0, 16, 64, 17, false",
-            "Q8_0, 37, 96, 1, true", "Q8_0, 53, 288, 3, true", "Q8_0, 40, 2048, 9, true", "Q8_0, 7, 32, 2, true",
-            "Q4_0, 37, 96, 1, true", "Q4_0, 53, 288, 3, true", "Q4_0, 40, 2048, 9, true", "Q4_0, 7, 32, 2, true",
+            "F32, 37, 83, 1", "F32, 64, 256, 7", "F32, 6, 5, 2",
+            "F16, 37, 83, 1", "F16, 41, 512, 5",
+            "BF16, 37, 83, 1", "BF16, 41, 512, 5",
+            "Q8_0, 37, 96, 1", "Q8_0, 53, 288, 3", "Q8_0, 40, 2048, 9", "Q8_0, 16, 64, 17",
+            "Q4_0, 37, 96, 1", "Q4_0, 53, 288, 3", "Q4_0, 40, 2048, 9", "Q4_0, 16, 64, 17",
     })
-    void matmulMatchesScalarReference(GgmlType type, int rows, int cols, int batch, boolean packed) {
+    void matmulMatchesScalarReference(GgmlType type, int rows, int cols, int batch) {
         Random random = new Random(rows * 31L + cols + batch);
         float[] w = gaussian(random, rows * cols, 0.5f);
         float[] x = gaussian(random, batch * cols, 1f);
         byte[] bytes = ScalarQuant.encode(type, w, rows, cols);
         Tensor t = ScalarQuant.tensor(type, w, rows, cols);
-        Weights weights = packed ? WeightsFactory.packed(t) : WeightsFactory.of(t);
-        assertEquals(packed, weights instanceof PackedWeights);
+        Weights weights = WeightsFactory.of(t);
         float[] out = new float[batch * rows];
 
         MatMul.matmul(pool, weights, x, out, batch);
@@ -64,14 +62,14 @@ class MatMulTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"F32, false", "F16, false", "BF16, false", "Q8_0, false", "Q4_0, false", "Q8_0, true", "Q4_0, true"})
-    void rowDecodesEveryValue(GgmlType type, boolean packed) {
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    void rowDecodesEveryValue(GgmlType type) {
         int rows = 5;
         int cols = 160;
         float[] w = gaussian(new Random(7), rows * cols, 2f);
         byte[] bytes = ScalarQuant.encode(type, w, rows, cols);
         Tensor t = ScalarQuant.tensor(type, w, rows, cols);
-        Weights weights = packed ? WeightsFactory.packed(t) : WeightsFactory.of(t);
+        Weights weights = WeightsFactory.of(t);
         float[] dst = new float[cols + 3];
         for (int r = 0; r < rows; r++) {
             weights.row(r, dst, 3);
