@@ -1,6 +1,7 @@
 package dev.specula.runtime.kernel;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -9,9 +10,14 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Decode calls {@code parallelFor} about ten times per layer with a few microseconds of work
  * each, so hand-off must cost far less than a thread wake-up: workers spin for a while after
- * each job (catching the next one within nanoseconds) and only then park. A job is published as
- * one immutable object through a volatile field; the caller runs part 0 itself and then waits
- * for the parts the workers took.
+ * each job (catching the next one within nanoseconds) and only then park. A job is split into a
+ * few chunks per thread that the caller and the workers claim from a shared counter. On a busy
+ * machine a descheduled worker then costs nothing: the running threads take its chunks, and the
+ * caller only waits for chunks already claimed, never for a worker to be scheduled.
+ *
+ * <p>Jobs allocate nothing: the job's fields are reused, and the claim counter carries the job's
+ * generation in its high half, so a worker that wakes late for a finished job can never claim a
+ * chunk of the next one.
  *
  * <p>Calls from several threads are serialised. A {@code parallelFor} issued from inside a body
  * (on the caller or a worker) runs inline rather than deadlocking.
@@ -25,21 +31,22 @@ public final class ComputePool implements AutoCloseable {
      */
     private static final long SPIN_NANOS = 100_000;
 
-    private record Job(RangeBody body, int n, int parts) {
-
-        int start(int part) {
-            return (int) ((long) n * part / parts);
-        }
-    }
-
-    private static final Job CLOSED = new Job((from, to) -> { }, 0, 1);
+    /** Chunks per thread: enough to even out threads that run slower or start late. */
+    private static final int CHUNKS_PER_THREAD = 4;
 
     private final int threads;
     private final Worker[] workers;
     private final Object lock = new Object();
-    private final AtomicInteger pending = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private volatile Job job;
+    /** {@code generation << 32 | next unclaimed chunk} of the current job. */
+    private final AtomicLong claim = new AtomicLong();
+    private final AtomicInteger done = new AtomicInteger();
+    // The current job; written by the caller before it publishes the generation.
+    private RangeBody body;
+    private int n;
+    private int chunks;
+    private volatile int generation;
+    private volatile boolean closed;
     private volatile Thread waitingCaller;
     /** The thread inside {@link #parallelFor}; only read to detect nested calls from that thread. */
     private Thread owner;
@@ -65,84 +72,105 @@ public final class ComputePool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body} over {@code [0, n)} split into one contiguous range per thread (fewer when
-     * {@code n < threads}); returns when all ranges are done. The first exception thrown by any
-     * range is rethrown here, after every range has finished.
+     * Runs {@code body} over {@code [0, n)} split into contiguous ranges, each run by exactly one
+     * thread; returns when all ranges are done. The first exception thrown by any range is
+     * rethrown here (others suppressed), after every range has finished.
      */
     public void parallelFor(int n, RangeBody body) {
         if (n <= 0) {
             return;
         }
-        int parts = Math.min(n, threads);
         Thread current = Thread.currentThread();
-        if (parts == 1 || current == owner || (current instanceof Worker w && w.pool() == this)) {
+        if (n == 1 || threads == 1 || current == owner || (current instanceof Worker w && w.pool() == this)) {
             body.run(0, n);
             return;
         }
         synchronized (lock) {
-            if (job == CLOSED) {
+            if (closed) {
                 throw new IllegalStateException("compute pool is closed");
             }
             owner = current;
             try {
-                runJob(new Job(body, n, parts));
+                runJob(body, n);
             } finally {
                 owner = null;
+                this.body = null;
             }
         }
     }
 
-    private void runJob(Job j) {
-        pending.set(j.parts - 1);
-        job = j;
-        for (int i = 0; i < j.parts - 1; i++) {
-            workers[i].wake();
+    private void runJob(RangeBody b, int size) {
+        body = b;
+        n = size;
+        chunks = Math.min(size, threads * CHUNKS_PER_THREAD);
+        done.set(0);
+        int g = generation + 1;
+        claim.set((long) g << 32);
+        generation = g; // publishes the fields above
+        for (Worker w : workers) {
+            w.wake();
         }
-        Throwable own = null;
-        try {
-            j.body.run(0, j.start(1));
-        } catch (Throwable t) {
-            own = t;
-        }
-        awaitWorkers();
-        Throwable theirs = failure.getAndSet(null);
-        if (own == null) {
-            own = theirs;
-        } else if (theirs != null) {
-            own.addSuppressed(theirs);
-        }
-        if (own instanceof RuntimeException e) {
+        runChunks(g);
+        awaitChunks();
+        Throwable t = failure.getAndSet(null);
+        if (t instanceof RuntimeException e) {
             throw e;
         }
-        if (own instanceof Error e) {
+        if (t instanceof Error e) {
             throw e;
         }
-        if (own != null) {
-            throw new RuntimeException(own); // a checked exception thrown sneakily
+        if (t != null) {
+            throw new RuntimeException(t); // a checked exception thrown sneakily
         }
     }
 
-    private void awaitWorkers() {
+    /**
+     * Claims and runs chunks of generation {@code g} until none is left. A claim succeeds only
+     * while {@code g} is current, and the caller cannot move on while a claimed chunk runs, so
+     * the fields read here belong to {@code g} whenever a chunk is run.
+     */
+    private void runChunks(int g) {
+        RangeBody b = body;
+        int size = n;
+        int count = chunks;
+        while (true) {
+            long v = claim.get();
+            int c = (int) v;
+            if ((int) (v >>> 32) != g || c >= count) {
+                return;
+            }
+            if (!claim.compareAndSet(v, v + 1)) {
+                continue;
+            }
+            try {
+                b.run((int) ((long) size * c / count), (int) ((long) size * (c + 1) / count));
+            } catch (Throwable t) {
+                if (!failure.compareAndSet(null, t)) {
+                    failure.get().addSuppressed(t);
+                }
+            } finally {
+                if (done.incrementAndGet() == count) {
+                    Thread caller = waitingCaller;
+                    if (caller != null) {
+                        LockSupport.unpark(caller);
+                    }
+                }
+            }
+        }
+    }
+
+    private void awaitChunks() {
         long deadline = System.nanoTime() + SPIN_NANOS;
-        while (pending.get() != 0) {
+        while (done.get() != chunks) {
             if (System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             } else {
-                // Publish before re-checking: the last worker decrements, then reads waitingCaller.
+                // Publish before re-checking: the last chunk's thread counts it, then reads waitingCaller.
                 waitingCaller = Thread.currentThread();
-                if (pending.get() != 0) {
+                if (done.get() != chunks) {
                     LockSupport.park(this);
                 }
                 waitingCaller = null;
-            }
-        }
-    }
-
-    private void partDone() {
-        if (pending.decrementAndGet() == 0) {
-            Thread caller = waitingCaller;
-            if (caller != null) {
-                LockSupport.unpark(caller);
             }
         }
     }
@@ -151,10 +179,10 @@ public final class ComputePool implements AutoCloseable {
     @Override
     public void close() {
         synchronized (lock) {
-            if (job == CLOSED) {
+            if (closed) {
                 return;
             }
-            job = CLOSED;
+            closed = true;
             for (Worker w : workers) {
                 w.wake();
             }
@@ -171,12 +199,10 @@ public final class ComputePool implements AutoCloseable {
 
     private final class Worker extends Thread {
 
-        private final int part;
         private volatile boolean parked;
 
-        Worker(int part) {
-            super("specula-compute-" + part);
-            this.part = part;
+        Worker(int index) {
+            super("specula-compute-" + index);
             setDaemon(true);
         }
 
@@ -192,39 +218,31 @@ public final class ComputePool implements AutoCloseable {
 
         @Override
         public void run() {
-            Job last = null;
+            int seen = generation;
             while (true) {
-                Job j = awaitJob(last);
-                if (j == CLOSED) {
+                int g = awaitGeneration(seen);
+                if (closed) {
                     return;
                 }
-                last = j;
-                // A worker without a part in this job is not counted in pending: it just moves on.
-                if (part < j.parts) {
-                    try {
-                        j.body.run(j.start(part), j.start(part + 1));
-                    } catch (Throwable t) {
-                        failure.compareAndSet(null, t);
-                    } finally {
-                        partDone();
-                    }
-                }
+                seen = g;
+                runChunks(g);
             }
         }
 
-        private Job awaitJob(Job last) {
+        /** Waits until a job newer than {@code seen} is published or the pool closes. */
+        private int awaitGeneration(int seen) {
             long deadline = System.nanoTime() + SPIN_NANOS;
             while (true) {
-                Job j = job;
-                if (j != last) {
-                    return j;
+                int g = generation;
+                if (g != seen || closed) {
+                    return g;
                 }
                 if (System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 } else {
-                    // Publish before re-checking: the caller writes job, then reads parked.
+                    // Publish before re-checking: the caller writes generation, then reads parked.
                     parked = true;
-                    if (job == last) {
+                    if (generation == seen && !closed) {
                         LockSupport.park(this);
                     }
                     parked = false;

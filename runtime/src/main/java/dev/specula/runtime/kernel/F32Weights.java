@@ -40,41 +40,6 @@ final class F32Weights extends RowMajorWeights {
         return sum;
     }
 
-    @Override
-    void dot4(long rowOffset, float[] x, int xOffset, float[] out, int outIndex, int outStride) {
-        // Each weight vector is loaded once and multiplied into four accumulators, one per activation row.
-        FloatVector acc0 = FloatVector.zero(FLOATS);
-        FloatVector acc1 = FloatVector.zero(FLOATS);
-        FloatVector acc2 = FloatVector.zero(FLOATS);
-        FloatVector acc3 = FloatVector.zero(FLOATS);
-        int x1 = xOffset + cols;
-        int x2 = x1 + cols;
-        int x3 = x2 + cols;
-        int i = 0;
-        for (; i <= cols - LANES; i += LANES) {
-            FloatVector w = load(rowOffset + (long) i * Float.BYTES);
-            acc0 = w.fma(FloatVector.fromArray(FLOATS, x, xOffset + i), acc0);
-            acc1 = w.fma(FloatVector.fromArray(FLOATS, x, x1 + i), acc1);
-            acc2 = w.fma(FloatVector.fromArray(FLOATS, x, x2 + i), acc2);
-            acc3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + i), acc3);
-        }
-        float s0 = acc0.reduceLanes(VectorOperators.ADD);
-        float s1 = acc1.reduceLanes(VectorOperators.ADD);
-        float s2 = acc2.reduceLanes(VectorOperators.ADD);
-        float s3 = acc3.reduceLanes(VectorOperators.ADD);
-        for (; i < cols; i++) {
-            float w = data.get(FLOAT, rowOffset + (long) i * Float.BYTES);
-            s0 += w * x[xOffset + i];
-            s1 += w * x[x1 + i];
-            s2 += w * x[x2 + i];
-            s3 += w * x[x3 + i];
-        }
-        out[outIndex] = s0;
-        out[outIndex + outStride] = s1;
-        out[outIndex + 2 * outStride] = s2;
-        out[outIndex + 3 * outStride] = s3;
-    }
-
     private FloatVector load(long at) {
         return FloatVector.fromMemorySegment(FLOATS, data, at, ORDER);
     }

@@ -9,6 +9,9 @@ public final class MatMul {
      */
     static final int ROW_TILE = 16;
 
+    /** One reusable task per calling thread, so a product allocates nothing. */
+    private static final ThreadLocal<Task> TASKS = ThreadLocal.withInitial(Task::new);
+
     private MatMul() {
     }
 
@@ -18,8 +21,32 @@ public final class MatMul {
      * the number of threads.
      */
     public static void matmul(ComputePool pool, Weights w, float[] x, float[] out, int batch) {
-        int rows = w.rows();
-        int tiles = (rows + ROW_TILE - 1) / ROW_TILE;
-        pool.parallelFor(tiles, (from, to) -> w.matmul(x, out, batch, from * ROW_TILE, Math.min(rows, to * ROW_TILE)));
+        Task task = TASKS.get();
+        if (task.w != null) {
+            task = new Task(); // a product started from inside another one's rows
+        }
+        task.w = w;
+        task.x = x;
+        task.out = out;
+        task.batch = batch;
+        try {
+            pool.parallelFor((w.rows() + ROW_TILE - 1) / ROW_TILE, task);
+        } finally {
+            task.w = null;
+            task.x = null;
+            task.out = null;
+        }
+    }
+
+    private static final class Task implements RangeBody {
+        Weights w;
+        float[] x;
+        float[] out;
+        int batch;
+
+        @Override
+        public void run(int from, int to) {
+            w.matmul(x, out, batch, from * ROW_TILE, Math.min(w.rows(), to * ROW_TILE));
+        }
     }
 }

@@ -51,28 +51,12 @@ abstract sealed class RowMajorWeights implements Weights
         Objects.checkFromToIndex(rowFrom, rowTo, rows);
         Objects.checkFromIndexSize(0, (long) batch * cols, x.length);
         Objects.checkFromIndexSize(0, (long) batch * rows, out.length);
-        // Row-outer: a row (a few KiB) stays in L1 while every batch entry reads it, and groups of
-        // four entries share each decoded weight vector (ensemble decode is a batch of K members).
-        for (int r = rowFrom; r < rowTo; r++) {
-            long rowOffset = r * rowBytes;
-            int b = 0;
-            for (; b + 4 <= batch; b += 4) {
-                dot4(rowOffset, x, b * cols, out, b * rows + r, rows);
-            }
-            for (; b < batch; b++) {
-                out[b * rows + r] = dot(rowOffset, x, b * cols);
-            }
+        if (batch > 1) {
+            BatchKernel.matmul(this, x, out, batch, rowFrom, rowTo);
+            return;
         }
-    }
-
-    /**
-     * The dot products of one row with four activation vectors {@code x[xOffset + j*cols ..]}, written
-     * to {@code out[outIndex + j*outStride]} for {@code j < 4}. Types whose decoding costs more than a
-     * load override this to decode each weight once for all four.
-     */
-    void dot4(long rowOffset, float[] x, int xOffset, float[] out, int outIndex, int outStride) {
-        for (int j = 0; j < 4; j++) {
-            out[outIndex + j * outStride] = dot(rowOffset, x, xOffset + j * cols);
+        for (int r = rowFrom; r < rowTo; r++) {
+            out[r] = dot(r * rowBytes, x, 0);
         }
     }
 

@@ -22,6 +22,8 @@ import java.io.UncheckedIOException;
                 ConvertCommand.class,
                 CalibratePredictorCommand.class,
                 OffloadBenchCommand.class,
+                SynthCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SpeculaCommand implements Runnable {
     /** Exit status for mistakes in the user's input (files, flags, requests). */

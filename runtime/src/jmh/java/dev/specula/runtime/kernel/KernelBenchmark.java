@@ -1,0 +1,86 @@
+package dev.specula.runtime.kernel;
+
+import dev.specula.runtime.tensor.GgmlType;
+import dev.specula.runtime.tensor.Tensor;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Matrix products of a TinyLlama feed-forward matrix (5632 x 2048) per weight type:
+ * batch 1 is decode (memory bound: compare bytes/s with `specula bench`'s bandwidth), batch 32 a
+ * prompt batch (compute bound). Several matrices are cycled so the weights do not sit in cache.
+ * Run with {@code mvn -Pjmh -pl runtime -am verify -DskipTests [-Djmh.args="..."]}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class KernelBenchmark {
+
+    private static final int ROWS = 5632;
+    private static final int COLS = 2048;
+    private static final int MATRICES = 6;
+
+    @Param({"F32", "F16", "Q8_0", "Q4_0"})
+    public GgmlType type;
+
+    @Param({"1", "32"})
+    public int batch;
+
+    @Param({"2"})
+    public int threads;
+
+    private ComputePool pool;
+    private Weights[] weights;
+    private float[] x;
+    private float[] out;
+    private int next;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        Random random = new Random(1);
+        weights = new Weights[MATRICES];
+        for (int m = 0; m < MATRICES; m++) {
+            float[] values = new float[ROWS * COLS];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) random.nextGaussian() * 0.02f;
+            }
+            Tensor t = ScalarQuant.tensor(type, values, ROWS, COLS);
+            weights[m] = WeightsFactory.of(t);
+        }
+        x = new float[batch * COLS];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        out = new float[batch * ROWS];
+        pool = new ComputePool(threads);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        pool.close();
+    }
+
+    @Benchmark
+    public float[] matmul() {
+        Weights w = weights[next];
+        next = (next + 1) % MATRICES;
+        MatMul.matmul(pool, w, x, out, batch);
+        return out;
+    }
+}

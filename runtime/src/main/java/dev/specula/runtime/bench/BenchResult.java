@@ -1,0 +1,36 @@
+package dev.specula.runtime.bench;
+
+/**
+ * One row of a benchmark: how fast a backend ran a model, with the machine limits measured in the
+ * same run to judge it by (memory bandwidth for decode, FMA peak for prompts). Backends other than
+ * the CPU add their own rows with their own limits.
+ *
+ * @param bandwidthBytesPerSecond measured streaming-read bandwidth: the decode roofline
+ * @param peakFlops               measured FMA peak of the cores the backend used
+ */
+public record BenchResult(String backend, String model, int threads, int promptTokens, double promptTokensPerSecond,
+                          int genTokens, double decodeTokensPerSecond, long weightBytesPerToken, double flopsPerToken,
+                          double bandwidthBytesPerSecond, double peakFlops) {
+
+    /** Weight bytes per second decode moved. */
+    public double effectiveBytesPerSecond() {
+        return weightBytesPerToken * decodeTokensPerSecond;
+    }
+
+    /** Decode tokens per second if every weight byte came at the measured bandwidth. */
+    public double rooflineTokensPerSecond() {
+        return bandwidthBytesPerSecond / weightBytesPerToken;
+    }
+
+    public double rooflinePercent() {
+        return 100 * effectiveBytesPerSecond() / bandwidthBytesPerSecond;
+    }
+
+    public double promptFlops() {
+        return flopsPerToken * promptTokensPerSecond;
+    }
+
+    public double peakPercent() {
+        return 100 * promptFlops() / peakFlops;
+    }
+}

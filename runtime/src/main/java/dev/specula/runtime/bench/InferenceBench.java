@@ -1,0 +1,69 @@
+package dev.specula.runtime.bench;
+
+import dev.specula.runtime.engine.AttentionFactory;
+import dev.specula.runtime.engine.Session;
+import dev.specula.runtime.engine.Transformer;
+import dev.specula.runtime.kernel.VectorMath;
+import java.util.SplittableRandom;
+
+/**
+ * Times prompt processing (one batched forward over random tokens) and decoding (one token per
+ * forward, greedy) on a fresh session, after a short untimed warm-up that lets the JIT compile
+ * the kernels for both batch shapes.
+ */
+public final class InferenceBench {
+
+    /** Token ids below this are specials and byte tokens in Llama vocabularies. */
+    private static final int FIRST_ORDINARY_TOKEN = 259;
+    private static final int WARMUP_PROMPT = 32;
+    private static final int WARMUP_DECODE = 4;
+
+    public record Timing(int promptTokens, double promptSeconds, int genTokens, double decodeSeconds) {
+
+        public double promptTokensPerSecond() {
+            return promptTokens / promptSeconds;
+        }
+
+        public double decodeTokensPerSecond() {
+            return genTokens / decodeSeconds;
+        }
+    }
+
+    private InferenceBench() {
+    }
+
+    /** Context the run needs: the prompt plus the generated tokens. */
+    public static int contextFor(int promptTokens, int genTokens) {
+        return Math.max(promptTokens + genTokens, WARMUP_PROMPT + WARMUP_DECODE);
+    }
+
+    public static Timing run(Transformer transformer, AttentionFactory attention, int promptTokens, int genTokens,
+                             long seed) {
+        int context = contextFor(promptTokens, genTokens);
+        time(transformer, attention, context, prompt(transformer, WARMUP_PROMPT, seed), WARMUP_DECODE);
+        return time(transformer, attention, context, prompt(transformer, promptTokens, seed), genTokens);
+    }
+
+    private static Timing time(Transformer transformer, AttentionFactory attention, int context, int[] prompt,
+                               int genTokens) {
+        int vocab = transformer.config().vocabSize();
+        try (Session session = transformer.newSession(attention, context)) {
+            long start = System.nanoTime();
+            float[] logits = transformer.forward(session, prompt, 0, prompt.length);
+            long prompted = System.nanoTime();
+            int[] next = new int[1];
+            for (int i = 0; i < genTokens; i++) {
+                next[0] = VectorMath.argmax(logits, 0, vocab);
+                logits = transformer.forward(session, next, 0, 1);
+            }
+            long done = System.nanoTime();
+            return new Timing(prompt.length, (prompted - start) / 1e9, genTokens, (done - prompted) / 1e9);
+        }
+    }
+
+    private static int[] prompt(Transformer transformer, int n, long seed) {
+        int vocab = transformer.config().vocabSize();
+        int first = vocab > 2 * FIRST_ORDINARY_TOKEN ? FIRST_ORDINARY_TOKEN : 0;
+        return new SplittableRandom(seed).ints(n, first, vocab).toArray();
+    }
+}

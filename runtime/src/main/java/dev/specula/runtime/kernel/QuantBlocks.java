@@ -1,0 +1,94 @@
+package dev.specula.runtime.kernel;
+
+import static dev.specula.runtime.kernel.Species.BYTES;
+import static dev.specula.runtime.kernel.Species.BYTE_PARTS;
+import static dev.specula.runtime.kernel.Species.FLOATS;
+import static dev.specula.runtime.kernel.Species.LANES;
+
+import java.nio.ByteOrder;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * The arithmetic on one block of 32 quantized values: callers say where the block's quants are
+ * and pass its scale {@code d} decoded, so the kernels do not depend on how blocks are laid out.
+ * Within a block the integer products are summed unscaled and {@code d} applied once, so a value
+ * costs a widen and an FMA.
+ */
+final class QuantBlocks {
+
+    static final int BLOCK = 32;
+    static final int HALF = BLOCK / 2;
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    private QuantBlocks() {
+    }
+
+    /** {@code acc + d * sum q[i] * x[xi + i]} lane-wise, for the 32 int8 {@code q} at {@code at}. */
+    static FloatVector q8Dot(MemorySegment data, long at, float d, float[] x, int xi, FloatVector acc) {
+        FloatVector sum = FloatVector.zero(FLOATS);
+        for (int j = 0; j < BLOCK; j += BYTES.length()) {
+            ByteVector q = ByteVector.fromMemorySegment(BYTES, data, at + j, ORDER);
+            for (int p = 0; p < BYTE_PARTS; p++) {
+                FloatVector w = (FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, p);
+                sum = w.fma(FloatVector.fromArray(FLOATS, x, xi + j + p * LANES), sum);
+            }
+        }
+        return sum.fma(FloatVector.broadcast(FLOATS, d), acc);
+    }
+
+    static void q8Decode(MemorySegment data, long at, float d, float[] dst, int offset) {
+        FloatVector dv = FloatVector.broadcast(FLOATS, d);
+        for (int j = 0; j < BLOCK; j += BYTES.length()) {
+            ByteVector q = ByteVector.fromMemorySegment(BYTES, data, at + j, ORDER);
+            for (int p = 0; p < BYTE_PARTS; p++) {
+                ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, p)).mul(dv).intoArray(dst, offset + j + p * LANES);
+            }
+        }
+    }
+
+    /** As {@link #q8Dot} for 16 bytes of nibbles at {@code at}: low nibbles are values 0..15, high 16..31, value q - 8. */
+    static FloatVector q4Dot(MemorySegment data, long at, float d, float[] x, int xi, FloatVector acc) {
+        FloatVector sum = FloatVector.zero(FLOATS);
+        for (int j = 0; j < HALF; j += BYTES.length()) {
+            ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, at + j, ORDER);
+            ByteVector low = low(packed);
+            ByteVector high = high(packed);
+            for (int p = 0; p < BYTE_PARTS; p++) {
+                int xj = xi + j + p * LANES;
+                sum = ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, p))
+                        .fma(FloatVector.fromArray(FLOATS, x, xj), sum);
+                sum = ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, p))
+                        .fma(FloatVector.fromArray(FLOATS, x, xj + HALF), sum);
+            }
+        }
+        return sum.fma(FloatVector.broadcast(FLOATS, d), acc);
+    }
+
+    static void q4Decode(MemorySegment data, long at, float d, float[] dst, int offset) {
+        FloatVector dv = FloatVector.broadcast(FLOATS, d);
+        for (int j = 0; j < HALF; j += BYTES.length()) {
+            ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, at + j, ORDER);
+            ByteVector low = low(packed);
+            ByteVector high = high(packed);
+            for (int p = 0; p < BYTE_PARTS; p++) {
+                int k = offset + j + p * LANES;
+                ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, p)).mul(dv).intoArray(dst, k);
+                ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, p)).mul(dv).intoArray(dst, k + HALF);
+            }
+        }
+    }
+
+    /** Low nibbles, recentred to -8..7. */
+    private static ByteVector low(ByteVector packed) {
+        return packed.and((byte) 0x0f).sub((byte) 8);
+    }
+
+    /** High nibbles, recentred to -8..7. x86 has no byte shift, so shift as shorts and mask. */
+    private static ByteVector high(ByteVector packed) {
+        return packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                .and((byte) 0x0f).sub((byte) 8);
+    }
+}

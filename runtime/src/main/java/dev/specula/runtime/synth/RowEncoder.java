@@ -1,0 +1,77 @@
+package dev.specula.runtime.synth;
+
+import dev.specula.runtime.tensor.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Encodes float rows into GGUF tensor bytes, with llama.cpp's reference quantizers
+ * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}) so files match what its tools write.
+ */
+final class RowEncoder {
+
+    private static final int BLOCK = 32;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private RowEncoder() {
+    }
+
+    /** Writes {@code src[0 .. n)} as {@code type} to {@code dst} from offset 0; {@code n} is whole blocks for quantized types. */
+    static void encode(GgmlType type, float[] src, int n, MemorySegment dst) {
+        switch (type) {
+            case F32 -> MemorySegment.copy(src, 0, dst, FLOAT, 0, n);
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst.set(SHORT, 2L * i, Float.floatToFloat16(src[i]));
+                }
+            }
+            case Q8_0 -> {
+                for (int b = 0; b < n / BLOCK; b++) {
+                    q8Block(src, b * BLOCK, dst, b * 34L);
+                }
+            }
+            case Q4_0 -> {
+                for (int b = 0; b < n / BLOCK; b++) {
+                    q4Block(src, b * BLOCK, dst, b * 18L);
+                }
+            }
+            default -> throw new IllegalArgumentException("no encoder for " + type);
+        }
+    }
+
+    private static void q8Block(float[] x, int at, MemorySegment dst, long to) {
+        float amax = 0;
+        for (int i = 0; i < BLOCK; i++) {
+            amax = Math.max(amax, Math.abs(x[at + i]));
+        }
+        float d = amax / 127;
+        float id = d != 0 ? 1 / d : 0;
+        dst.set(SHORT, to, Float.floatToFloat16(d));
+        for (int i = 0; i < BLOCK; i++) {
+            dst.set(ValueLayout.JAVA_BYTE, to + 2 + i, (byte) Math.round(x[at + i] * id));
+        }
+    }
+
+    /** The scale maps the value of largest magnitude to -8, so its sign uses the full range. */
+    private static void q4Block(float[] x, int at, MemorySegment dst, long to) {
+        float amax = 0;
+        float max = 0;
+        for (int i = 0; i < BLOCK; i++) {
+            float a = Math.abs(x[at + i]);
+            if (a > amax) {
+                amax = a;
+                max = x[at + i];
+            }
+        }
+        float d = max / -8;
+        float id = d != 0 ? 1 / d : 0;
+        dst.set(SHORT, to, Float.floatToFloat16(d));
+        for (int i = 0; i < BLOCK / 2; i++) {
+            int lo = Math.min(15, (int) (x[at + i] * id + 8.5f));
+            int hi = Math.min(15, (int) (x[at + i + BLOCK / 2] * id + 8.5f));
+            dst.set(ValueLayout.JAVA_BYTE, to + 2 + i, (byte) (lo | hi << 4));
+        }
+    }
+}

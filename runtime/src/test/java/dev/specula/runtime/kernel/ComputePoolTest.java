@@ -1,0 +1,76 @@
+package dev.specula.runtime.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+class ComputePoolTest {
+
+    @Test
+    void everyIndexRunsExactlyOnceWhateverTheSplit() {
+        try (ComputePool pool = new ComputePool(3)) {
+            for (int n : new int[]{1, 2, 3, 5, 12, 13, 100, 4097}) {
+                for (int round = 0; round < 50; round++) {
+                    AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                    pool.parallelFor(n, (from, to) -> {
+                        for (int i = from; i < to; i++) {
+                            hits.incrementAndGet(i);
+                        }
+                    });
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, hits.get(i), "n " + n + " index " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rethrowsAfterEveryRangeFinished() {
+        try (ComputePool pool = new ComputePool(2)) {
+            IllegalStateException boom = new IllegalStateException("boom");
+            AtomicIntegerArray hits = new AtomicIntegerArray(64);
+            IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> pool.parallelFor(64, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    hits.incrementAndGet(i);
+                }
+                if (from == 0) {
+                    throw boom;
+                }
+            }));
+            assertSame(boom, thrown);
+            for (int i = 0; i < 64; i++) {
+                assertEquals(1, hits.get(i));
+            }
+            int[] sum = new int[1];
+            pool.parallelFor(1, (from, to) -> sum[0] += to - from); // still usable
+            assertEquals(1, sum[0]);
+        }
+    }
+
+    @Test
+    void nestedCallsRunInlineAndClosedPoolRefuses() {
+        ComputePool pool = new ComputePool(2);
+        AtomicIntegerArray hits = new AtomicIntegerArray(16);
+        pool.parallelFor(4, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int row = i;
+                pool.parallelFor(4, (f, t) -> {
+                    for (int j = f; j < t; j++) {
+                        hits.incrementAndGet(row * 4 + j);
+                    }
+                });
+            }
+        });
+        for (int i = 0; i < 16; i++) {
+            assertEquals(1, hits.get(i));
+        }
+        pool.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(8, (f, t) -> { }));
+        assertTrue(e.getMessage().contains("closed"));
+    }
+}

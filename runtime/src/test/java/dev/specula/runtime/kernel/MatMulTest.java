@@ -1,0 +1,111 @@
+package dev.specula.runtime.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specula.runtime.tensor.GgmlType;
+import dev.specula.runtime.tensor.Tensor;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Every weight type's matvec, batched matmul and row decode against scalar references on random data. */
+class MatMulTest {
+
+    private static ComputePool pool;
+
+    @BeforeAll
+    static void startPool() {
+        pool = new ComputePool(3);
+    }
+
+    @AfterAll
+    static void stopPool() {
+        pool.close();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "F32, 37, 83, 1", "F32, 64, 256, 7", "F32, 6, 5, 2",
+            "F16, 37, 83, 1", "F16, 41, 512, 5",
+            "BF16, 37, 83, 1", "BF16, 41, 512, 5",
+            "Q8_0, 37, 96, 1", "Q8_0, 53, 288, 3", "Q8_0, 40, 2048, 9", "Q8_0, 16, 64, 17",
+            "Q4_0, 37, 96, 1", "Q4_0, 53, 288, 3", "Q4_0, 40, 2048, 9", "Q4_0, 16, 64, 17",
+    })
+    void matmulMatchesScalarReference(GgmlType type, int rows, int cols, int batch) {
+        Random random = new Random(rows * 31L + cols + batch);
+        float[] w = gaussian(random, rows * cols, 0.5f);
+        float[] x = gaussian(random, batch * cols, 1f);
+        byte[] bytes = ScalarQuant.encode(type, w, rows, cols);
+        Tensor t = ScalarQuant.tensor(type, w, rows, cols);
+        Weights weights = WeightsFactory.of(t);
+        float[] out = new float[batch * rows];
+
+        MatMul.matmul(pool, weights, x, out, batch);
+
+        for (int b = 0; b < batch; b++) {
+            for (int r = 0; r < rows; r++) {
+                double sum = 0;
+                double magnitude = 0;
+                for (int c = 0; c < cols; c++) {
+                    double p = (double) ScalarQuant.decode(type, bytes, cols, r, c) * x[b * cols + c];
+                    sum += p;
+                    magnitude += Math.abs(p);
+                }
+                assertEquals(sum, out[b * rows + r], 1e-5 * magnitude + 1e-6,
+                        type + " batch " + b + " row " + r);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    void rowDecodesEveryValue(GgmlType type) {
+        int rows = 5;
+        int cols = 160;
+        float[] w = gaussian(new Random(7), rows * cols, 2f);
+        byte[] bytes = ScalarQuant.encode(type, w, rows, cols);
+        Tensor t = ScalarQuant.tensor(type, w, rows, cols);
+        Weights weights = WeightsFactory.of(t);
+        float[] dst = new float[cols + 3];
+        for (int r = 0; r < rows; r++) {
+            weights.row(r, dst, 3);
+            for (int c = 0; c < cols; c++) {
+                assertEquals(ScalarQuant.decode(type, bytes, cols, r, c), dst[3 + c], 0f, type + " (" + r + "," + c + ")");
+            }
+        }
+    }
+
+    /** Guards the test's own encoder: decoding must give back the data within the type's step. */
+    @ParameterizedTest
+    @CsvSource({"F16, 0.001", "BF16, 0.008", "Q8_0, 0.0041", "Q4_0, 0.126"}) // Q4_0 clamps at 15: a full step on the side opposite the extreme
+    void scalarEncoderRoundTrips(GgmlType type, double relativeStep) {
+        int rows = 3;
+        int cols = 128;
+        float[] w = gaussian(new Random(11), rows * cols, 1f);
+        byte[] bytes = ScalarQuant.encode(type, w, rows, cols);
+        for (int r = 0; r < rows; r++) {
+            for (int block = 0; block < cols; block += ScalarQuant.BLOCK) {
+                float amax = 0;
+                for (int c = block; c < block + ScalarQuant.BLOCK; c++) {
+                    amax = Math.max(amax, Math.abs(w[r * cols + c]));
+                }
+                for (int c = block; c < block + ScalarQuant.BLOCK; c++) {
+                    float error = Math.abs(ScalarQuant.decode(type, bytes, cols, r, c) - w[r * cols + c]);
+                    assertTrue(error <= relativeStep * amax, type + " error " + error + " at (" + r + "," + c + ")");
+                }
+            }
+        }
+    }
+
+    static float[] gaussian(Random random, int n, float sigma) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) random.nextGaussian() * sigma;
+        }
+        return v;
+    }
+}

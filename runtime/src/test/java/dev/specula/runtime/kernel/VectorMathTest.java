@@ -1,0 +1,115 @@
+package dev.specula.runtime.kernel;
+
+import static dev.specula.runtime.kernel.MatMulTest.gaussian;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Element-wise and reduction kernels against scalar double-precision references, at odd offsets and lengths. */
+class VectorMathTest {
+
+    private static final int OFF = 3;
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 8, 33, 100, 1027})
+    void dotAndAxpy(int n) {
+        Random random = new Random(n);
+        float[] a = gaussian(random, n + OFF, 1f);
+        float[] b = gaussian(random, n + 2 * OFF, 1f);
+        double expected = 0;
+        double magnitude = 0;
+        for (int i = 0; i < n; i++) {
+            expected += (double) a[OFF + i] * b[2 * OFF + i];
+            magnitude += Math.abs((double) a[OFF + i] * b[2 * OFF + i]);
+        }
+        assertEquals(expected, VectorMath.dot(a, OFF, b, 2 * OFF, n), 1e-6 * magnitude + 1e-7);
+
+        float[] y = b.clone();
+        VectorMath.axpy(0.75f, a, OFF, y, 2 * OFF, n);
+        for (int i = 0; i < y.length; i++) {
+            boolean inside = i >= 2 * OFF && i < 2 * OFF + n;
+            float want = inside ? (float) (b[i] + 0.75 * a[i - OFF]) : b[i];
+            assertEquals(want, y[i], 1e-6f, "y[" + i + "]");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 9, 64, 515})
+    void rmsnorm(int n) {
+        Random random = new Random(n + 1);
+        float[] x = gaussian(random, n + OFF, 3f);
+        float[] weight = gaussian(random, n, 1f);
+        float[] out = new float[n + 2 * OFF];
+        VectorMath.rmsnorm(out, 2 * OFF, x, OFF, weight, n, 1e-5f);
+        double squares = 0;
+        for (int i = 0; i < n; i++) {
+            squares += (double) x[OFF + i] * x[OFF + i];
+        }
+        double inv = 1 / Math.sqrt(squares / n + 1e-5);
+        for (int i = 0; i < n; i++) {
+            assertEquals(x[OFF + i] * inv * weight[i], out[2 * OFF + i], 1e-5 * (1 + Math.abs(x[OFF + i] * inv * weight[i])));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 5, 16, 77, 1000})
+    void softmax(int n) {
+        Random random = new Random(n + 2);
+        float[] x = gaussian(random, n + OFF, 10f);
+        float[] original = x.clone();
+        VectorMath.softmax(x, OFF, n);
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, original[OFF + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.exp(original[OFF + i] - max);
+        }
+        for (int i = 0; i < OFF; i++) {
+            assertEquals(original[i], x[i], "untouched prefix");
+        }
+        for (int i = 0; i < n; i++) {
+            double want = Math.exp(original[OFF + i] - max) / sum;
+            assertEquals(want, x[OFF + i], 1e-6 + 1e-5 * want);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 8, 45, 1376})
+    void swiglu(int n) {
+        Random random = new Random(n + 3);
+        float[] gate = gaussian(random, n + OFF, 4f);
+        float[] up = gaussian(random, n, 1f);
+        float[] original = gate.clone();
+        VectorMath.swiglu(gate, OFF, up, 0, n);
+        for (int i = 0; i < n; i++) {
+            double g = original[OFF + i];
+            double want = g / (1 + Math.exp(-g)) * up[i];
+            assertEquals(want, gate[OFF + i], 1e-5 * (1 + Math.abs(want)));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 8, 19, 300})
+    void addScaleArgmax(int n) {
+        Random random = new Random(n + 4);
+        float[] y = gaussian(random, n + OFF, 1f);
+        float[] x = gaussian(random, n, 1f);
+        float[] original = y.clone();
+        VectorMath.add(y, OFF, x, 0, n);
+        VectorMath.scale(y, OFF, n, -2f);
+        int best = 0;
+        for (int i = 0; i < n; i++) {
+            assertEquals((original[OFF + i] + x[i]) * -2f, y[OFF + i], 1e-6f);
+            if (y[OFF + i] > y[OFF + best]) {
+                best = i;
+            }
+        }
+        assertEquals(best, VectorMath.argmax(y, OFF, n));
+        y[OFF + n - 1] = y[OFF + best]; // a tie resolves to the first
+        assertEquals(best, VectorMath.argmax(y, OFF, n));
+    }
+}

@@ -1,0 +1,120 @@
+package dev.specula.runtime.synth;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specula.runtime.SpeculaException;
+import dev.specula.runtime.engine.Engine;
+import dev.specula.runtime.engine.Session;
+import dev.specula.runtime.format.ModelLoader;
+import dev.specula.runtime.model.Model;
+import dev.specula.runtime.model.ModelConfig;
+import dev.specula.runtime.model.TensorNames;
+import dev.specula.runtime.tensor.GgmlType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class SynthModelWriterTest {
+
+    private static final SynthShape TINY = new SynthShape("tiny", 64, 2, 4, 2, 96, 320, 64);
+
+    @ParameterizedTest
+    @EnumSource(SynthQuant.class)
+    void loadsWithRequestedTypesAndGeneratesFiniteLogits(SynthQuant quant, @TempDir Path dir) throws IOException {
+        Path file = dir.resolve("tiny.gguf");
+        SynthModelWriter writer = new SynthModelWriter(TINY, quant, 42);
+        AtomicLong progress = new AtomicLong();
+        writer.write(file, false, progress::set);
+        assertEquals(writer.weightBytes(), progress.get(), "progress ends at the tensor bytes");
+
+        // The engine owns the model and closes it.
+        try (Engine engine = Engine.cpu(ModelLoader.load(file, null), 2, 0)) {
+            Model model = engine.model();
+            ModelConfig c = model.config();
+            assertEquals(64, c.dim());
+            assertEquals(2, c.layers());
+            assertEquals(4, c.heads());
+            assertEquals(2, c.kvHeads());
+            assertEquals(96, c.hiddenDim());
+            assertEquals(320, c.vocabSize());
+            assertEquals(64, c.contextLength());
+            for (String name : new String[]{TensorNames.TOKEN_EMBEDDING, TensorNames.attnK(1), TensorNames.ffnDown(0),
+                    TensorNames.OUTPUT}) {
+                assertEquals(quant.type(), model.tensor(name).type(), name);
+            }
+            assertEquals(GgmlType.F32, model.tensor(TensorNames.attnNorm(0)).type());
+            assertEquals(GgmlType.F32, model.tensor(TensorNames.OUTPUT_NORM).type());
+
+            String text = "hi there, é!";
+            int[] tokens = model.tokenizer().encode(text);
+            assertEquals(text, model.tokenizer().decode(tokens).strip(), "byte fallback covers what the pieces do not");
+            tokens = IntStream.concat(IntStream.of(SynthVocabulary.BOS), IntStream.of(tokens)).toArray();
+
+            try (Session session = engine.transformer().newSession(engine.attention(), engine.contextLength())) {
+                float[] logits = engine.transformer().forward(session, tokens, 0, tokens.length);
+                float min = Float.POSITIVE_INFINITY;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < c.vocabSize(); i++) {
+                    assertTrue(Float.isFinite(logits[i]), "logit " + i + " = " + logits[i]);
+                    min = Math.min(min, logits[i]);
+                    max = Math.max(max, logits[i]);
+                }
+                assertTrue(max - min > 0.1f && max - min < 100f, "logits spread " + min + ".." + max);
+            }
+        }
+    }
+
+    @Test
+    void sameSeedSameBytesOtherSeedOtherBytes(@TempDir Path dir) throws IOException {
+        Path a = dir.resolve("a.gguf");
+        Path b = dir.resolve("b.gguf");
+        Path c = dir.resolve("c.gguf");
+        new SynthModelWriter(TINY, SynthQuant.Q4_0, 7).write(a, false, n -> { });
+        new SynthModelWriter(TINY, SynthQuant.Q4_0, 7).write(b, false, n -> { });
+        new SynthModelWriter(TINY, SynthQuant.Q4_0, 8).write(c, false, n -> { });
+        byte[] bytesA = Files.readAllBytes(a);
+        assertArrayEquals(bytesA, Files.readAllBytes(b));
+        byte[] bytesC = Files.readAllBytes(c);
+        assertEquals(bytesA.length, bytesC.length);
+        assertFalse(java.util.Arrays.equals(bytesA, bytesC));
+    }
+
+    @Test
+    void refusesToOverwriteUnlessAsked(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("m.gguf");
+        Files.writeString(file, "keep me");
+        SynthModelWriter writer = new SynthModelWriter(TINY, SynthQuant.F32, 1);
+        SpeculaException e = assertThrows(SpeculaException.class, () -> writer.write(file, false, n -> { }));
+        assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+        assertEquals("keep me", Files.readString(file));
+        writer.write(file, true, n -> { });
+        assertTrue(ModelLoader.isGguf(file));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no partial file left behind");
+        }
+    }
+
+    @Test
+    void rejectsShapesTheQuantCannotEncode() {
+        SynthShape odd = new SynthShape("odd", 64, 1, 4, 4, 100, 320, 16);
+        SpeculaException e = assertThrows(SpeculaException.class, () -> new SynthModelWriter(odd, SynthQuant.Q8_0, 1));
+        assertTrue(e.getMessage().contains("ffn (100)"), e.getMessage());
+        new SynthModelWriter(odd, SynthQuant.F16, 1); // any size is fine unquantized
+        assertThrows(SpeculaException.class, () -> new SynthModelWriter(
+                new SynthShape("gqa", 64, 1, 4, 3, 64, 320, 16), SynthQuant.F32, 1));
+        assertThrows(SpeculaException.class, () -> new SynthModelWriter(
+                new SynthShape("v", 64, 1, 4, 4, 64, 100, 16), SynthQuant.F32, 1));
+        assertThrows(SpeculaException.class, () -> SynthShape.named("gpt-5"));
+        assertEquals(2048, SynthShape.named("tinyllama-1.1b").dim());
+    }
+}
