@@ -16,8 +16,10 @@ import java.util.concurrent.locks.LockSupport;
  * caller only waits for chunks already claimed, never for a worker to be scheduled.
  *
  * <p>Jobs allocate nothing: the job's fields are reused, and the claim counter carries the job's
- * generation in its high half, so a worker that wakes late for a finished job can never claim a
- * chunk of the next one.
+ * generation and chunk count beside the next chunk, so a worker that wakes late for a finished job
+ * can never claim a chunk of the next one. The count must come from the claim word, not the field:
+ * a late worker can read the next job's count before the caller has reset the claim, and would
+ * then claim a chunk past the end of the finished job.
  *
  * <p>Calls from several threads are serialised. A {@code parallelFor} issued from inside a body
  * (on the caller or a worker) runs inline rather than deadlocking.
@@ -33,12 +35,15 @@ public final class ComputePool implements AutoCloseable {
 
     /** Chunks per thread: enough to even out threads that run slower or start late. */
     private static final int CHUNKS_PER_THREAD = 4;
+    /** Bits of the claim word for the chunk count and for the next chunk. */
+    private static final int CHUNK_BITS = 16;
+    private static final int CHUNK_MASK = (1 << CHUNK_BITS) - 1;
 
     private final int threads;
     private final Worker[] workers;
     private final Object lock = new Object();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    /** {@code generation << 32 | next unclaimed chunk} of the current job. */
+    /** {@code generation << 32 | chunk count << 16 | next unclaimed chunk} of the current job. */
     private final AtomicLong claim = new AtomicLong();
     private final AtomicInteger done = new AtomicInteger();
     // The current job; written by the caller before it publishes the generation.
@@ -52,8 +57,9 @@ public final class ComputePool implements AutoCloseable {
     private Thread owner;
 
     public ComputePool(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be positive, got " + threads);
+        if (threads < 1 || (long) threads * CHUNKS_PER_THREAD > CHUNK_MASK) {
+            throw new IllegalArgumentException("threads must be in 1.." + CHUNK_MASK / CHUNKS_PER_THREAD + ", got "
+                    + threads);
         }
         this.threads = threads;
         this.workers = new Worker[threads - 1];
@@ -105,7 +111,7 @@ public final class ComputePool implements AutoCloseable {
         chunks = Math.min(size, threads * CHUNKS_PER_THREAD);
         done.set(0);
         int g = generation + 1;
-        claim.set((long) g << 32);
+        claim.set((long) g << 32 | (long) chunks << CHUNK_BITS);
         generation = g; // publishes the fields above
         for (Worker w : workers) {
             w.wake();
@@ -132,10 +138,10 @@ public final class ComputePool implements AutoCloseable {
     private void runChunks(int g) {
         RangeBody b = body;
         int size = n;
-        int count = chunks;
         while (true) {
             long v = claim.get();
-            int c = (int) v;
+            int c = (int) v & CHUNK_MASK;
+            int count = (int) (v >>> CHUNK_BITS) & CHUNK_MASK;
             if ((int) (v >>> 32) != g || c >= count) {
                 return;
             }

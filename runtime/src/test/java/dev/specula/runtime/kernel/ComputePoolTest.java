@@ -3,8 +3,10 @@ package dev.specula.runtime.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +29,32 @@ class ComputePoolTest {
                 }
             }
         }
+    }
+
+    /**
+     * Jobs of alternating chunk counts back to back: a worker late for one job must never claim a chunk
+     * counted against the next (which hung the caller, or let it return with a range not yet run).
+     */
+    @Test
+    void alternatingJobSizesNeitherHangNorSkipRanges() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            try (ComputePool pool = new ComputePool(2)) {
+                int[] sizes = {2, 64, 3, 8, 5};
+                int[] hits = new int[64];
+                for (int round = 0; round < 200_000; round++) {
+                    int n = sizes[round % sizes.length];
+                    pool.parallelFor(n, (from, to) -> {
+                        for (int i = from; i < to; i++) {
+                            hits[i]++;
+                        }
+                    });
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, hits[i], "round " + round + " n " + n + " index " + i);
+                        hits[i] = 0;
+                    }
+                }
+            }
+        });
     }
 
     @Test
