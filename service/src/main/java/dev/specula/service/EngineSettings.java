@@ -48,7 +48,7 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
         Optional<GpuBackend> backend = Optional.empty();
         try {
             pool = new ComputePool(threadCount());
-            backend = openGpu();
+            backend = openGpu(gpu);
             AttentionFactory attention = backend.map(GpuBackend::attentionFactory).orElse(CpuAttention.factory(pool));
             Engine engine = Engine.dense(m, pool, attention, context);
             backend.ifPresent(engine::owning);
@@ -63,7 +63,11 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
         }
     }
 
-    private Optional<GpuBackend> openGpu() {
+    /**
+     * Opens the OpenCL device a {@code --gpu} value selects, saying on stderr where attention runs; empty for
+     * the CPU. A malformed value or a device that does not exist is a user error naming the option.
+     */
+    public static Optional<GpuBackend> openGpu(String gpu) {
         try {
             Optional<GpuBackend> backend = GpuBackend.open(gpu);
             if (backend.isPresent()) {

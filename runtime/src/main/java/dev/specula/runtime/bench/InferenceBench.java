@@ -4,12 +4,16 @@ import dev.specula.runtime.engine.AttentionFactory;
 import dev.specula.runtime.engine.Session;
 import dev.specula.runtime.engine.Transformer;
 import dev.specula.runtime.kernel.VectorMath;
+import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * Times prompt processing (one batched forward over random tokens) and decoding (one token per
- * forward, greedy) on a fresh session, after a short untimed warm-up that lets the JIT compile
- * the kernels for both batch shapes.
+ * forward, greedy) on a fresh session, after an untimed warm-up that lets the JIT compile the
+ * kernels for both batch shapes. The warm-up repeats for at least {@value #WARMUP_MILLIS} ms: one
+ * pass of a tiny model is over before C2 has compiled anything, and the first backend measured
+ * would pay for the compilation that every later one profits from.
  */
 public final class InferenceBench {
 
@@ -17,8 +21,11 @@ public final class InferenceBench {
     private static final int FIRST_ORDINARY_TOKEN = 259;
     private static final int WARMUP_PROMPT = 32;
     private static final int WARMUP_DECODE = 4;
+    private static final long WARMUP_MILLIS = 1000;
 
-    public record Timing(int promptTokens, double promptSeconds, int genTokens, double decodeSeconds) {
+    /** @param decoded the greedy tokens decoded after the prompt, to compare backends by */
+    public record Timing(int promptTokens, double promptSeconds, int genTokens, double decodeSeconds,
+                         List<Integer> decoded) {
 
         public double promptTokensPerSecond() {
             return promptTokens / promptSeconds;
@@ -40,7 +47,11 @@ public final class InferenceBench {
     public static Timing run(Transformer transformer, AttentionFactory attention, int promptTokens, int genTokens,
                              long seed) {
         int context = contextFor(promptTokens, genTokens);
-        time(transformer, attention, context, prompt(transformer, WARMUP_PROMPT, seed), WARMUP_DECODE);
+        int[] warmup = prompt(transformer, WARMUP_PROMPT, seed);
+        long start = System.nanoTime();
+        do {
+            time(transformer, attention, context, warmup, WARMUP_DECODE);
+        } while (System.nanoTime() - start < WARMUP_MILLIS * 1_000_000);
         return time(transformer, attention, context, prompt(transformer, promptTokens, seed), genTokens);
     }
 
@@ -51,13 +62,14 @@ public final class InferenceBench {
             long start = System.nanoTime();
             float[] logits = transformer.forward(session, prompt, 0, prompt.length);
             long prompted = System.nanoTime();
-            int[] next = new int[1];
+            int[] decoded = new int[genTokens];
             for (int i = 0; i < genTokens; i++) {
-                next[0] = VectorMath.argmax(logits, 0, vocab);
-                logits = transformer.forward(session, next, 0, 1);
+                decoded[i] = VectorMath.argmax(logits, 0, vocab);
+                logits = transformer.forward(session, decoded, i, 1);
             }
             long done = System.nanoTime();
-            return new Timing(prompt.length, (prompted - start) / 1e9, genTokens, (done - prompted) / 1e9);
+            return new Timing(prompt.length, (prompted - start) / 1e9, genTokens, (done - prompted) / 1e9,
+                    Arrays.stream(decoded).boxed().toList());
         }
     }
 

@@ -1,34 +1,52 @@
 package dev.specula.service.cli;
 
+import dev.specula.gpu.GpuBackend;
+import dev.specula.gpu.KernelBenchmark;
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.bench.BenchResult;
 import dev.specula.runtime.bench.FmaPeak;
 import dev.specula.runtime.bench.InferenceBench;
 import dev.specula.runtime.bench.MemoryBandwidth;
 import dev.specula.runtime.bench.ModelCost;
+import dev.specula.runtime.engine.AttentionFactory;
 import dev.specula.runtime.engine.Engine;
+import dev.specula.runtime.engine.EnsembleBenchmark;
 import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.format.ModelLocator;
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.lora.EnsembleLoader;
+import dev.specula.runtime.lora.LoraEnsemble;
 import dev.specula.runtime.model.Model;
+import dev.specula.service.EngineSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
  * Measures prompt and decode speed against this machine's limits, measured in the same run: memory
- * bandwidth (the decode roofline) and the cores' FMA peak. Each backend contributes one row.
+ * bandwidth (the decode roofline) and the cores' FMA peak. Each backend contributes one row: the CPU, then
+ * with {@code --gpu} the same model with attention and KV cache on an OpenCL device. {@code --ensemble} adds
+ * the LoRA ensemble figures and {@code --kernels} the per-kernel CPU against GPU table.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark prompt processing and decoding against the measured memory bandwidth and FMA peak.")
+        description = {"Benchmark prompt processing and decoding against the measured memory bandwidth and FMA peak.",
+                "Optionally also on an OpenCL device (--gpu), with a LoRA ensemble (--ensemble) and per kernel "
+                        + "(--kernels)."})
 public final class BenchCommand implements Callable<Integer> {
     private static final int BANDWIDTH_PASSES = 5;
     private static final int PEAK_ITERATIONS = 20_000_000;
     private static final int PEAK_PASSES = 3;
+    private static final int ENSEMBLE_ROUNDS = 3;
+    private static final int KERNEL_MIN_CALLS = 3;
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
             description = "Model file, folder or name in the models directory.")
@@ -42,7 +60,8 @@ public final class BenchCommand implements Callable<Integer> {
     int promptTokens;
 
     @Option(names = "--gen-tokens", defaultValue = "32", paramLabel = "G",
-            description = "Tokens decoded one at a time after the prompt. Default: ${DEFAULT-VALUE}.")
+            description = "Tokens decoded one at a time after the prompt (and per ensemble measurement). "
+                    + "Default: ${DEFAULT-VALUE}.")
     int genTokens;
 
     @Option(names = "--bandwidth-mib", defaultValue = "512", paramLabel = "MiB",
@@ -52,16 +71,50 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the random prompt. Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--gpu", paramLabel = "auto|off|N|NAME", defaultValue = "off",
+            description = "Also run with attention and KV cache on this OpenCL device (auto: a GPU if there is one; "
+                    + "a CPU device such as PoCL only by index or name, see `specula devices list`), "
+                    + "one more row with its speed relative to the CPU. Default: ${DEFAULT-VALUE}.")
+    String gpu;
+
+    @Option(names = {"-e", "--ensemble"}, paramLabel = "E",
+            description = "Also decode with this LoRA ensemble (file or PEFT adapter folder) on the CPU: the single "
+                    + "model, the members batched and K separate passes, with ratios to the single model.")
+    Path ensemble;
+
+    @Option(names = "--kernels",
+            description = "Also time each kernel on the CPU and on the --gpu device (matvec sized to the model's "
+                    + "width, attention at the bench's context), as `specula devices gpu-bench` does.")
+    boolean kernels;
+
+    @Option(names = "--kernel-min-ms", defaultValue = "300", paramLabel = "MS",
+            description = "With --kernels: minimum time per kernel measurement. Default: ${DEFAULT-VALUE}.")
+    long kernelMinMillis;
+
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
+
+    /** Measured once and shared by every row: the backends differ in attention only, so the limits are the CPU's. */
+    private record Limits(double bandwidth, double peak) {
+    }
 
     @Override
     public Integer call() {
         int n = threads == null ? ComputePool.defaultThreads() : threads;
-        if (n < 1 || promptTokens < 1 || genTokens < 1 || bandwidthMib < 1) {
-            throw new SpeculaException("--threads, --prompt-tokens, --gen-tokens and --bandwidth-mib must be >= 1");
+        if (n < 1 || promptTokens < 1 || genTokens < 1 || bandwidthMib < 1 || kernelMinMillis < 1) {
+            throw new SpeculaException(
+                    "--threads, --prompt-tokens, --gen-tokens, --bandwidth-mib and --kernel-min-ms must be >= 1");
         }
-        List<BenchResult> rows = new ArrayList<>();
+        Optional<GpuBackend> backend = EngineSettings.openGpu(gpu); // before the model: a bad --gpu fails at once
+        try {
+            run(n, backend);
+        } finally {
+            backend.ifPresent(GpuBackend::close);
+        }
+        return 0;
+    }
+
+    private void run(int n, Optional<GpuBackend> backend) {
         Model m = ModelLoader.load(ModelLocator.resolve(model), null);
         int context = InferenceBench.contextFor(promptTokens, genTokens);
         if (context > m.config().contextLength()) {
@@ -69,29 +122,70 @@ public final class BenchCommand implements Callable<Integer> {
             throw new SpeculaException("--prompt-tokens + --gen-tokens = " + context + " exceeds the model's context of "
                     + m.config().contextLength());
         }
+        List<BenchResult> rows = new ArrayList<>();
+        Map<String, String> sections = new LinkedHashMap<>();
+        StringBuilder text = new StringBuilder();
         try (Engine engine = Engine.cpu(m, n, context)) {
-            rows.add(cpu(engine, n));
+            Limits limits = limits(engine.pool(), n);
+            rows.add(row("cpu", engine, engine.attention(), limits));
+            if (backend.isPresent()) {
+                String device = backend.get().device().describe();
+                System.err.printf(Locale.ROOT, "[bench] attention and KV cache on %s...%n", device);
+                rows.add(row("opencl", engine, backend.get().attentionFactory(), limits));
+                sections.put("opencl_device", JsonText.string(device));
+                text.append("opencl: ").append(device).append(" (attention and KV cache; matmuls on the CPU)\n");
+            }
+            if (ensemble != null) {
+                LoraEnsemble e = EnsembleLoader.load(ensemble, m.config());
+                System.err.printf(Locale.ROOT, "[bench] ensemble of %d, %d tokens x %d rounds...%n", e.size(),
+                        genTokens, ENSEMBLE_ROUNDS);
+                EnsembleBenchmark b = EnsembleBenchmark.run(engine.transformer(), e, engine.attention(), engine.pool(),
+                        genTokens, ENSEMBLE_ROUNDS);
+                sections.put("ensemble", EnsembleReport.toJson(b, e.rank()));
+                text.append("\nensemble ").append(ensemble.getFileName()).append(", on the CPU:\n")
+                        .append(EnsembleReport.text(b, e.rank()));
+            }
+            if (kernels) {
+                List<KernelBenchmark.Row> k = kernelRows(engine, context, backend);
+                String device = backend.map(b -> b.device().describe()).orElse("none");
+                sections.put("kernels", KernelReport.toJson(device, n, k));
+                text.append('\n').append(KernelReport.table(k).toText());
+                if (backend.isPresent()) {
+                    System.err.println("[bench] " + KernelReport.verdict(k));
+                }
+            }
         }
         if (json) {
-            BenchReport.json(System.out, rows);
+            BenchReport.json(System.out, rows, sections);
         } else {
             BenchReport.table(System.out, rows);
+            System.out.print(text);
         }
-        return 0;
     }
 
-    private BenchResult cpu(Engine engine, int n) {
-        ComputePool pool = engine.pool();
+    private Limits limits(ComputePool pool, int n) {
         System.err.printf(Locale.ROOT, "[bench] cpu, %d threads: memory bandwidth...%n", n);
         double bandwidth = MemoryBandwidth.measure(pool, (long) bandwidthMib << 20, BANDWIDTH_PASSES);
         System.err.printf(Locale.ROOT, "[bench] FMA peak...%n");
-        double peak = FmaPeak.measure(pool, PEAK_ITERATIONS, PEAK_PASSES);
-        System.err.printf(Locale.ROOT, "[bench] %d prompt tokens, %d decoded...%n", promptTokens, genTokens);
-        InferenceBench.Timing t = InferenceBench.run(engine.transformer(), engine.attention(), promptTokens, genTokens,
-                seed);
+        return new Limits(bandwidth, FmaPeak.measure(pool, PEAK_ITERATIONS, PEAK_PASSES));
+    }
+
+    private BenchResult row(String backend, Engine engine, AttentionFactory attention, Limits limits) {
+        System.err.printf(Locale.ROOT, "[bench] %s: %d prompt tokens, %d decoded...%n", backend, promptTokens, genTokens);
+        InferenceBench.Timing t = InferenceBench.run(engine.transformer(), attention, promptTokens, genTokens, seed);
         ModelCost cost = ModelCost.of(engine.model());
-        return new BenchResult("cpu", engine.model().source().getFileName().toString(), n, t.promptTokens(),
-                t.promptTokensPerSecond(), t.genTokens(), t.decodeTokensPerSecond(), cost.weightBytesPerToken(),
-                cost.flopsPerToken(), bandwidth, peak);
+        return new BenchResult(backend, engine.model().source().getFileName().toString(), engine.pool().threads(),
+                t.promptTokens(), t.promptTokensPerSecond(), t.genTokens(), t.decodeTokensPerSecond(),
+                cost.weightBytesPerToken(), cost.flopsPerToken(), limits.bandwidth(), limits.peak(), t.decoded());
+    }
+
+    /** The kernels at this model's width (rounded up to the 32 the quantized formats need) and the bench's context. */
+    private List<KernelBenchmark.Row> kernelRows(Engine engine, int context, Optional<GpuBackend> backend) {
+        int size = Math.ceilDiv(engine.model().config().dim(), 32) * 32;
+        KernelBenchmark.Options options = new KernelBenchmark.Options(size, List.of(context),
+                Duration.ofMillis(kernelMinMillis), KERNEL_MIN_CALLS);
+        return new KernelBenchmark(engine.pool(), backend.map(GpuBackend::kernels), options).run(r -> {
+            System.err.printf(Locale.ROOT, "[bench] kernel %s %s done%n", r.kernel(), r.shape());
+        });
     }
 }

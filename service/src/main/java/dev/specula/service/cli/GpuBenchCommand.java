@@ -75,12 +75,12 @@ public final class GpuBenchCommand implements Callable<Integer> {
                         err.flush();
                     });
             if (backend.isPresent()) {
-                err.println("[gpu-bench] " + verdict(rows));
+                err.println("[gpu-bench] " + KernelReport.verdict(rows));
             }
             if (json) {
-                out.println(toJson(device, n, rows));
+                out.println(KernelReport.toJson(device, n, rows));
             } else {
-                Table table = table(rows);
+                Table table = KernelReport.table(rows);
                 out.print(markdown ? table.toMarkdown() : table.toText());
             }
             out.flush();
@@ -123,79 +123,5 @@ public final class GpuBenchCommand implements Callable<Integer> {
         } catch (GpuSelection.SelectionException e) {
             throw new SpeculaException("--gpu " + selection + ": " + e.getMessage());
         }
-    }
-
-    /** Where the device pays: the kernels it runs faster than the CPU, and the others. */
-    static String verdict(List<KernelBenchmark.Row> rows) {
-        StringBuilder faster = new StringBuilder();
-        StringBuilder slower = new StringBuilder();
-        for (KernelBenchmark.Row r : rows) {
-            StringBuilder sb = r.speedup() > 1 ? faster : slower;
-            sb.append(sb.isEmpty() ? "" : ", ").append(r.kernel())
-                    .append(r.kernel().equals("attention") ? " " + r.shape().split(",")[0] : "")
-                    .append(fmt(" %.2fx", r.speedup()));
-        }
-        return "device faster: " + (faster.isEmpty() ? "none" : faster) + " | CPU faster: "
-                + (slower.isEmpty() ? "none" : slower);
-    }
-
-    static Table table(List<KernelBenchmark.Row> rows) {
-        Table t = new Table("KERNEL", "SHAPE", "CPU ms", "CPU GB/s", "GPU ms", "GPU GB/s", "GPU/CPU", "MAX ERR")
-                .numericColumns(2, 3, 4, 5, 6, 7);
-        for (KernelBenchmark.Row r : rows) {
-            boolean dev = !Double.isNaN(r.gpuSeconds());
-            t.row(r.kernel(), r.shape(), fmt("%.3f", r.cpuSeconds() * 1e3), fmt("%.2f", r.cpuGigabytesPerSecond()),
-                    dev ? fmt("%.3f", r.gpuSeconds() * 1e3) : "-", dev ? fmt("%.2f", r.gpuGigabytesPerSecond()) : "-",
-                    dev ? fmt("%.2fx", r.speedup()) : "-", dev ? fmt("%.1e", r.maxError()) : "-");
-        }
-        return t;
-    }
-
-    static String toJson(String device, int threads, List<KernelBenchmark.Row> rows) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("{\"device\": ").append(quote(device)).append(", \"cpu_threads\": ").append(threads)
-                .append(", \"rows\": [");
-        for (int i = 0; i < rows.size(); i++) {
-            KernelBenchmark.Row r = rows.get(i);
-            sb.append(i == 0 ? "\n  " : ",\n  ")
-                    .append("{\"kernel\": ").append(quote(r.kernel()))
-                    .append(", \"shape\": ").append(quote(r.shape()))
-                    .append(", \"bytes\": ").append(r.bytes())
-                    .append(", \"cpu_seconds\": ").append(number(r.cpuSeconds()))
-                    .append(", \"cpu_gb_per_s\": ").append(number(r.cpuGigabytesPerSecond()))
-                    .append(", \"gpu_seconds\": ").append(number(r.gpuSeconds()))
-                    .append(", \"gpu_gb_per_s\": ").append(number(r.gpuGigabytesPerSecond()))
-                    .append(", \"speedup\": ").append(number(r.speedup()))
-                    .append(", \"max_relative_error\": ").append(number(r.maxError())).append('}');
-        }
-        return sb.append("\n]}").toString();
-    }
-
-    private static String fmt(String format, double v) {
-        return String.format(Locale.ROOT, format, v);
-    }
-
-    /** JSON has no NaN: a missing device measurement is null. */
-    private static String number(double v) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "null";
-    }
-
-    private static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 }

@@ -44,12 +44,7 @@ public final class LoraBenchCommand implements Callable<Integer> {
             LoraEnsemble e = EnsembleLoader.load(ensemble, engine.model().config());
             EnsembleBenchmark b = EnsembleBenchmark.run(engine.transformer(), e, engine.attention(), engine.pool(),
                     tokens, rounds);
-            System.out.printf(Locale.ROOT, "single:   %8.1f tok/s%n", b.singleTokensPerS());
-            System.out.printf(Locale.ROOT, "ensemble: %8.1f tok/s  %.2fx single  (%d members batched, rank %d)%n",
-                    b.ensembleTokensPerS(), b.ensembleRatio(), e.size(), e.rank());
-            System.out.printf(Locale.ROOT, "naive:    %8.1f tok/s  %.2fx single  (%d separate passes)%n",
-                    b.naiveTokensPerS(), b.naiveRatio(), e.size());
-            System.out.printf(Locale.ROOT, "ensemble/naive: %.2fx%n", b.ensembleTokensPerS() / b.naiveTokensPerS());
+            System.out.print(EnsembleReport.text(b, e.rank()));
             System.err.printf(Locale.ROOT, "[lora bench] %s | %d tokens x %d rounds | threads %d%n",
                     engine.model().source().getFileName(), tokens, rounds, engine.pool().threads());
         }

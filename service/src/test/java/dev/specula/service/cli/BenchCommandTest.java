@@ -1,9 +1,17 @@
 package dev.specula.service.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.specula.runtime.format.ModelLoader;
+import dev.specula.runtime.format.ModelLocator;
 import dev.specula.runtime.json.Json;
+import dev.specula.runtime.lora.EnsembleFile;
+import dev.specula.runtime.lora.LoraEnsemble;
+import dev.specula.runtime.lora.LoraTarget;
+import dev.specula.runtime.lora.RandomEnsemble;
+import dev.specula.runtime.model.Model;
 import dev.specula.runtime.synth.SynthModelWriter;
 import dev.specula.runtime.synth.SynthQuant;
 import dev.specula.runtime.synth.SynthShape;
@@ -14,6 +22,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -58,6 +67,88 @@ class BenchCommandTest {
         cl.setErr(new PrintWriter(err, true));
         assertEquals(SpeculaCommand.USER_ERROR, cl.execute("bench", "--model", file.toString(), "--prompt-tokens", "20"));
         assertTrue(err.toString().contains("exceeds the model's context of 16"), err.toString());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void gpuAddsAnOpenClRowBesideTheCpuRow() {
+        String out = runCapturingStdout("bench", "--model", "stories260K", "--threads", "2", "--prompt-tokens", "16",
+                "--gen-tokens", "8", "--bandwidth-mib", "8", "--gpu", "0", "--json");
+        Map<String, Object> doc = Json.parseObject(out);
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) doc.get("results");
+        assertEquals(List.of("cpu", "opencl"), rows.stream().map(r -> r.get("backend")).toList());
+        for (Map<String, Object> row : rows) {
+            assertTrue(num(row, "prompt_tokens_per_second") > 0 && num(row, "decode_tokens_per_second") > 0, out);
+            assertEquals(8, ((List<?>) row.get("decoded_tokens")).size(), out);
+        }
+        Map<String, Object> cpu = rows.get(0);
+        Map<String, Object> opencl = rows.get(1);
+        assertEquals(cpu.get("decoded_tokens"), opencl.get("decoded_tokens"), "greedy tokens agree across backends");
+        assertEquals(Boolean.TRUE, opencl.get("same_tokens_as_baseline"));
+        assertEquals(num(opencl, "decode_tokens_per_second") / num(cpu, "decode_tokens_per_second"),
+                num(opencl, "decode_vs_baseline"), 1e-3 * num(opencl, "decode_vs_baseline"));
+        assertTrue(((String) doc.get("opencl_device")).contains("OpenCL"), out);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void ensembleAddsSingleBatchedAndNaiveFigures(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("e.ensemble.safetensors");
+        try (Model base = ModelLoader.load(ModelLocator.resolve("stories260K"), null)) {
+            LoraEnsemble e = RandomEnsemble.create(base, 3, 4, 4f, EnumSet.of(LoraTarget.Q, LoraTarget.V), 7, 0.1);
+            EnsembleFile.write(file, e);
+        }
+        String out = runCapturingStdout("bench", "--model", "stories260K", "--threads", "2", "--prompt-tokens", "8",
+                "--gen-tokens", "6", "--bandwidth-mib", "8", "--ensemble", file.toString(), "--json");
+        Map<String, Object> ensemble = (Map<String, Object>) Json.parseObject(out).get("ensemble");
+        assertEquals(3L, ((Number) ensemble.get("members")).longValue(), out);
+        assertEquals(4L, ((Number) ensemble.get("rank")).longValue(), out);
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) ensemble.get("rows");
+        assertEquals(List.of("single", "ensemble", "naive"), rows.stream().map(r -> r.get("mode")).toList());
+        double single = num(rows.get(0), "tokens_per_second");
+        assertEquals(1.0, num(rows.get(0), "vs_single"), 1e-9);
+        for (Map<String, Object> row : rows) {
+            double tps = num(row, "tokens_per_second");
+            assertTrue(tps > 0, out);
+            assertEquals(tps / single, num(row, "vs_single"), 1e-3 * num(row, "vs_single"));
+        }
+        assertEquals(num(rows.get(1), "tokens_per_second") / num(rows.get(2), "tokens_per_second"),
+                num(ensemble, "ensemble_vs_naive"), 1e-3 * num(ensemble, "ensemble_vs_naive"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void kernelsAddAPerKernelTableMeasuredOnBothSides() {
+        String out = runCapturingStdout("bench", "--model", "stories260K", "--threads", "2", "--prompt-tokens", "8",
+                "--gen-tokens", "4", "--bandwidth-mib", "8", "--gpu", "0", "--kernels", "--kernel-min-ms", "1",
+                "--json");
+        Map<String, Object> kernels = (Map<String, Object>) Json.parseObject(out).get("kernels");
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) kernels.get("rows");
+        assertEquals(9, rows.size(), "5 matvec types, attention at the bench context, rmsnorm, swiglu, lora: " + out);
+        assertEquals("matvec F32", rows.getFirst().get("kernel"));
+        assertEquals("64x64", rows.getFirst().get("shape"), "sized to stories260K's width");
+        assertTrue(((String) rows.get(5).get("shape")).startsWith("ctx 36,"), "the bench's context: " + out);
+        for (Map<String, Object> row : rows) {
+            assertTrue(num(row, "cpu_gb_per_s") > 0 && num(row, "gpu_gb_per_s") > 0, row.toString());
+            assertTrue(num(row, "max_relative_error") < 1e-4, row.toString());
+        }
+    }
+
+    @Test
+    void tableShowsEveryBackendAndSection() {
+        String out = runCapturingStdout("bench", "--model", "stories260K", "--threads", "2", "--prompt-tokens", "8",
+                "--gen-tokens", "4", "--bandwidth-mib", "8", "--gpu", "0", "--kernels", "--kernel-min-ms", "1");
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("cpu ") && l.contains("1.00x")), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("opencl ") && l.endsWith("yes")), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("KERNEL")), out);
+    }
+
+    @Test
+    void missingGpuIsAUserError() {
+        Cli.Run r = Cli.run("bench", "--model", "stories260K", "--gpu", "no-such-device-xyz");
+        assertEquals(SpeculaCommand.USER_ERROR, r.exit());
+        assertTrue(r.err().contains("specula: error: --gpu no-such-device-xyz: no OpenCL device matches"), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
     }
 
     private static double num(Map<String, Object> row, String key) {
