@@ -1,7 +1,7 @@
 package dev.specula.runtime.engine;
 
 /** One sequence decoded by every member of an ensemble: the same tokens, a KV cache per member. */
-public final class EnsembleSession implements AutoCloseable {
+public final class EnsembleSession implements TokenSequence {
     private final Session[] members;
 
     EnsembleSession(Session[] members) {
@@ -16,15 +16,18 @@ public final class EnsembleSession implements AutoCloseable {
         return members[k];
     }
 
+    @Override
     public int position() {
         return members[0].position();
     }
 
+    @Override
     public int capacity() {
         return members[0].capacity();
     }
 
     /** The tokens processed so far; live, read only {@code [0, position())}. */
+    @Override
     public int[] tokens() {
         return members[0].tokens();
     }

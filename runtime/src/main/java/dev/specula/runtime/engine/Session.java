@@ -5,7 +5,7 @@ import dev.specula.runtime.SpeculaException;
 import java.util.Arrays;
 
 /** One sequence being processed: its tokens so far and its attention state (KV cache). */
-public final class Session implements AutoCloseable {
+public final class Session implements TokenSequence {
     private final Attention attention;
     private final int[] tokens;
     private int length;
@@ -20,15 +20,18 @@ public final class Session implements AutoCloseable {
     }
 
     /** Number of tokens already in the KV cache (the position of the next token). */
+    @Override
     public int position() {
         return length;
     }
 
+    @Override
     public int capacity() {
         return tokens.length;
     }
 
     /** The tokens processed so far; the array is live, read only {@code [0, position())}. */
+    @Override
     public int[] tokens() {
         return tokens;
     }

@@ -3,9 +3,7 @@ package dev.specula.runtime.generate;
 import dev.specula.runtime.engine.AttentionFactory;
 import dev.specula.runtime.engine.EnsembleSession;
 import dev.specula.runtime.engine.EnsembleTransformer;
-import dev.specula.runtime.uncertainty.Alternative;
 import dev.specula.runtime.uncertainty.EnsembleDistributionStats;
-import dev.specula.runtime.uncertainty.TokenUncertainty;
 
 /**
  * A LoRA ensemble: every member follows the same tokens, and tokens are sampled from the mixture
@@ -32,16 +30,19 @@ public final class EnsembleDecoder implements Decoder {
 
     @Override
     public Decoding open(int contextLength) {
-        return new Sequence(transformer.newSession(attention, contextLength));
+        return new Sequence(transformer.newSession(attention, contextLength),
+                new EnsembleDistributionStats(vocabSize(), priors()));
     }
 
-    private final class Sequence implements Decoding {
+    private final class Sequence extends SequenceDecoding {
         private final EnsembleSession session;
-        private final EnsembleDistributionStats distribution = new EnsembleDistributionStats(vocabSize(), priors());
+        private final EnsembleDistributionStats distribution;
         private final float[] samplerLogits = new float[vocabSize()];
 
-        Sequence(EnsembleSession session) {
+        Sequence(EnsembleSession session, EnsembleDistributionStats distribution) {
+            super(session, distribution);
             this.session = session;
+            this.distribution = distribution;
         }
 
         @Override
@@ -49,36 +50,6 @@ public final class EnsembleDecoder implements Decoder {
             distribution.observe(transformer.forward(session, tokens, offset, count));
             System.arraycopy(distribution.mixtureLogProbs(), 0, samplerLogits, 0, samplerLogits.length);
             return samplerLogits;
-        }
-
-        @Override
-        public TokenUncertainty uncertainty(int token) {
-            return distribution.uncertainty(token);
-        }
-
-        @Override
-        public Alternative[] top(int n) {
-            return distribution.top(n);
-        }
-
-        @Override
-        public int[] tokens() {
-            return session.tokens();
-        }
-
-        @Override
-        public int position() {
-            return session.position();
-        }
-
-        @Override
-        public int capacity() {
-            return session.capacity();
-        }
-
-        @Override
-        public void close() {
-            session.close();
         }
     }
 }

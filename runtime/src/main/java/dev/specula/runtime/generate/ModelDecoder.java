@@ -3,9 +3,7 @@ package dev.specula.runtime.generate;
 import dev.specula.runtime.engine.AttentionFactory;
 import dev.specula.runtime.engine.Session;
 import dev.specula.runtime.engine.Transformer;
-import dev.specula.runtime.uncertainty.Alternative;
 import dev.specula.runtime.uncertainty.DistributionStats;
-import dev.specula.runtime.uncertainty.TokenUncertainty;
 
 /** A single model: its logits are sampled directly. */
 public final class ModelDecoder implements Decoder {
@@ -29,15 +27,17 @@ public final class ModelDecoder implements Decoder {
 
     @Override
     public Decoding open(int contextLength) {
-        return new Sequence(transformer.newSession(attention, contextLength));
+        return new Sequence(transformer.newSession(attention, contextLength), new DistributionStats(vocabSize()));
     }
 
-    private final class Sequence implements Decoding {
+    private final class Sequence extends SequenceDecoding {
         private final Session session;
-        private final DistributionStats distribution = new DistributionStats(vocabSize());
+        private final DistributionStats distribution;
 
-        Sequence(Session session) {
+        Sequence(Session session, DistributionStats distribution) {
+            super(session, distribution);
             this.session = session;
+            this.distribution = distribution;
         }
 
         @Override
@@ -45,36 +45,6 @@ public final class ModelDecoder implements Decoder {
             float[] logits = transformer.forward(session, tokens, offset, count);
             distribution.observe(logits);
             return logits;
-        }
-
-        @Override
-        public TokenUncertainty uncertainty(int token) {
-            return distribution.uncertainty(token);
-        }
-
-        @Override
-        public Alternative[] top(int n) {
-            return distribution.top(n);
-        }
-
-        @Override
-        public int[] tokens() {
-            return session.tokens();
-        }
-
-        @Override
-        public int position() {
-            return session.position();
-        }
-
-        @Override
-        public int capacity() {
-            return session.capacity();
-        }
-
-        @Override
-        public void close() {
-            session.close();
         }
     }
 }

@@ -4,7 +4,7 @@ package dev.specula.runtime.uncertainty;
  * Uncertainty of a single model's next-token distribution, read from its raw logits before any
  * sampling transform (temperature, penalties), so the numbers describe the model, not the sampler.
  */
-public final class DistributionStats {
+public final class DistributionStats implements NextTokenStats {
     private final int vocab;
     private final float[] raw;
     private double lse;
@@ -32,6 +32,7 @@ public final class DistributionStats {
     }
 
     /** The single-model uncertainty of choosing {@code token} from the observed distribution. */
+    @Override
     public TokenUncertainty uncertainty(int token) {
         double entropy = LogSpace.entropy(raw, 0, vocab, lse);
         double logprob = raw[token] - lse;
@@ -39,6 +40,7 @@ public final class DistributionStats {
     }
 
     /** The {@code n} most likely tokens, most likely first. */
+    @Override
     public Alternative[] top(int n) {
         int count = Math.min(n, vocab);
         Alternative[] best = new Alternative[count];

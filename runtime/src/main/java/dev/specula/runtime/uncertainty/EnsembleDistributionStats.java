@@ -9,7 +9,7 @@ import dev.specula.runtime.kernel.VectorMath;
  * {@code sum_k pi_k H[p_k]}, their difference (mutual information, the members' disagreement in
  * nats) and the fraction of members whose favourite token is not the mixture's.
  */
-public final class EnsembleDistributionStats {
+public final class EnsembleDistributionStats implements NextTokenStats {
     private final int vocab;
     private final int members;
     private final double[] logPriors;
@@ -74,6 +74,7 @@ public final class EnsembleDistributionStats {
         return mixture;
     }
 
+    @Override
     public TokenUncertainty uncertainty(int token) {
         double total = mixtureEntropy;
         double expected = 0;
@@ -96,6 +97,7 @@ public final class EnsembleDistributionStats {
     }
 
     /** The {@code n} most likely tokens of the mixture, most likely first. */
+    @Override
     public Alternative[] top(int n) {
         return mixtureStats.top(n);
     }
