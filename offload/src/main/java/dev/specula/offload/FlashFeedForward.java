@@ -25,6 +25,8 @@ import java.lang.foreign.MemorySegment;
 public final class FlashFeedForward implements FeedForward, AutoCloseable {
     /** Neurons per parallel task. */
     private static final int ROW_TILE = 16;
+    /** Most neurons the naive baseline streams at a time. */
+    private static final int STREAM_SLOTS = 128;
 
     /**
      * @param capacity   cached neurons per layer (0: all of them)
@@ -120,7 +122,7 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
             reader = new BundleReader(model.file(), hidden, layout.stride(), o.chunkBytes(), o.ioThreads(), staging,
                     o.throttle());
             int streamSlots = o.predictor() == PredictorKind.ALL && capacity < hidden
-                    ? streamSlots(hidden, stride, o.chunkBytes()) : 0;
+                    ? streamSlots(hidden) : 0;
             stream = streamSlots == 0 ? null
                     : new NeuronSlabs(arena, "stream", dim, streamSlots, layout.rowType(), layout.downType());
             streamNeurons = new int[streamSlots];
@@ -147,9 +149,12 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
         return Math.min(layerBytes + 2 * BundleReader.ALIGN, Math.max(16 * chunkBytes, 1 << 20));
     }
 
-    /** Neurons the naive baseline streams at a time: a read chunk's worth, at least 64, at most the layer. */
-    static int streamSlots(int hidden, long stride, long chunkBytes) {
-        return (int) Math.min(hidden, Math.max(64, chunkBytes / stride));
+    /**
+     * Neurons the naive baseline streams at a time: enough that the per-batch parallel compute does
+     * not dominate small models, few enough that the buffer stays small next to a tight budget.
+     */
+    static int streamSlots(int hidden) {
+        return Math.min(hidden, STREAM_SLOTS);
     }
 
     @Override

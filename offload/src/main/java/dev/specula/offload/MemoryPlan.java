@@ -1,7 +1,6 @@
 package dev.specula.offload;
 
 import dev.specula.devices.ByteSize;
-import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.model.ModelConfig;
 
 import java.util.Locale;
@@ -39,13 +38,13 @@ public record MemoryPlan(long budget, long resident, long predictor, long kvCach
         long fixed = model.residentBytes() + predictorBytes + kvCacheBytes + buffers;
         int minCapacity = Math.max(1, (int) Math.ceil((1 - sparsity) * hidden));
         if (predictor == PredictorKind.ALL && budget > 0 && budget < fixed + perNeuron * hidden) {
-            buffers += slot * FlashFeedForward.streamSlots(hidden, layout.stride(), chunkBytes);
+            buffers += slot * FlashFeedForward.streamSlots(hidden);
             fixed = model.residentBytes() + predictorBytes + kvCacheBytes + buffers;
             minCapacity = 1;
         }
         long minimum = fixed + perNeuron * minCapacity;
         if (budget > 0 && budget < minimum) {
-            throw new SpeculaException(String.format(Locale.ROOT,
+            throw new BudgetTooSmallException(String.format(Locale.ROOT,
                     "memory budget %s is too small for %s: at least %s is needed (resident weights %s, predictor %s, "
                             + "KV cache %s, buffers %s, neuron cache of %d of %d neurons per layer %s)",
                     ByteSize.format(budget), model.file().getFileName(), ByteSize.format(minimum),
