@@ -53,8 +53,9 @@ public final class OffloadBenchCommand implements Callable<Integer> {
     String memoryBudget;
 
     @Option(names = "--sweep-budget", split = ",", paramLabel = "B[,B...]",
-            description = "Sweep these memory budgets, each a percentage of the model's total weight bytes (25%%) or "
-                    + "a size (64MiB); the budget covers resident weights, neuron caches, KV cache and buffers. "
+            description = "Sweep these memory budgets. A percentage (25%%) is memory for weights (resident weights, "
+                    + "predictor, neuron caches) as a share of the dense model's total weight bytes, with the KV cache "
+                    + "and buffers on top (as in the paper); a size (64MiB) is the whole budget, as --memory-budget. "
                     + "At each, run ours and the naive baseline; a budget too small is reported as not fitting.")
     List<String> sweepBudgets;
 

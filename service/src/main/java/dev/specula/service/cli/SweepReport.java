@@ -109,7 +109,8 @@ final class SweepReport {
                         ? "ours does not fit" : "neither fits"));
             }
         }
-        return "Speed-up of ours over naive loading (tok/s" + simulatedSuffix() + ") per budget: "
+        return "Speed-up of ours over naive loading (tok/s" + (result.simulated() ? ", simulated storage" : "")
+                + ") per budget: "
                 + String.join(", ", speedUps) + (reads.isEmpty() ? "" : "; ours reads this share of naive's flash bytes "
                 + "per token: " + String.join(", ", reads)) + ".";
     }
