@@ -53,14 +53,19 @@ public final class BudgetSweep {
         }
     }
 
-    /** What one run measured while decoding. */
+    /**
+     * What one run measured while decoding.
+     *
+     * @param droppedPerToken predicted neurons per token (over all layers) left out because the cache was full
+     */
     public record Measurement(double tokensPerSecond, double bytesPerToken, double readsPerToken, double hitRate,
+                              double droppedPerToken,
                               double predictMsPerToken, double ioMsPerToken, double computeMsPerToken,
                               int cachedNeurons, int hiddenNeurons) {
         static Measurement of(DecodeBench.FlashRun run) {
             FlashStats d = run.decode();
             double tokens = d.tokens();
-            return new Measurement(run.tokensPerSecond(), d.bytesPerToken(), d.reads() / tokens, d.hitRate(),
+            return new Measurement(run.tokensPerSecond(), d.bytesPerToken(), d.reads() / tokens, d.hitRate(), d.dropped() / tokens,
                     d.predictNanos() / 1e6 / tokens, d.ioNanos() / 1e6 / tokens, d.computeNanos() / 1e6 / tokens, run.plan().capacity(),
                     run.plan().hidden());
         }

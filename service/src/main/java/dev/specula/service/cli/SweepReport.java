@@ -72,8 +72,8 @@ final class SweepReport {
 
     Table table() {
         Table t = new Table("budget", "of weights", "run", "tok/s" + simulatedSuffix(), "speed-up", "KiB/token",
-                "reads/token", "hit rate", "predict ms/token", "I/O ms/token", "FFN ms/token", "cached neurons/layer")
-                .numericColumns(1, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+                "reads/token", "hit rate", "dropped/token", "predict ms/token", "I/O ms/token", "FFN ms/token", "cached neurons/layer")
+                .numericColumns(1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
         for (BudgetSweep.Point p : result.points()) {
             row(t, p, OURS, p.ours(), Double.isNaN(p.speedUp()) ? "-" : fmt("%.2fx", p.speedUp()));
             row(t, p, NAIVE, p.naive(), "");
@@ -85,12 +85,12 @@ final class SweepReport {
         String budget = p.spec() + " (" + ByteSize.format(p.budgetBytes()) + ")";
         String share = fmt("%.0f%%", p.percentOfWeights());
         if (!o.fits()) {
-            t.row(budget, share, run, "does not fit", "-", "", "", "", "", "", "", "");
+            t.row(budget, share, run, "does not fit", "-", "", "", "", "", "", "", "", "");
             return;
         }
         BudgetSweep.Measurement m = o.measured();
         t.row(budget, share, run, fmt("%.2f", m.tokensPerSecond()), speedUp, fmt("%.1f", m.bytesPerToken() / 1024),
-                fmt("%.1f", m.readsPerToken()), fmt("%.1f%%", 100 * m.hitRate()), fmt("%.2f", m.predictMsPerToken()), fmt("%.2f", m.ioMsPerToken()),
+                fmt("%.1f", m.readsPerToken()), fmt("%.1f%%", 100 * m.hitRate()), fmt("%.1f", m.droppedPerToken()), fmt("%.2f", m.predictMsPerToken()), fmt("%.2f", m.ioMsPerToken()),
                 fmt("%.2f", m.computeMsPerToken()), m.cachedNeurons() + " of " + m.hiddenNeurons());
     }
 
@@ -183,6 +183,7 @@ final class SweepReport {
         out.put("bytesPerToken", m.bytesPerToken());
         out.put("readsPerToken", m.readsPerToken());
         out.put("hitRate", m.hitRate());
+        out.put("droppedNeuronsPerToken", m.droppedPerToken());
         out.put("predictMsPerToken", m.predictMsPerToken());
         out.put("ioMsPerToken", m.ioMsPerToken());
         out.put("computeMsPerToken", m.computeMsPerToken());

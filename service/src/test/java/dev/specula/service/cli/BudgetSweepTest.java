@@ -64,6 +64,7 @@ class BudgetSweepTest {
         double ourBytes = ((Number) ours.get("bytesPerToken")).doubleValue();
         double naiveBytes = ((Number) naive.get("bytesPerToken")).doubleValue();
         assertTrue(naiveBytes >= ourBytes, "naive " + naiveBytes + " B/token, ours " + ourBytes);
+        assertEquals(0.0, ((Number) naive.get("droppedNeuronsPerToken")).doubleValue(), "naive computes every neuron");
         assertTrue(((Number) naive.get("cachedNeuronsPerLayer")).longValue()
                 < ((Number) naive.get("hiddenNeurons")).longValue(), "the naive cache is smaller than a layer");
 
