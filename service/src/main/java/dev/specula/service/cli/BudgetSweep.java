@@ -137,12 +137,13 @@ public final class BudgetSweep {
     }
 
     private static Point point(DecodeBench bench, Options o, String spec, long weightBytes, long overhead) {
-        long budget = budgetBytes(spec, weightBytes, overhead);
+        Budget b = budget(spec, weightBytes, overhead);
+        long budget = b.bytes();
         Outcome ours = measure(bench, o, new OffloadSetup(o.predictor(), o.sparsity(), o.window(), budget,
                 throttle(o), false));
         Outcome naive = measure(bench, o, new OffloadSetup(PredictorKind.ALL, 0, o.window(), budget,
                 throttle(o), false));
-        return new Point(spec, budget, 100.0 * (budget - overhead) / weightBytes, ours, naive);
+        return new Point(spec, budget, b.percentOfWeights(), ours, naive);
     }
 
     /** A fresh throttle per run, so no run inherits another's pacing debt. */
@@ -158,8 +159,12 @@ public final class BudgetSweep {
         }
     }
 
+    /** A whole budget and its share for weights, in percent of the weight bytes. */
+    record Budget(long bytes, double percentOfWeights) {
+    }
+
     /** {@code 25%} of the model's weight bytes (any positive percentage) plus the overhead, or an absolute size. */
-    static long budgetBytes(String spec, long weightBytes, long overheadBytes) {
+    static Budget budget(String spec, long weightBytes, long overheadBytes) {
         String s = spec.strip();
         try {
             if (s.endsWith("%")) {
@@ -167,13 +172,13 @@ public final class BudgetSweep {
                 if (!(percent > 0) || Double.isInfinite(percent)) {
                     throw new SpeculaException("invalid --sweep-budget " + spec + ": the percentage must be above 0");
                 }
-                return (long) Math.floor(weightBytes * percent / 100) + overheadBytes;
+                return new Budget((long) Math.floor(weightBytes * percent / 100) + overheadBytes, percent);
             }
             long bytes = ByteSize.parse(s);
             if (bytes <= 0) {
                 throw new SpeculaException("invalid --sweep-budget " + spec + ": must be positive");
             }
-            return bytes;
+            return new Budget(bytes, 100.0 * (bytes - overheadBytes) / weightBytes);
         } catch (IllegalArgumentException e) {
             throw new SpeculaException(String.format(Locale.ROOT, "invalid --sweep-budget %s: %s (use a percentage of "
                     + "the model's weights such as 25%% or a size such as 64MiB)", spec, e.getMessage()));

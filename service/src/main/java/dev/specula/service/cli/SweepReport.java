@@ -98,7 +98,11 @@ final class SweepReport {
     String conclusion() {
         List<String> speedUps = new ArrayList<>();
         List<String> reads = new ArrayList<>();
+        List<String> dropped = new ArrayList<>();
         for (BudgetSweep.Point p : result.points()) {
+            if (p.ours().fits() && p.ours().measured().droppedPerToken() > 0) {
+                dropped.add(p.spec() + " " + fmt("%.1f", p.ours().measured().droppedPerToken()));
+            }
             if (!Double.isNaN(p.speedUp())) {
                 speedUps.add(p.spec() + " " + fmt("%.2fx", p.speedUp()));
                 double naiveBytes = p.naive().measured().bytesPerToken();
@@ -112,7 +116,8 @@ final class SweepReport {
         return "Speed-up of ours over naive loading (tok/s" + (result.simulated() ? ", simulated storage" : "")
                 + ") per budget: "
                 + String.join(", ", speedUps) + (reads.isEmpty() ? "" : "; ours reads this share of naive's flash bytes "
-                + "per token: " + String.join(", ", reads)) + ".";
+                + "per token: " + String.join(", ", reads)) + (dropped.isEmpty() ? "" : "; ours left out predicted "
+                + "neurons for a full cache (per token, all layers): " + String.join(", ", dropped)) + ".";
     }
 
     String markdown() {
