@@ -43,14 +43,19 @@ class BudgetSweepTest {
         Path report = dir.resolve("report");
         // 10% cannot hold the resident weights of this model (its embeddings are most of it): recorded, not fatal.
         Cli.Run r = Cli.run("offload-bench", "--dense", MODEL.toString(), "--flash", flash.toString(),
-                "--sweep-budget", "10%,100%,150%", "--sparsity", "0.8", "--tokens", "8", "--threads", "2",
+                "--sweep-budget", "10%,100%,2MiB", "--sparsity", "0.8", "--tokens", "8", "--threads", "2",
                 "--report-dir", report.toString());
         assertEquals(0, r.exit(), r.err());
 
         Map<String, Object> json = (Map<String, Object>) Json.parse(Files.readString(report.resolve("sweep.json")));
         assertEquals(false, json.get("simulated"));
         List<Map<String, Object>> points = (List<Map<String, Object>>) json.get("points");
-        assertEquals(List.of("10%", "100%", "150%"), points.stream().map(p -> p.get("budget")).toList());
+        assertEquals(List.of("10%", "100%", "2MiB"), points.stream().map(p -> p.get("budget")).toList());
+        // A percentage is of the weights, with KV cache and buffers on top; a size is the whole budget.
+        long weights = ((Number) json.get("weightBytes")).longValue();
+        long overhead = ((Number) json.get("overheadBytes")).longValue();
+        assertEquals(weights + overhead, ((Number) points.get(1).get("budgetBytes")).longValue());
+        assertEquals(2L << 20, ((Number) points.get(2).get("budgetBytes")).longValue());
         for (Map<String, Object> p : points) {
             assertTrue(p.containsKey("ours") && p.containsKey("naive"), p.toString());
         }
