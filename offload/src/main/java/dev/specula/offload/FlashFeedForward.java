@@ -127,7 +127,7 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
                     : new NeuronSlabs(arena, "stream", dim, streamSlots, layout.rowType(), layout.downType());
             streamNeurons = new int[streamSlots];
             streamSlot = new int[streamSlots == 0 ? 0 : hidden];
-            streamSink = stream == null ? null : (neuron, staging2, offset) -> stream.store(streamSlot[neuron], staging2, offset);
+            streamSink = stream == null ? null : (neuron, buffer, offset) -> stream.store(streamSlot[neuron], buffer, offset);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
