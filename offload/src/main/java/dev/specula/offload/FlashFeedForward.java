@@ -17,10 +17,16 @@ import java.lang.foreign.MemorySegment;
  * the window admits the ones not in memory, the reader fetches exactly those bundles, and the
  * layer is computed over the cached slots. Tokens of a batch run one after another, each with its
  * own neuron set. Not thread-safe, like the transformer that calls it.
+ *
+ * <p>With {@link PredictorKind#ALL} and a cache smaller than the layer (the paper's naive loading),
+ * the neurons that do not fit are not dropped: they are read again every token, a few at a time into
+ * a small stream buffer, and computed from there.
  */
 public final class FlashFeedForward implements FeedForward, AutoCloseable {
     /** Neurons per parallel task. */
     private static final int ROW_TILE = 16;
+    /** Most neurons the naive baseline streams at a time. */
+    private static final int STREAM_SLOTS = 128;
 
     /**
      * @param capacity   cached neurons per layer (0: all of them)
@@ -57,6 +63,12 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
     private final NeuronSlabs[] slabs;
     private final BundleReader.Sink[] sinks;
     private final BundleReader reader;
+    /** The naive baseline's overflow: a buffer of {@code streamSlots} neurons, empty when everything fits. */
+    private final NeuronSlabs stream;
+    private final int[] streamNeurons;
+    private final int[] streamSlot;
+    private final BundleReader.Sink streamSink;
+    private long streamed;
     private final float[] xb;
     private final float[] scores;
     private final float[] gateBySlot;
@@ -100,7 +112,7 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
                 if (mapped != null) {
                     mapped[l] = model.mappedBundles(l);
                 }
-                slabs[l] = new NeuronSlabs(arena, l, dim, capacity, layout.rowType(), layout.downType());
+                slabs[l] = new NeuronSlabs(arena, "blk." + l + ".cached", dim, capacity, layout.rowType(), layout.downType());
                 windows[l] = new NeuronWindow(hidden, capacity, o.window(), slabs[l]);
                 NeuronWindow w = windows[l];
                 NeuronSlabs s = slabs[l];
@@ -109,17 +121,25 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
             long staging = o.stagingBytes() > 0 ? o.stagingBytes() : defaultStaging(layout.stride() * hidden, o.chunkBytes());
             reader = new BundleReader(model.file(), hidden, layout.stride(), o.chunkBytes(), o.ioThreads(), staging,
                     o.throttle());
+            int streamSlots = o.predictor() == PredictorKind.ALL && capacity < hidden
+                    ? streamSlots(hidden) : 0;
+            stream = streamSlots == 0 ? null
+                    : new NeuronSlabs(arena, "stream", dim, streamSlots, layout.rowType(), layout.downType());
+            streamNeurons = new int[streamSlots];
+            streamSlot = new int[streamSlots == 0 ? 0 : hidden];
+            streamSink = stream == null ? null : (neuron, buffer, offset) -> stream.store(streamSlot[neuron], buffer, offset);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
         }
         xb = new float[dim];
         scores = new float[hidden];
-        gateBySlot = new float[capacity];
-        upBySlot = new float[capacity];
-        h = new float[capacity];
-        u = new float[capacity];
-        activeSlots = new int[capacity];
+        int slots = Math.max(capacity, streamNeurons.length);
+        gateBySlot = new float[slots];
+        upBySlot = new float[slots];
+        h = new float[slots];
+        u = new float[slots];
+        activeSlots = new int[slots];
         column = new float[pool.threads()][dim];
         partial = new float[pool.threads()][dim];
     }
@@ -127,6 +147,14 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
     /** Enough for a whole layer when small, else sixteen full chunks in flight. */
     static long defaultStaging(long layerBytes, long chunkBytes) {
         return Math.min(layerBytes + 2 * BundleReader.ALIGN, Math.max(16 * chunkBytes, 1 << 20));
+    }
+
+    /**
+     * Neurons the naive baseline streams at a time: enough that the per-batch parallel compute does
+     * not dominate small models, few enough that the buffer stays small next to a tight budget.
+     */
+    static int streamSlots(int hidden) {
+        return Math.min(hidden, STREAM_SLOTS);
     }
 
     @Override
@@ -157,23 +185,46 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
             steps++;
             long t1 = System.nanoTime();
             int admitted = window.admit();
-            if (mapped == null) {
-                reader.read(offsets[layer], window.misses(), admitted, sinks[layer]);
-            } else {
-                copyMapped(layer, window.misses(), admitted);
-            }
+            load(layer, window.misses(), admitted, sinks[layer]);
             long t2 = System.nanoTime();
-            compute(slab, window.activeSlots(activeSlots), out, b * dim);
-            long t3 = System.nanoTime();
+            compute(slab, window.activeSlots(activeSlots), out, b * dim, false);
+            computeNanos += System.nanoTime() - t2;
             predictNanos += t1 - t0;
-            computeNanos += t3 - t2;
+            if (stream != null) {
+                streamOverflow(layer, window.misses(), admitted, window.missCount(), out, b * dim);
+            }
         }
     }
 
-    private void copyMapped(int layer, int[] neurons, int count) {
+    private void load(int layer, int[] neurons, int count, BundleReader.Sink sink) {
+        if (mapped == null) {
+            reader.read(offsets[layer], neurons, count, sink);
+        } else {
+            copyMapped(layer, neurons, count, sink);
+        }
+    }
+
+    /** Reads and adds the misses {@code [from, to)} that found no slot, one stream buffer at a time. */
+    private void streamOverflow(int layer, int[] misses, int from, int to, float[] out, int outOffset) {
+        for (int start = from; start < to; start += streamNeurons.length) {
+            int n = Math.min(streamNeurons.length, to - start);
+            System.arraycopy(misses, start, streamNeurons, 0, n);
+            for (int k = 0; k < n; k++) {
+                streamSlot[streamNeurons[k]] = k;
+                activeSlots[k] = k;
+            }
+            load(layer, streamNeurons, n, streamSink);
+            long t = System.nanoTime();
+            compute(stream, n, out, outOffset, true);
+            computeNanos += System.nanoTime() - t;
+        }
+        streamed += to - from;
+    }
+
+    private void copyMapped(int layer, int[] neurons, int count, BundleReader.Sink sink) {
         long start = System.nanoTime();
         for (int j = 0; j < count; j++) {
-            sinks[layer].accept(neurons[j], mapped[layer], neurons[j] * stride);
+            sink.accept(neurons[j], mapped[layer], neurons[j] * stride);
         }
         mappedBytes += count * stride;
         mappedNanos += System.nanoTime() - start;
@@ -182,9 +233,10 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
     /**
      * Only this token's neurons are computed (the window's other cached neurons stay idle): their
      * gate and up rows, SwiGLU, then their down columns scaled and summed, split over the threads
-     * by neuron with one partial output each, added in thread order (deterministic).
+     * by neuron with one partial output each, added in thread order (deterministic); {@code accumulate}
+     * adds the result to {@code out} instead of replacing it.
      */
-    private void compute(NeuronSlabs slab, int active, float[] out, int outOffset) {
+    private void compute(NeuronSlabs slab, int active, float[] out, int outOffset, boolean accumulate) {
         slabsNow = slab;
         activeNow = active;
         pool.parallelFor((active + ROW_TILE - 1) / ROW_TILE, gateUpRows);
@@ -195,7 +247,11 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
         VectorMath.swiglu(h, 0, u, 0, active);
         int parts = pool.threads();
         pool.parallelFor(parts, downColumns);
-        System.arraycopy(partial[0], 0, out, outOffset, dim);
+        if (accumulate) {
+            VectorMath.add(out, outOffset, partial[0], 0, dim);
+        } else {
+            System.arraycopy(partial[0], 0, out, outOffset, dim);
+        }
         for (int t = 1; t < parts; t++) {
             VectorMath.add(out, outOffset, partial[t], 0, dim);
         }
@@ -245,6 +301,7 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
             loads += w.loads();
             dropped += w.dropped();
         }
+        dropped -= streamed; // streamed neurons were computed, not dropped
         if (mapped != null) {
             return new FlashStats(steps, layers, hidden, active, hits, loads, dropped, mappedBytes, 0, predictNanos,
                     mappedNanos, computeNanos, false);
@@ -255,7 +312,8 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
 
     /** Bytes this feed-forward keeps in memory: neuron caches, predictor, read buffer. */
     public long memoryBytes() {
-        long bytes = reader.stagingBytes() + (predictor == null ? 0 : predictor.residentBytes());
+        long bytes = reader.stagingBytes() + (predictor == null ? 0 : predictor.residentBytes())
+                + (stream == null ? 0 : stream.bytes());
         for (NeuronSlabs s : slabs) {
             bytes += s.bytes();
         }

@@ -1,7 +1,6 @@
 package dev.specula.offload;
 
 import dev.specula.devices.ByteSize;
-import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.model.ModelConfig;
 
 import java.util.Locale;
@@ -9,7 +8,9 @@ import java.util.Locale;
 /**
  * How a memory budget is split for a flash model: resident weights, predictor, KV cache and
  * buffers are fixed; what remains becomes the per-layer neuron caches. A budget whose cache could
- * not hold one token's worth of predicted neurons per layer is refused, naming the minimum.
+ * not hold one token's worth of predicted neurons per layer is refused, naming the minimum. With
+ * {@link PredictorKind#ALL} (naive loading) any cache of at least one neuron will do: what does not
+ * fit is streamed through a small buffer every token, which the plan counts among the buffers.
  * The JVM's own heap and code are outside the plan (compare with the measured RSS).
  *
  * @param capacity neurons cached per layer
@@ -33,13 +34,17 @@ public record MemoryPlan(long budget, long resident, long predictor, long kvCach
         long bookkeeping = (long) c.layers() * (window + 5L) * hidden * Integer.BYTES;
         long ffnScratch = 4L * (3L * hidden + 3L * c.dim());
         long buffers = staging + bookkeeping + ffnScratch + activationBytes;
-        long fixed = model.residentBytes() + predictorBytes + kvCacheBytes + buffers;
-        int minCapacity = predictor == PredictorKind.ALL ? hidden
-                : Math.max(1, (int) Math.ceil((1 - sparsity) * hidden));
         long perNeuron = slot * c.layers();
+        long fixed = model.residentBytes() + predictorBytes + kvCacheBytes + buffers;
+        int minCapacity = Math.max(1, (int) Math.ceil((1 - sparsity) * hidden));
+        if (predictor == PredictorKind.ALL && budget > 0 && budget < fixed + perNeuron * hidden) {
+            buffers += slot * FlashFeedForward.streamSlots(hidden);
+            fixed = model.residentBytes() + predictorBytes + kvCacheBytes + buffers;
+            minCapacity = 1;
+        }
         long minimum = fixed + perNeuron * minCapacity;
         if (budget > 0 && budget < minimum) {
-            throw new SpeculaException(String.format(Locale.ROOT,
+            throw new BudgetTooSmallException(String.format(Locale.ROOT,
                     "memory budget %s is too small for %s: at least %s is needed (resident weights %s, predictor %s, "
                             + "KV cache %s, buffers %s, neuron cache of %d of %d neurons per layer %s)",
                     ByteSize.format(budget), model.file().getFileName(), ByteSize.format(minimum),

@@ -24,13 +24,14 @@ final class NeuronSlabs implements NeuronWindow.SlotMover {
     private final Weights upWeights;
     private final Weights downWeights;
 
-    NeuronSlabs(Arena arena, int layer, int dim, int capacity, GgmlType rowType, GgmlType downType) {
+    /** {@code name} prefixes the tensors' names (diagnostics only). */
+    NeuronSlabs(Arena arena, String name, int dim, int capacity, GgmlType rowType, GgmlType downType) {
         this.rowBytes = rowType.bytesFor(dim);
         this.downBytes = downType.bytesFor(dim);
         gate = PrivateMemory.allocate(arena, rowBytes * capacity);
         up = PrivateMemory.allocate(arena, rowBytes * capacity);
         down = PrivateMemory.allocate(arena, downBytes * capacity);
-        String prefix = "blk." + layer + ".cached_";
+        String prefix = name + "_";
         gateWeights = WeightsFactory.of(new Tensor(prefix + "gate", rowType, new long[]{dim, capacity}, gate));
         upWeights = WeightsFactory.of(new Tensor(prefix + "up", rowType, new long[]{dim, capacity}, up));
         downWeights = WeightsFactory.of(new Tensor(prefix + "down", downType, new long[]{dim, capacity}, down));

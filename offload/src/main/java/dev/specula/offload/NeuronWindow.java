@@ -164,6 +164,11 @@ final class NeuronWindow {
         return misses;
     }
 
+    /** Misses of this token: {@code misses()[0 .. admitted)} got a slot, the rest were dropped. */
+    int missCount() {
+        return missCount;
+    }
+
     int size() {
         return size;
     }

@@ -30,14 +30,23 @@ public record OffloadSetup(PredictorKind predictor, double sparsity, int window,
     }
 
     public Built build(FlashModel model, ComputePool pool, int contextLength, int batch) {
-        ModelConfig c = model.config();
-        long chunk = throttle == null ? FlashFeedForward.Options.DEFAULT_CHUNK : throttle.profile().bestChunkBytes();
+        long chunk = chunkBytes();
         int ioThreads = throttle == null ? FlashFeedForward.Options.DEFAULT_IO_THREADS : throttle.profile().bestQueueDepth();
-        long activations = 4L * batch * (5L * c.dim() + 2L * c.kvDim() + c.vocabSize());
-        MemoryPlan plan = MemoryPlan.of(model, predictor, sparsity, window, budgetBytes, c.kvCacheBytes(contextLength),
-                activations, chunk);
+        MemoryPlan plan = plan(model, contextLength, batch);
         FlashFeedForward ff = new FlashFeedForward(model, pool, new FlashFeedForward.Options(predictor, sparsity, window,
                 plan.capacity(), chunk, ioThreads, 0, throttle, pageCache));
         return new Built(plan, ff);
+    }
+
+    /** The split of the budget {@link #build} would use; refuses a budget that is too small. */
+    public MemoryPlan plan(FlashModel model, int contextLength, int batch) {
+        ModelConfig c = model.config();
+        long activations = 4L * batch * (5L * c.dim() + 2L * c.kvDim() + c.vocabSize());
+        return MemoryPlan.of(model, predictor, sparsity, window, budgetBytes, c.kvCacheBytes(contextLength),
+                activations, chunkBytes());
+    }
+
+    private long chunkBytes() {
+        return throttle == null ? FlashFeedForward.Options.DEFAULT_CHUNK : throttle.profile().bestChunkBytes();
     }
 }

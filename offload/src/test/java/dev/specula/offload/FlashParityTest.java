@@ -128,6 +128,28 @@ class FlashParityTest {
         }
     }
 
+    @Test
+    void naiveLoadingStreamsWhatDoesNotFitAndStillMatchesDense() {
+        // A cache of 40 of 172 neurons per layer: the other 132 are re-read every token, a stream buffer at a time.
+        Path flash = TestModels.convert(TestModels.STORIES_260K, dir.resolve("naive"), false);
+        var options = new FlashFeedForward.Options(PredictorKind.ALL, 0, 5, 40, 8192, 3, 16384, null, false);
+        try (FlashModel fm = FlashModel.open(flash, false, true);
+             FlashFeedForward ff = new FlashFeedForward(fm, pool, options)) {
+            float[][] streamed = run(fm.model(), ff);
+            float[][] dense = denseLogits(TestModels.model(TestModels.STORIES_260K));
+            for (int t = 0; t < TOKENS.length; t++) {
+                assertArrayEquals(dense[t], streamed[t], F32_TOLERANCE, "logits after token " + t);
+            }
+            FlashStats s = ff.stats();
+            int layers = fm.config().layers();
+            int hidden = fm.config().hiddenDim();
+            assertEquals(0, s.dropped(), "streamed neurons are computed, not dropped");
+            assertEquals((TOKENS.length - 1) * layers * 40L, s.hits(), "the 40 cached neurons stay");
+            long overflow = fm.layout().stride() * (hidden - 40);
+            assertTrue(s.bytesRead() >= TOKENS.length * layers * overflow, "the rest is read every token: " + s.bytesRead());
+        }
+    }
+
     static float[][] denseLogits(Path gguf) {
         try (Model m = ModelLoader.load(gguf, null, false)) {
             return run(m, new DenseFeedForward(m, pool, 32));

@@ -6,17 +6,11 @@ import dev.specula.offload.FlashStats;
 import dev.specula.offload.OffloadSetup;
 import dev.specula.offload.PredictorKind;
 import dev.specula.runtime.SpeculaException;
-import dev.specula.runtime.engine.CpuAttention;
 import dev.specula.runtime.engine.DenseFeedForward;
-import dev.specula.runtime.engine.FeedForward;
-import dev.specula.runtime.engine.Session;
-import dev.specula.runtime.engine.Transformer;
 import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.format.ModelLocator;
 import dev.specula.runtime.kernel.ComputePool;
-import dev.specula.runtime.kernel.VectorMath;
 import dev.specula.runtime.model.Model;
-import dev.specula.runtime.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,12 +20,15 @@ import java.util.concurrent.Callable;
 
 /**
  * Greedy decode speed of a dense model (mapped through the page cache) against its flash layout at
- * several sparsities, in one process so the ratios are comparable on a noisy machine.
+ * several sparsities, in one process so the ratios are comparable on a noisy machine; with
+ * {@code --sweep-budget}, the {@link BudgetSweep} of ours against naive loading over memory budgets.
  */
 @Command(name = "offload-bench", mixinStandardHelpOptions = true,
         description = "Compare greedy decode of a dense GGUF model (mmap, page cache) with its .specula flash layout "
                 + "at several sparsities: tok/s, ratio to dense, flash bytes and reads per token, cache hit rate, "
-                + "I/O and compute time per token.")
+                + "I/O and compute time per token. With --sweep-budget: throughput under memory limits, ours (predictor + "
+                + "sliding window) against naive loading (every neuron, what does not fit re-read per token) at each "
+                + "budget, written as a report (sweep.json, sweep.md, sweep-tokps.svg, sweep-bytes.svg).")
 public final class OffloadBenchCommand implements Callable<Integer> {
 
     @Option(names = "--dense", required = true, paramLabel = "MODEL", description = "The dense GGUF model.")
@@ -40,8 +37,9 @@ public final class OffloadBenchCommand implements Callable<Integer> {
     @Option(names = "--flash", required = true, paramLabel = "FILE", description = "Its .specula conversion.")
     String flash;
 
-    @Option(names = "--sparsity", split = ",", defaultValue = "0,0.5,0.8", paramLabel = "S[,S...]",
-            description = "Sparsities to run (calibrated settings of the file; 0 reads every neuron). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sparsity", split = ",", paramLabel = "S[,S...]",
+            description = "Sparsities to run (calibrated settings of the file; 0 reads every neuron). Default: "
+                    + "0,0.5,0.8; with --sweep-budget one sparsity above 0, default 0.8.")
     List<Double> sparsities;
 
     @Option(names = "--predictor", defaultValue = "low-rank", paramLabel = "low-rank|gate",
@@ -53,6 +51,17 @@ public final class OffloadBenchCommand implements Callable<Integer> {
 
     @Option(names = "--memory-budget", paramLabel = "SIZE|PERCENT", description = "Memory budget for the flash runs.")
     String memoryBudget;
+
+    @Option(names = "--sweep-budget", split = ",", paramLabel = "B[,B...]",
+            description = "Sweep these memory budgets. A percentage (25%%) is memory for weights (resident weights, "
+                    + "predictor, neuron caches) as a share of the dense model's total weight bytes, with the KV cache "
+                    + "and buffers on top (as in the paper); a size (64MiB) is the whole budget, as --memory-budget. "
+                    + "At each, run ours and the naive baseline; a budget too small is reported as not fitting.")
+    List<String> sweepBudgets;
+
+    @Option(names = "--report-dir", defaultValue = "specula-report", paramLabel = "DIR",
+            description = "Where --sweep-budget writes its report (default: ${DEFAULT-VALUE}).")
+    java.nio.file.Path reportDir;
 
     @Option(names = "--device", paramLabel = "PROFILE", description = "Pace flash reads to a device profile.")
     String device;
@@ -71,8 +80,8 @@ public final class OffloadBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (tokens < 1) {
-            throw new SpeculaException("invalid --tokens " + tokens + ": must be >= 1");
+        if (sweepBudgets != null) {
+            return sweep();
         }
         var flashPath = ModelLocator.resolve(flash);
         if (!FlashModel.isFlashFile(flashPath)) {
@@ -80,74 +89,54 @@ public final class OffloadBenchCommand implements Callable<Integer> {
         }
         long budget = memoryBudget == null ? 0 : ModelOptions.budgetBytes(memoryBudget);
         try (ComputePool pool = new ComputePool(threads == null ? ComputePool.defaultThreads() : threads)) {
+            DecodeBench bench = new DecodeBench(pool, prompt, tokens);
             System.out.println("mode            sparsity   tok/s  vs dense  KiB/token  reads/token  hit rate  io ms/tok  ffn ms/tok  RSS");
             double denseRate;
             try (Model m = ModelLoader.load(ModelLocator.resolve(dense), null, true)) {
-                denseRate = decode(m, new DenseFeedForward(m, pool, 32), pool, m.tokenizer());
+                denseRate = bench.decode(m, new DenseFeedForward(m, pool, 32));
             }
             System.out.printf(Locale.ROOT, "%-15s %8s  %6.2f  %8s%n", "dense (mmap)", "-", denseRate, "1.00x");
-            for (double s : sparsities) {
+            for (double s : sparsities == null ? List.of(0.0, 0.5, 0.8) : sparsities) {
                 for (boolean cached : pageCache ? new boolean[]{false, true} : new boolean[]{false}) {
-                    flashRow(flashPath, pool, s, cached, budget, denseRate);
+                    flashRow(bench, flashPath, s, cached, budget, denseRate);
                 }
             }
         }
         return 0;
     }
 
-    private void flashRow(java.nio.file.Path flashPath, ComputePool pool, double s, boolean cached, long budget,
+    private int sweep() {
+        if (memoryBudget != null) {
+            throw new SpeculaException("--memory-budget and --sweep-budget exclude each other");
+        }
+        if (sparsities != null && sparsities.size() != 1) {
+            throw new SpeculaException("--sweep-budget runs one sparsity, got --sparsity " + sparsities);
+        }
+        var options = new BudgetSweep.Options(ModelLocator.resolve(dense), ModelLocator.resolve(flash), sweepBudgets,
+                PredictorKind.parse(predictor), sparsities == null ? 0.8 : sparsities.getFirst(), window,
+                device == null ? null : ModelOptions.profile(device), tokens, prompt,
+                threads == null ? ComputePool.defaultThreads() : threads);
+        SweepReport report = new SweepReport(BudgetSweep.run(options));
+        System.out.println(report.setting());
+        System.out.print(report.table().toText());
+        System.out.println(report.conclusion());
+        for (var file : report.write(reportDir)) {
+            System.err.println("[sweep] wrote " + file);
+        }
+        return 0;
+    }
+
+    private void flashRow(DecodeBench bench, java.nio.file.Path flashPath, double s, boolean cached, long budget,
                           double denseRate) {
         PredictorKind kind = s == 0 ? PredictorKind.ALL : PredictorKind.parse(predictor);
         StorageThrottle throttle = device == null ? null : new StorageThrottle(ModelOptions.profile(device));
-        OffloadSetup setup = new OffloadSetup(kind, s, window, budget, throttle, cached);
-        try (FlashModel fm = FlashModel.open(flashPath, true, true)) {
-            OffloadSetup.Built built = setup.build(fm, pool, contextFor(fm.model()), 32);
-            try (var ff = built.feedForward()) {
-                FlashStats[] decodeStats = new FlashStats[2];
-                double rate = decode(fm.model(), ff, pool, fm.model().tokenizer(),
-                        () -> decodeStats[0] = ff.stats(), () -> decodeStats[1] = ff.stats());
-                FlashStats d = decodeStats[1].since(decodeStats[0]);
-                System.out.printf(Locale.ROOT, "%-15s %8.2f  %6.2f  %7.2fx  %9.1f  %11.1f  %7.1f%%  %9.2f  %10.2f  %s%n",
-                        "flash " + kind.cliName() + (cached ? " mmap" : ""), s, rate, rate / denseRate,
-                        d.bytesPerToken() / 1024, (double) d.reads() / d.tokens(), 100 * d.hitRate(),
-                        d.ioNanos() / 1e6 / d.tokens(), d.computeNanos() / 1e6 / d.tokens(),
-                        dev.specula.devices.ByteSize.format(dev.specula.devices.HostMemory.read().rssBytes()));
-                System.err.println(built.plan().describe());
-            }
-        }
-    }
-
-    private int contextFor(Model m) {
-        return Math.min(m.config().contextLength(), 256);
-    }
-
-    private double decode(Model m, FeedForward ff, ComputePool pool, Tokenizer tokenizer) {
-        return decode(m, ff, pool, tokenizer, () -> { }, () -> { });
-    }
-
-    /** Decodes greedily after the prompt; returns decode tokens per second. */
-    private double decode(Model m, FeedForward ff, ComputePool pool, Tokenizer tokenizer, Runnable start, Runnable end) {
-        Transformer tr = new Transformer(m, pool, ff, 32);
-        int[] encoded = tokenizer.encode(prompt);
-        int[] input = new int[encoded.length + 1];
-        input[0] = tokenizer.bos() >= 0 ? tokenizer.bos() : encoded[0];
-        System.arraycopy(encoded, 0, input, 1, encoded.length);
-        int context = contextFor(m);
-        if (input.length + tokens > context) {
-            throw new SpeculaException("prompt and --tokens exceed the benchmark context of " + context);
-        }
-        try (Session s = tr.newSession(CpuAttention.factory(pool), context)) {
-            float[] logits = tr.forward(s, input, 0, input.length);
-            int[] one = new int[1];
-            start.run();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < tokens; i++) {
-                one[0] = VectorMath.argmax(logits, 0, m.config().vocabSize());
-                logits = tr.forward(s, one, 0, 1);
-            }
-            long t1 = System.nanoTime();
-            end.run();
-            return tokens / ((t1 - t0) / 1e9);
-        }
+        DecodeBench.FlashRun run = bench.flash(flashPath, new OffloadSetup(kind, s, window, budget, throttle, cached));
+        FlashStats d = run.decode();
+        System.out.printf(Locale.ROOT, "%-15s %8.2f  %6.2f  %7.2fx  %9.1f  %11.1f  %7.1f%%  %9.2f  %10.2f  %s%n",
+                "flash " + kind.cliName() + (cached ? " mmap" : ""), s, run.tokensPerSecond(), run.tokensPerSecond() / denseRate,
+                d.bytesPerToken() / 1024, (double) d.reads() / d.tokens(), 100 * d.hitRate(),
+                d.ioNanos() / 1e6 / d.tokens(), d.computeNanos() / 1e6 / d.tokens(),
+                dev.specula.devices.ByteSize.format(dev.specula.devices.HostMemory.read().rssBytes()));
+        System.err.println(run.plan().describe());
     }
 }
