@@ -2,6 +2,7 @@ package dev.specula.service.cli;
 
 import dev.specula.gpu.GpuBackend;
 import dev.specula.gpu.KernelBenchmark;
+import dev.specula.offload.PredictorKind;
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.bench.BenchResult;
 import dev.specula.runtime.bench.FmaPeak;
@@ -21,6 +22,7 @@ import dev.specula.service.EngineSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,6 +93,36 @@ public final class BenchCommand implements Callable<Integer> {
             description = "With --kernels: minimum time per kernel measurement. Default: ${DEFAULT-VALUE}.")
     long kernelMinMillis;
 
+    @Option(names = "--sweep-budget", split = ",", paramLabel = "B[,B...]",
+            description = "Instead of the rows above: throughput under memory limits, the flash-offload run (predictor + "
+                    + "sliding window) against naive loading at each budget, as `offload-bench --sweep-budget` (see its "
+                    + "help for what a percentage means); needs the model's .specula file (--flash).")
+    List<String> sweepBudgets;
+
+    @Option(names = "--flash", paramLabel = "FILE",
+            description = "With --sweep-budget: the model's .specula conversion (default: the model's path with .specula).")
+    String flash;
+
+    @Option(names = "--sparsity", defaultValue = "0.8", paramLabel = "S",
+            description = "With --sweep-budget: the predictor's calibrated sparsity (default: ${DEFAULT-VALUE}).")
+    double sparsity;
+
+    @Option(names = "--predictor", defaultValue = "low-rank", paramLabel = "low-rank|gate",
+            description = "With --sweep-budget: the predictor (default: ${DEFAULT-VALUE}).")
+    String predictor;
+
+    @Option(names = "--window", defaultValue = "5", paramLabel = "K",
+            description = "With --sweep-budget: tokens whose neurons stay cached (default: ${DEFAULT-VALUE}).")
+    int window;
+
+    @Option(names = "--device", paramLabel = "PROFILE",
+            description = "With --sweep-budget: pace flash reads to a device profile (numbers marked simulated).")
+    String device;
+
+    @Option(names = "--report-dir", defaultValue = "specula-report", paramLabel = "DIR",
+            description = "With --sweep-budget: where the report goes (default: ${DEFAULT-VALUE}).")
+    Path reportDir;
+
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
@@ -105,6 +137,10 @@ public final class BenchCommand implements Callable<Integer> {
             throw new SpeculaException(
                     "--threads, --prompt-tokens, --gen-tokens, --bandwidth-mib and --kernel-min-ms must be >= 1");
         }
+        if (sweepBudgets != null) {
+            sweep(n);
+            return 0;
+        }
         Optional<GpuBackend> backend = EngineSettings.openGpu(gpu); // before the model: a bad --gpu fails at once
         try {
             run(n, backend);
@@ -112,6 +148,25 @@ public final class BenchCommand implements Callable<Integer> {
             backend.ifPresent(GpuBackend::close);
         }
         return 0;
+    }
+
+    private void sweep(int threads) {
+        Path dense = ModelLocator.resolve(model);
+        Path flashFile = flash != null ? ModelLocator.resolve(flash) : siblingFlashFile(dense);
+        SweepReport.runAndWrite(new BudgetSweep.Options(dense, flashFile, sweepBudgets, PredictorKind.parse(predictor),
+                sparsity, window, device == null ? null : ModelOptions.profile(device), genTokens, "Once upon a time",
+                threads), reportDir);
+    }
+
+    private static Path siblingFlashFile(Path dense) {
+        String name = dense.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        Path sibling = dense.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".specula");
+        if (!Files.isRegularFile(sibling)) {
+            throw new SpeculaException("--sweep-budget needs the model's .specula file: " + sibling
+                    + " does not exist (make it with `specula convert --calibration-text ...` or give --flash)");
+        }
+        return sibling;
     }
 
     private void run(int n, Optional<GpuBackend> backend) {

@@ -116,13 +116,7 @@ public final class OffloadBenchCommand implements Callable<Integer> {
                 PredictorKind.parse(predictor), sparsities == null ? 0.8 : sparsities.getFirst(), window,
                 device == null ? null : ModelOptions.profile(device), tokens, prompt,
                 threads == null ? ComputePool.defaultThreads() : threads);
-        SweepReport report = new SweepReport(BudgetSweep.run(options));
-        System.out.println(report.setting());
-        System.out.print(report.table().toText());
-        System.out.println(report.conclusion());
-        for (var file : report.write(reportDir)) {
-            System.err.println("[sweep] wrote " + file);
-        }
+        SweepReport.runAndWrite(options, reportDir);
         return 0;
     }
 

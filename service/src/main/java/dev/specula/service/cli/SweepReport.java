@@ -31,6 +31,17 @@ final class SweepReport {
 
     private final BudgetSweep.Result result;
 
+    /** Runs the sweep, prints the table and conclusion to stdout and writes the report files into {@code dir}. */
+    static void runAndWrite(BudgetSweep.Options options, Path dir) {
+        SweepReport report = new SweepReport(BudgetSweep.run(options));
+        System.out.println(report.setting());
+        System.out.print(report.table().toText());
+        System.out.println(report.conclusion());
+        for (var file : report.write(dir)) {
+            System.err.println("[sweep] wrote " + file);
+        }
+    }
+
     SweepReport(BudgetSweep.Result result) {
         this.result = result;
     }
