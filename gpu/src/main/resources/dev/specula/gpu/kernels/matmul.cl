@@ -12,6 +12,12 @@
 #define FIX_K
 #endif
 
+// Opens a kernel body: this work-group's row, this work-item, X and Y at their offsets.
+#define ROW_START int row = get_group_id(0); int lid = get_local_id(0); X += xOff; Y += yOff;
+
+// acc[k] += TERM for every input k < K (TERM may use k).
+#define FOR_EACH_K(TERM) for (int k = 0; k < MAX_K; k++) { if (k < K) acc[k] += TERM; }
+
 #define ACC_INIT FIX_K float acc[MAX_K]; for (int k = 0; k < MAX_K; k++) acc[k] = 0.0f;
 
 // Reduces acc[0..K) over the work-group and stores Y[k * rows + row].
@@ -35,65 +41,46 @@
 
 __kernel void matmul_f32(__global const float* W, __global const float* X, __global float* Y,
                          int rows, int cols, int K, int xOff, int yOff) {
-    int row = get_group_id(0);
-    int lid = get_local_id(0);
-    X += xOff;
-    Y += yOff;
+    ROW_START
     __global const float* w = W + (size_t) row * cols;
     ACC_INIT
     int n4 = cols >> 2;
     for (int i = lid; i < n4; i += WG) {
         float4 wv = vload4(i, w);
-        for (int k = 0; k < MAX_K; k++) {
-            if (k < K) acc[k] += dot(wv, vload4(i, X + (size_t) k * cols));
-        }
+        FOR_EACH_K(dot(wv, vload4(i, X + (size_t) k * cols)))
     }
     for (int i = (n4 << 2) + lid; i < cols; i += WG) {
         float wv = w[i];
-        for (int k = 0; k < MAX_K; k++) {
-            if (k < K) acc[k] += wv * X[(size_t) k * cols + i];
-        }
+        FOR_EACH_K(wv * X[(size_t) k * cols + i])
     }
     REDUCE_STORE
 }
 
 __kernel void matmul_f16(__global const ushort* W, __global const float* X, __global float* Y,
                          int rows, int cols, int K, int xOff, int yOff) {
-    int row = get_group_id(0);
-    int lid = get_local_id(0);
-    X += xOff;
-    Y += yOff;
+    ROW_START
     __global const ushort* w = W + (size_t) row * cols;
     ACC_INIT
     int n4 = cols >> 2;
     for (int i = lid; i < n4; i += WG) {
         float4 wv = half4_to_float4(vload4(i, w));
-        for (int k = 0; k < MAX_K; k++) {
-            if (k < K) acc[k] += dot(wv, vload4(i, X + (size_t) k * cols));
-        }
+        FOR_EACH_K(dot(wv, vload4(i, X + (size_t) k * cols)))
     }
     for (int i = (n4 << 2) + lid; i < cols; i += WG) {
         float wv = half_to_float(w[i]);
-        for (int k = 0; k < MAX_K; k++) {
-            if (k < K) acc[k] += wv * X[(size_t) k * cols + i];
-        }
+        FOR_EACH_K(wv * X[(size_t) k * cols + i])
     }
     REDUCE_STORE
 }
 
 __kernel void matmul_bf16(__global const ushort* W, __global const float* X, __global float* Y,
                           int rows, int cols, int K, int xOff, int yOff) {
-    int row = get_group_id(0);
-    int lid = get_local_id(0);
-    X += xOff;
-    Y += yOff;
+    ROW_START
     __global const ushort* w = W + (size_t) row * cols;
     ACC_INIT
     for (int i = lid; i < cols; i += WG) {
         float wv = bf16_to_float(w[i]);
-        for (int k = 0; k < MAX_K; k++) {
-            if (k < K) acc[k] += wv * X[(size_t) k * cols + i];
-        }
+        FOR_EACH_K(wv * X[(size_t) k * cols + i])
     }
     REDUCE_STORE
 }
@@ -102,10 +89,7 @@ __kernel void matmul_bf16(__global const ushort* W, __global const float* X, __g
 // A work-item handles 8 quants (a quarter block) at a time.
 __kernel void matmul_q8_0(__global const uchar* W, __global const float* X, __global float* Y,
                           int rows, int cols, int K, int xOff, int yOff) {
-    int row = get_group_id(0);
-    int lid = get_local_id(0);
-    X += xOff;
-    Y += yOff;
+    ROW_START
     int nblocks = cols >> 5;
     __global const uchar* w = W + (size_t) row * nblocks * 34;
     ACC_INIT
@@ -114,9 +98,7 @@ __kernel void matmul_q8_0(__global const uchar* W, __global const float* X, __gl
         __global const uchar* blk = w + (size_t) (u >> 2) * 34;
         float d = load_half_bytes(blk);
         float8 q = convert_float8(vload8(0, (__global const char*) (blk + 2 + ((u & 3) << 3))));
-        for (int k = 0; k < MAX_K; k++) {
-            if (k < K) acc[k] += d * dot8(q, vload8(u, X + (size_t) k * cols));
-        }
+        FOR_EACH_K(d * dot8(q, vload8(u, X + (size_t) k * cols)))
     }
     REDUCE_STORE
 }
@@ -126,10 +108,7 @@ __kernel void matmul_q8_0(__global const uchar* W, __global const float* X, __gl
 // A work-item handles 8 bytes (16 values) at a time: half a block.
 __kernel void matmul_q4_0(__global const uchar* W, __global const float* X, __global float* Y,
                           int rows, int cols, int K, int xOff, int yOff) {
-    int row = get_group_id(0);
-    int lid = get_local_id(0);
-    X += xOff;
-    Y += yOff;
+    ROW_START
     int nblocks = cols >> 5;
     __global const uchar* w = W + (size_t) row * nblocks * 18;
     ACC_INIT
@@ -143,12 +122,8 @@ __kernel void matmul_q4_0(__global const uchar* W, __global const float* X, __gl
         float8 lo = convert_float8(convert_int8(qb & (uchar8) 0x0F) - 8);
         float8 hi = convert_float8(convert_int8(qb >> (uchar8) 4) - 8);
         int x0 = (b << 5) + (p << 3);
-        for (int k = 0; k < MAX_K; k++) {
-            if (k < K) {
-                __global const float* x = X + (size_t) k * cols + x0;
-                acc[k] += d * (dot8(lo, vload8(0, x)) + dot8(hi, vload8(0, x + 16)));
-            }
-        }
+        FOR_EACH_K(d * (dot8(lo, vload8(0, X + (size_t) k * cols + x0))
+                        + dot8(hi, vload8(0, X + (size_t) k * cols + x0 + 16))))
     }
     REDUCE_STORE
 }
