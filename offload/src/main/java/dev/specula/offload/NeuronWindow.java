@@ -3,15 +3,19 @@ package dev.specula.offload;
 import java.util.Arrays;
 
 /**
- * Which neurons of one layer are in memory, and in which slot: the neurons used by the last
- * {@code window} tokens (the paper's sliding window), in at most {@code capacity} slots kept dense
- * at the front. Insert and evict are O(1): an evicted neuron's slot takes the last occupied slot's
- * neuron (the {@link SlotMover} moves its data), so occupied slots are always {@code [0, size)}.
+ * Which neurons of one layer are in memory, and in which slot, in at most {@code capacity} slots kept
+ * dense at the front. Resident neurons are also chained from least to most recently used, so insert,
+ * touch and evict are O(1): an evicted neuron's slot takes the last occupied slot's neuron (the
+ * {@link SlotMover} moves its data), so occupied slots are always {@code [0, size)}.
+ *
+ * <p>With a window of k tokens (the paper's sliding window) a neuron leaves as soon as none of the last
+ * k tokens used it. With {@link #KEEP_WHILE_ROOM} nothing expires: neurons stay while there are free
+ * slots, which saves re-reading them when the budget has room beyond the window. Either way a full cache
+ * evicts the least recently used neuron that the current token does not need, and drops misses when
+ * every slot holds a neuron of the current token.
  *
  * <p>Per token: {@link #beginToken()}, {@link #use} for each neuron the predictor picks (ascending),
- * then {@link #admit()} evicts the neurons whose last use is now {@code window} tokens old and places
- * the misses. So a neuron stays while any of the last {@code window} tokens, this one included, used it.
- * Every array is allocated once; nothing is allocated per token.
+ * then {@link #admit()}. Every array is allocated once; nothing is allocated per token.
  */
 final class NeuronWindow {
     /** Moves a cached neuron's weights between slots. */
@@ -19,7 +23,11 @@ final class NeuronWindow {
         void move(int fromSlot, int toSlot);
     }
 
+    /** Window length meaning: never expire, keep neurons while there is room. */
+    static final int KEEP_WHILE_ROOM = 0;
+
     private static final int NEVER = Integer.MIN_VALUE;
+    private static final int NONE = -1;
 
     private final int capacity;
     private final int window;
@@ -27,10 +35,13 @@ final class NeuronWindow {
     private final int[] slotNeuron;
     private final int[] neuronSlot;
     private final int[] lastUsed;
-    /** ring[t % (window + 1)]: the neurons used by token t; drained (from ringCursor) as it expires. */
-    private final int[][] ring;
-    private final int[] ringSize;
-    private final int[] ringCursor;
+    /** Recency chain of resident neurons: {@code older[n]}, {@code newer[n]}, from {@code oldest} to {@code newest}. */
+    private final int[] older;
+    private final int[] newer;
+    private int oldest = NONE;
+    private int newest = NONE;
+    private final int[] current;
+    private int currentCount;
     private final int[] misses;
     private int missCount;
     private int admitted;
@@ -41,7 +52,7 @@ final class NeuronWindow {
     private long dropped;
 
     NeuronWindow(int neurons, int capacity, int window, SlotMover mover) {
-        if (capacity < 1 || capacity > neurons || window < 1) {
+        if (capacity < 1 || capacity > neurons || window < 0) {
             throw new IllegalArgumentException("capacity " + capacity + " of " + neurons + ", window " + window);
         }
         this.capacity = capacity;
@@ -50,20 +61,18 @@ final class NeuronWindow {
         slotNeuron = new int[capacity];
         neuronSlot = new int[neurons];
         lastUsed = new int[neurons];
-        ring = new int[window + 1][neurons];
-        ringSize = new int[window + 1];
-        ringCursor = new int[window + 1];
+        older = new int[neurons];
+        newer = new int[neurons];
+        current = new int[neurons];
         misses = new int[neurons];
-        Arrays.fill(neuronSlot, -1);
+        Arrays.fill(neuronSlot, NONE);
         Arrays.fill(lastUsed, NEVER);
     }
 
     /** Starts the next token. */
     void beginToken() {
         token++;
-        int r = token % ring.length;
-        ringSize[r] = 0;
-        ringCursor[r] = 0;
+        currentCount = 0;
         missCount = 0;
         admitted = 0;
     }
@@ -71,10 +80,11 @@ final class NeuronWindow {
     /** Marks {@code neuron} used by this token; returns whether it was already in memory. */
     boolean use(int neuron) {
         lastUsed[neuron] = token;
-        int r = token % ring.length;
-        ring[r][ringSize[r]++] = neuron;
+        current[currentCount++] = neuron;
         if (neuronSlot[neuron] >= 0) {
             hits++;
+            unlink(neuron);
+            append(neuron);
             return true;
         }
         misses[missCount++] = neuron;
@@ -82,60 +92,62 @@ final class NeuronWindow {
     }
 
     /**
-     * Gives each miss a slot, evicting neurons of the oldest tokens in the window when full; misses
-     * that still do not fit are dropped for this token. Returns how many misses got a slot: they are
-     * {@code misses()[0 .. n)}, still ascending.
+     * Expires neurons older than the window, then gives each miss a slot, evicting the least recently
+     * used neurons when full; misses that still do not fit are dropped for this token. Returns how many
+     * misses got a slot: they are {@code misses()[0 .. n)}, still ascending.
      */
     int admit() {
-        int expired = token - window;
-        if (expired >= 0) {
-            drain(expired % ring.length, expired, Integer.MAX_VALUE);
+        if (window != KEEP_WHILE_ROOM) {
+            while (oldest != NONE && lastUsed[oldest] <= token - window) {
+                evict(oldest);
+            }
         }
         for (int m = 0; m < missCount; m++) {
-            if (size == capacity && !evictOldest()) {
-                dropped += missCount - m;
-                for (int d = m; d < missCount; d++) {
-                    lastUsed[misses[d]] = NEVER; // not in memory: its ring entry must not evict anything
+            if (size == capacity) {
+                if (oldest == NONE || lastUsed[oldest] == token) {
+                    dropped += missCount - m;
+                    break;
                 }
-                break;
+                evict(oldest);
             }
             int neuron = misses[m];
             slotNeuron[size] = neuron;
             neuronSlot[neuron] = size++;
+            append(neuron);
             admitted++;
         }
         loads += admitted;
         return admitted;
     }
 
-    /** Evicts one neuron not used by the current token, oldest token first; false if there is none. */
-    private boolean evictOldest() {
-        for (int age = window - 1; age >= 1; age--) {
-            int t = token - age;
-            if (t < 0) {
-                continue;
-            }
-            if (drain(t % ring.length, t, 1) > 0) {
-                return true;
-            }
+    private void append(int neuron) {
+        older[neuron] = newest;
+        newer[neuron] = NONE;
+        if (newest != NONE) {
+            newer[newest] = neuron;
+        } else {
+            oldest = neuron;
         }
-        return false;
+        newest = neuron;
     }
 
-    /** Evicts up to {@code limit} neurons of ring entry {@code r} whose last use was token {@code t}. */
-    private int drain(int r, int t, int limit) {
-        int evicted = 0;
-        while (ringCursor[r] < ringSize[r] && evicted < limit) {
-            int neuron = ring[r][ringCursor[r]++];
-            if (lastUsed[neuron] == t && neuronSlot[neuron] >= 0) {
-                evict(neuron);
-                evicted++;
-            }
+    private void unlink(int neuron) {
+        int o = older[neuron];
+        int n = newer[neuron];
+        if (o != NONE) {
+            newer[o] = n;
+        } else {
+            oldest = n;
         }
-        return evicted;
+        if (n != NONE) {
+            older[n] = o;
+        } else {
+            newest = o;
+        }
     }
 
     private void evict(int neuron) {
+        unlink(neuron);
         int slot = neuronSlot[neuron];
         int last = --size;
         if (slot != last) {
@@ -144,15 +156,14 @@ final class NeuronWindow {
             slotNeuron[slot] = moved;
             neuronSlot[moved] = slot;
         }
-        neuronSlot[neuron] = -1;
+        neuronSlot[neuron] = NONE;
     }
 
     /** Writes the slots of the neurons this token uses and has in memory to {@code out}; returns their count. */
     int activeSlots(int[] out) {
-        int r = token % ring.length;
         int n = 0;
-        for (int k = 0; k < ringSize[r]; k++) {
-            int slot = neuronSlot[ring[r][k]];
+        for (int k = 0; k < currentCount; k++) {
+            int slot = neuronSlot[current[k]];
             if (slot >= 0) {
                 out[n++] = slot;
             }

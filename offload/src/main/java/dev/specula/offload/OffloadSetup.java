@@ -20,8 +20,8 @@ public record OffloadSetup(PredictorKind predictor, double sparsity, int window,
         if (sparsity < 0 || sparsity >= 1) {
             throw new SpeculaException("invalid sparsity " + sparsity + ": must be in [0, 1)");
         }
-        if (window < 1) {
-            throw new SpeculaException("invalid window " + window + ": must be >= 1");
+        if (window < 0) {
+            throw new SpeculaException("invalid window " + window + ": must be >= 1, or 0 to keep neurons while there is room");
         }
     }
 

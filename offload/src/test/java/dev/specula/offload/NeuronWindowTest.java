@@ -118,6 +118,21 @@ class NeuronWindowTest {
         return loaded;
     }
 
+    @Test
+    void withoutExpiryNeuronsStayWhileThereIsRoomAndTheLeastRecentlyUsedGoFirst() {
+        Slots slots = new Slots(4);
+        NeuronWindow w = new NeuronWindow(10, 4, NeuronWindow.KEEP_WHILE_ROOM, slots);
+        token(w, slots, 0, 1);
+        token(w, slots, 2);
+        token(w, slots, 0, 3);
+        assertEquals(4, w.size(), "nothing expires while slots are free");
+        assertEquals(1, token(w, slots, 4), "only 4 is new");
+        assertEquals(-1, w.slot(1), "1 was the least recently used");
+        assertTrue(w.slot(0) >= 0 && w.slot(2) >= 0 && w.slot(3) >= 0 && w.slot(4) >= 0);
+        assertEquals(0, token(w, slots, 0, 2, 3, 4), "all resident: nothing read");
+        assertInvariants(w, slots, 10);
+    }
+
     static void assertInvariants(NeuronWindow w, Slots slots, int neurons) {
         Set<Integer> seen = new HashSet<>();
         for (int s = 0; s < w.size(); s++) {

@@ -111,8 +111,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "With --sweep-budget: the predictor (default: ${DEFAULT-VALUE}).")
     String predictor;
 
-    @Option(names = "--window", defaultValue = "5", paramLabel = "K",
-            description = "With --sweep-budget: tokens whose neurons stay cached (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--window", defaultValue = "0", paramLabel = "K",
+            description = "With --sweep-budget: tokens whose neurons stay cached; 0 keeps them while there is room "
+                    + "(default: ${DEFAULT-VALUE}).")
     int window;
 
     @Option(names = "--device", paramLabel = "PROFILE",

@@ -64,8 +64,9 @@ public final class ModelOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     String predictor;
 
-    @Option(names = "--window", paramLabel = "K", defaultValue = "5",
-            description = "For .specula models: neurons used by the last K tokens stay in memory (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--window", paramLabel = "K", defaultValue = "0",
+            description = "For .specula models: neurons used by the last K tokens stay in memory; 0 keeps every "
+                    + "neuron while there is room, evicting the least recently used (default: ${DEFAULT-VALUE}).")
     int window;
 
     @Option(names = "--device", paramLabel = "PROFILE",

@@ -46,7 +46,7 @@ public final class OffloadBenchCommand implements Callable<Integer> {
             description = "Predictor for sparsities above 0 (default: ${DEFAULT-VALUE}).")
     String predictor;
 
-    @Option(names = "--window", defaultValue = "5", paramLabel = "K", description = "Window of tokens (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--window", defaultValue = "0", paramLabel = "K", description = "Window of tokens; 0 keeps neurons while there is room (default: ${DEFAULT-VALUE}).")
     int window;
 
     @Option(names = "--memory-budget", paramLabel = "SIZE|PERCENT", description = "Memory budget for the flash runs.")
