@@ -109,10 +109,6 @@ public final class StorageCalibrator {
             return new Options(fileBytes, chunkSizes, depths, randomChunkBytes, stepTime, allowPageCache, profileName);
         }
 
-        public Options withRandomChunkBytes(long bytes) {
-            return new Options(fileBytes, chunkSizes, queueDepths, bytes, stepTime, allowPageCache, profileName);
-        }
-
         public Options withStepTime(Duration time) {
             return new Options(fileBytes, chunkSizes, queueDepths, randomChunkBytes, time, allowPageCache, profileName);
         }

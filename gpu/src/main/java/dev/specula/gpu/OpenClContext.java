@@ -80,10 +80,6 @@ public final class OpenClContext implements AutoCloseable {
         return queue;
     }
 
-    public long clContext() {
-        return context;
-    }
-
     // ---------------------------------------------------------------- programs
 
     /**

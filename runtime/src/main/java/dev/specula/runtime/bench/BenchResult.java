@@ -20,11 +20,6 @@ public record BenchResult(String backend, String model, int threads, int promptT
         return weightBytesPerToken * decodeTokensPerSecond;
     }
 
-    /** Decode tokens per second if every weight byte came at the measured bandwidth. */
-    public double rooflineTokensPerSecond() {
-        return bandwidthBytesPerSecond / weightBytesPerToken;
-    }
-
     public double rooflinePercent() {
         return 100 * effectiveBytesPerSecond() / bandwidthBytesPerSecond;
     }

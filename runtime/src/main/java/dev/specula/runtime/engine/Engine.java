@@ -8,6 +8,7 @@ import dev.specula.runtime.generate.ModelDecoder;
 import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.lora.LoraEnsemble;
 import dev.specula.runtime.model.Model;
+import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ public final class Engine implements AutoCloseable {
         this.model = model;
         this.pool = pool;
         this.attention = attention;
-        this.contextLength = resolveContext(model, contextLength);
+        this.contextLength = contextLength(model.config(), contextLength);
         this.transformer = new Transformer(model, pool, feedForward, batch);
     }
 
@@ -63,8 +64,9 @@ public final class Engine implements AutoCloseable {
         return this;
     }
 
-    private static int resolveContext(Model model, int requested) {
-        int max = model.config().contextLength();
+    /** The context an engine for {@code config} uses when asked for {@code requested} positions (0: a default). */
+    public static int contextLength(ModelConfig config, int requested) {
+        int max = config.contextLength();
         if (requested < 0) {
             throw new SpeculaException("invalid context length " + requested + ": must be positive");
         }

@@ -2,8 +2,6 @@ package dev.specula.runtime.engine;
 
 import dev.specula.runtime.SpeculaException;
 
-import java.util.Arrays;
-
 /** One sequence being processed: its tokens so far and its attention state (KV cache). */
 public final class Session implements TokenSequence {
     private final Attention attention;
@@ -34,10 +32,6 @@ public final class Session implements TokenSequence {
     @Override
     public int[] tokens() {
         return tokens;
-    }
-
-    public int[] tokensCopy() {
-        return Arrays.copyOf(tokens, length);
     }
 
     void reserve(int count) {

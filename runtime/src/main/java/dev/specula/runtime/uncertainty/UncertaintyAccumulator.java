@@ -17,10 +17,6 @@ public final class UncertaintyAccumulator {
         logLikelihoods = new double[priors.length];
     }
 
-    public static UncertaintyAccumulator single() {
-        return new UncertaintyAccumulator(new double[]{1});
-    }
-
     public void add(TokenUncertainty u) {
         double[] values = {u.totalEntropy(), u.expectedEntropy(), u.mutualInformation(), u.disagreement()};
         for (int i = 0; i < values.length; i++) {

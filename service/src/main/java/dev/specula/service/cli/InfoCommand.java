@@ -48,7 +48,7 @@ public final class InfoCommand implements Callable<Integer> {
                         Arrays.toString(t.dims()), ByteSize.format(t.byteSize()));
             }
             System.out.println();
-            int context = Math.min(c.contextLength(), Engine.DEFAULT_MAX_CONTEXT);
+            int context = Engine.contextLength(c, 0);
             System.out.printf(Locale.ROOT, "memory: weights %s, KV cache %s at context %d, total %s%n",
                     ByteSize.format(model.weightBytes()), ByteSize.format(c.kvCacheBytes(context)), context,
                     ByteSize.format(model.weightBytes() + c.kvCacheBytes(context)));

@@ -108,12 +108,11 @@ public final class ModelOptions {
         ComputePool pool = null;
         try {
             pool = new ComputePool(threads());
-            var c = fm.config();
-            int contextLength = context == 0 ? Math.min(c.contextLength(), Engine.DEFAULT_MAX_CONTEXT) : context;
+            int contextLength = Engine.contextLength(fm.config(), context);
             OffloadSetup.Built built = setup.build(fm, pool, contextLength, Engine.DEFAULT_BATCH);
             flash = built.feedForward();
             System.err.println(built.plan().describe());
-            return new Engine(fm.model(), pool, flash, CpuAttention.factory(pool), context, Engine.DEFAULT_BATCH)
+            return new Engine(fm.model(), pool, flash, CpuAttention.factory(pool), contextLength, Engine.DEFAULT_BATCH)
                     .owning(flash);
         } catch (RuntimeException e) {
             if (flash != null) {
