@@ -1,5 +1,7 @@
 package dev.specula.service.cli;
 
+import dev.specula.runtime.json.Json;
+
 import java.util.Locale;
 
 /** The two JSON value encodings the hand-written reports need: strings and finite-or-null numbers. */
@@ -13,21 +15,6 @@ final class JsonText {
     }
 
     static String string(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return Json.quote(s);
     }
 }
