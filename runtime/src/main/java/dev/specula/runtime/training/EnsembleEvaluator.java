@@ -2,6 +2,7 @@ package dev.specula.runtime.training;
 
 import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.lora.LoraEnsemble;
+import dev.specula.runtime.uncertainty.LogSpace;
 
 import java.util.List;
 
@@ -61,15 +62,7 @@ public final class EnsembleEvaluator {
         for (int k = 0; k < passes.length; k++) {
             float[] logits = passes[k].logits();
             int off = t * vocab;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < vocab; i++) {
-                max = Math.max(max, logits[off + i]);
-            }
-            double sum = 0;
-            for (int i = 0; i < vocab; i++) {
-                sum += Math.exp(logits[off + i] - max);
-            }
-            double lse = max + Math.log(sum);
+            double lse = LogSpace.logSumExp(logits, off, vocab);
             double h = 0;
             for (int i = 0; i < vocab; i++) {
                 double logp = logits[off + i] - lse;

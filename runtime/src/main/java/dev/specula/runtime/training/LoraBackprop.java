@@ -7,6 +7,7 @@ import dev.specula.runtime.lora.LoraAdapter;
 import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.model.RopeStyle;
+import dev.specula.runtime.uncertainty.LogSpace;
 
 import java.util.Arrays;
 
@@ -170,7 +171,7 @@ public final class LoraBackprop {
         MatMul.matmul(base.pool, base.output, finalNormed, logits, n);
         double total = 0;
         for (int t = example.firstTarget() - 1; t < n; t++) {
-            total += logits[t * vocab + tokens[t + 1]] - logSumExp(logits, t * vocab, vocab);
+            total += logits[t * vocab + tokens[t + 1]] - LogSpace.logSumExp(logits, t * vocab, vocab);
         }
         return total;
     }
@@ -433,14 +434,5 @@ public final class LoraBackprop {
                 vec[at] = -vec[at];
             }
         }
-    }
-
-    private static double logSumExp(float[] x, int off, int n) {
-        float max = x[off + VectorMath.argmax(x, off, n)];
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += Math.exp(x[off + i] - max);
-        }
-        return max + Math.log(sum);
     }
 }
