@@ -1,5 +1,7 @@
 package dev.specula.runtime.uncertainty;
 
+import dev.specula.runtime.kernel.LogProbKernels;
+
 /**
  * Uncertainty of a single model's next-token distribution, read from its raw logits before any
  * sampling transform (temperature, penalties), so the numbers describe the model, not the sampler.
@@ -7,23 +9,29 @@ package dev.specula.runtime.uncertainty;
 public final class DistributionStats implements NextTokenStats {
     private final int vocab;
     private final float[] raw;
+    private final double[] moments = new double[3];
     private double lse;
+    private double entropy;
 
     public DistributionStats(int vocab) {
         this.vocab = vocab;
         this.raw = new float[vocab];
     }
 
-    /** Takes a copy of {@code logits[0 .. vocab)}: call before the sampler modifies them. */
+    /**
+     * Takes a copy of {@code logits[0 .. vocab)} (call before the sampler modifies them) and reads its
+     * log-normaliser and entropy off one vectorised pass.
+     */
     public void observe(float[] logits) {
         System.arraycopy(logits, 0, raw, 0, vocab);
-        lse = LogSpace.logSumExp(raw, 0, vocab);
+        LogProbKernels.expMoments(raw, 0, vocab, moments);
+        lse = moments[0] + Math.log(moments[1]);
+        entropy = Math.log(moments[1]) - moments[2] / moments[1];
     }
 
-    /** Like {@link #observe(float[])} for logits whose log-normaliser {@code lse} is already known. */
-    public void observe(float[] logits, double lse) {
-        System.arraycopy(logits, 0, raw, 0, vocab);
-        this.lse = lse;
+    /** Entropy in nats of the observed distribution. */
+    public double entropy() {
+        return entropy;
     }
 
     /** log p(token) under the observed distribution. */
@@ -34,7 +42,6 @@ public final class DistributionStats implements NextTokenStats {
     /** The single-model uncertainty of choosing {@code token} from the observed distribution. */
     @Override
     public TokenUncertainty uncertainty(int token) {
-        double entropy = LogSpace.entropy(raw, 0, vocab, lse);
         double logprob = raw[token] - lse;
         return new TokenUncertainty(entropy, entropy, 0, 0, logprob, new double[]{Math.exp(logprob)});
     }

@@ -22,7 +22,6 @@ public final class EnsembleDistributionStats implements NextTokenStats {
     private final DistributionStats mixtureStats;
     private final float[] shift;
     private final double[] moments = new double[3];
-    private double mixtureEntropy;
 
     /** {@code priors} are pi_k; they are normalised here. */
     public EnsembleDistributionStats(int vocab, double[] priors) {
@@ -63,10 +62,7 @@ public final class EnsembleDistributionStats implements NextTokenStats {
         }
         LogProbKernels.logMixture(memberLogits, vocab, shift, members, mixture);
         // The mixture is normalised up to rounding; its own moments give H[p] and that remainder.
-        LogProbKernels.expMoments(mixture, 0, vocab, moments);
-        double mixtureLse = moments[0] + Math.log(moments[1]);
-        mixtureEntropy = Math.log(moments[1]) - moments[2] / moments[1];
-        mixtureStats.observe(mixture, mixtureLse);
+        mixtureStats.observe(mixture);
     }
 
     /** log p(v) of the mixture, {@code [0, vocab)}: use it as the sampler's logits. Live until the next observe. */
@@ -76,7 +72,7 @@ public final class EnsembleDistributionStats implements NextTokenStats {
 
     @Override
     public TokenUncertainty uncertainty(int token) {
-        double total = mixtureEntropy;
+        double total = mixtureStats.entropy();
         double expected = 0;
         for (int k = 0; k < members; k++) {
             expected += priors[k] * memberEntropy[k];

@@ -33,14 +33,4 @@ public final class LogSpace {
             x[i] /= sum;
         }
     }
-
-    /** Entropy in nats of softmax(logits[from .. from+n)), given its log-normaliser {@code lse}. */
-    public static double entropy(float[] logits, int from, int n, double lse) {
-        double h = 0;
-        for (int i = from; i < from + n; i++) {
-            double logp = logits[i] - lse;
-            h -= Math.exp(logp) * logp;
-        }
-        return h;
-    }
 }
