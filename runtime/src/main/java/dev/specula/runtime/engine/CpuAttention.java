@@ -2,6 +2,7 @@ package dev.specula.runtime.engine;
 
 import dev.specula.runtime.kernel.AttentionKernel;
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.RangeBody;
 import dev.specula.runtime.model.ModelConfig;
 
 /** Attention on the CPU with an F32 key/value cache, parallel over query heads. */
@@ -13,6 +14,7 @@ public final class CpuAttention implements Attention {
     private final float[][] values;
     /** One row of scores per query head, so heads can run on different threads. */
     private final float[] scores;
+    private final Heads heads = new Heads();
 
     public CpuAttention(ModelConfig config, int contextLength, ComputePool pool) {
         this.config = config;
@@ -37,13 +39,30 @@ public final class CpuAttention implements Attention {
 
     @Override
     public void attend(int layer, float[] q, int batch, int startPos, float[] out) {
-        int headDim = config.headDim();
-        int dim = config.dim();
-        int kvDim = config.kvDim();
-        int group = config.groupSize();
-        float[] layerKeys = keys[layer];
-        float[] layerValues = values[layer];
-        pool.parallelFor(config.heads(), (from, to) -> {
+        heads.layerKeys = keys[layer];
+        heads.layerValues = values[layer];
+        heads.q = q;
+        heads.out = out;
+        heads.batch = batch;
+        heads.startPos = startPos;
+        pool.parallelFor(config.heads(), heads);
+    }
+
+    /** The per-head work of one attend call; reused, so a token allocates nothing here. */
+    private final class Heads implements RangeBody {
+        float[] layerKeys;
+        float[] layerValues;
+        float[] q;
+        float[] out;
+        int batch;
+        int startPos;
+
+        @Override
+        public void run(int from, int to) {
+            int headDim = config.headDim();
+            int dim = config.dim();
+            int kvDim = config.kvDim();
+            int group = config.groupSize();
             for (int h = from; h < to; h++) {
                 int kvOff = (h / group) * headDim;
                 for (int b = 0; b < batch; b++) {
@@ -52,7 +71,7 @@ public final class CpuAttention implements Attention {
                             headDim, scores, h * capacity, out, off);
                 }
             }
-        });
+        }
     }
 
     @Override
