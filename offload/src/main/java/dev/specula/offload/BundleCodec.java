@@ -6,15 +6,13 @@ import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.model.TensorNames;
 import dev.specula.runtime.tensor.GgmlType;
+import dev.specula.runtime.tensor.RowEncoder;
 import dev.specula.runtime.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /** Builds one layer's neuron bundles (see {@link FlashLayout}) from a dense model's tensors. */
 final class BundleCodec {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-
     private BundleCodec() {
     }
 
@@ -33,7 +31,7 @@ final class BundleCodec {
             MemorySegment.copy(up.data(), i * rowBytes, dst, at + rowBytes, rowBytes);
         }
         long downAt = 2 * rowBytes;
-        if (down.type() == downType) {
+        if (down.type() == downType && downType.blockSize() == 1) {
             // Same element type: element i of each down row is copied bit for bit.
             long e = down.type().bytesFor(1);
             for (int r = 0; r < dim; r++) {
@@ -41,15 +39,21 @@ final class BundleCodec {
                     MemorySegment.copy(down.data(), ((long) r * hidden + i) * e, dst, i * stride + downAt + r * e, e);
                 }
             }
-        } else {
-            Weights w = WeightsFactory.of(down);
-            float[] row = new float[hidden];
-            for (int r = 0; r < dim; r++) {
-                w.row(r, row, 0);
-                for (int i = 0; i < hidden; i++) {
-                    dst.set(F32, i * stride + downAt + (long) r * Float.BYTES, row[i]);
-                }
+            return;
+        }
+        // Otherwise through floats: the matrix transposed so each column is contiguous, then each
+        // column encoded (exactly as F32, or requantized along the column for a block type).
+        Weights w = WeightsFactory.of(down);
+        float[] columns = new float[hidden * dim];
+        float[] row = new float[hidden];
+        for (int r = 0; r < dim; r++) {
+            w.row(r, row, 0);
+            for (int i = 0; i < hidden; i++) {
+                columns[i * dim + r] = row[i];
             }
+        }
+        for (int i = 0; i < hidden; i++) {
+            RowEncoder.encode(downType, columns, i * dim, dim, dst, i * stride + downAt);
         }
     }
 }

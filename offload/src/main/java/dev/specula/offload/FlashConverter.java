@@ -42,8 +42,10 @@ public final class FlashConverter {
     /**
      * @param rank              low-rank predictor rank; -1 picks dim/4 (at least 4, at most 128); 0 stores none
      * @param calibrationText   text whose first {@code calibrationTokens} tokens calibrate thresholds, or null
+     * @param exactDown         store block-quantized down columns as exact F32 instead of requantizing them
      */
-    public record Options(boolean pageAlign, boolean force, int rank, Path calibrationText, int calibrationTokens) {
+    public record Options(boolean pageAlign, boolean force, int rank, Path calibrationText, int calibrationTokens,
+                          boolean exactDown) {
     }
 
     /** Told the progress of each stage. */
@@ -102,12 +104,11 @@ public final class FlashConverter {
                                 + "; bundles need one gate/up type in every layer");
                     }
                 }
-                if (FlashLayout.downTypeFor(model.tensor(TensorNames.ffnDown(l)).type())
-                        != FlashLayout.downTypeFor(model.tensor(TensorNames.ffnDown(0)).type())) {
+                if (model.tensor(TensorNames.ffnDown(l)).type() != model.tensor(TensorNames.ffnDown(0)).type()) {
                     throw new SpeculaException(model.source() + ": ffn_down types differ between layers");
                 }
             }
-            this.downType = FlashLayout.downTypeFor(model.tensor(TensorNames.ffnDown(0)).type());
+            this.downType = FlashLayout.downTypeFor(model.tensor(TensorNames.ffnDown(0)).type(), options.exactDown());
             long bytes = FlashLayout.bundleBytes(c, rowType, downType);
             this.stride = options.pageAlign() ? align(bytes, FlashLayout.PAGE) : bytes;
             int requested = options.rank() < 0 ? Math.clamp(c.dim() / 4, 4, 128) : options.rank();

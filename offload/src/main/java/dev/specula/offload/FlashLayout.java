@@ -22,9 +22,12 @@ import java.nio.file.Path;
  * <p>The down column: ggml stores down as {@code [hidden, dim]}, so neuron {@code i}'s column is
  * element {@code i} of every row. For types without blocks (F32, F16, BF16) it is stored in that
  * type and the all-active model is bit-identical to the dense one. Block-quantized down (Q8_0,
- * Q4_0) shares one scale among 32 neurons, so a neuron's column cannot be cut out in that type:
- * it is stored dequantized as F32, which is exact per value (an fp16 scale times a small integer
- * fits a float's mantissa); only the summation order of the product differs from the dense kernel.
+ * Q4_0) shares one scale among 32 neurons, so a neuron's column cannot be cut out in that type.
+ * By default it is requantized along the column into the same type (blocks of 32 down the column,
+ * the model's size on flash, one more rounding per value); the exact choice stores it dequantized
+ * as F32, exact per value (an fp16 scale times a small integer fits a float's mantissa) but 3.8x
+ * (Q8_0) or 7x (Q4_0) the bytes, so that the all-active model differs from the dense one only in
+ * the summation order of the down product.
  *
  * @param stride     bytes per neuron bundle (a multiple of 4096 when page-aligned)
  * @param rowType    type of the gate and up rows
@@ -76,9 +79,12 @@ public record FlashLayout(int version, GgmlType rowType, GgmlType downType, long
         return gguf.metadata().has(K_VERSION);
     }
 
-    /** The type a neuron's down column is stored in, for a model whose down matrix has {@code type}. */
-    public static GgmlType downTypeFor(GgmlType type) {
-        return type.blockSize() == 1 ? type : GgmlType.F32;
+    /**
+     * The type a neuron's down column is stored in, for a model whose down matrix has {@code type}:
+     * that type, or for a block type with {@code exact}, F32.
+     */
+    public static GgmlType downTypeFor(GgmlType type, boolean exact) {
+        return type.blockSize() == 1 || !exact ? type : GgmlType.F32;
     }
 
     /** Bytes of one bundle before padding. */

@@ -6,6 +6,7 @@ import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.kernel.WeightsFactory;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.TensorNames;
+import dev.specula.runtime.tensor.GgmlType;
 import dev.specula.runtime.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,13 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FlashConverterTest {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @TempDir
     Path dir;
 
     @Test
     void roundTripKeepsResidentTensorsAndBundlesHoldEveryNeuron() {
-        Path flash = TestModels.convert(TestModels.TINY_656K_Q8, dir, true);
+        Path flash = TestModels.convert(TestModels.TINY_656K_Q8, dir, true, true);
         try (Model dense = ModelLoader.load(TestModels.model(TestModels.TINY_656K_Q8), null, true);
              FlashModel fm = FlashModel.open(flash, true, true);
              Model plain = ModelLoader.load(flash, null, true)) {
@@ -69,23 +71,66 @@ class FlashConverterTest {
     }
 
     @Test
+    void requantizedDownColumnsAreQ8BlocksAlongTheColumn() {
+        Path flash = TestModels.convert(TestModels.TINY_656K_Q8, dir, false);
+        try (Model dense = ModelLoader.load(TestModels.model(TestModels.TINY_656K_Q8), null, true);
+             FlashModel fm = FlashModel.open(flash, true, true)) {
+            FlashLayout layout = fm.layout();
+            int dim = dense.config().dim();
+            int hidden = dense.config().hiddenDim();
+            assertEquals(GgmlType.Q8_0, layout.downType());
+            assertEquals(3 * GgmlType.Q8_0.bytesFor(dim), layout.stride(), "gate, up and down in Q8_0, unpadded");
+            float[][] columns = new float[hidden][dim];
+            var down = WeightsFactory.of(dense.tensor(TensorNames.ffnDown(1)));
+            float[] row = new float[hidden];
+            for (int r = 0; r < dim; r++) {
+                down.row(r, row, 0);
+                for (int i = 0; i < hidden; i++) {
+                    columns[i][r] = row[i];
+                }
+            }
+            // Decoded here from the bytes (fp16 scale, 32 int8 per block): the scale is amax/127 of the
+            // dense column's block and each value within half a step of the dense one.
+            MemorySegment bundles = fm.mappedBundles(1);
+            long downAt = 2 * layout.rowBytes(dense.config());
+            for (int i = 0; i < hidden; i++) {
+                for (int b = 0; b < dim / 32; b++) {
+                    long at = i * layout.stride() + downAt + b * 34L;
+                    float d = Float.float16ToFloat(bundles.get(HALF, at));
+                    float amax = 0;
+                    for (int k = 0; k < 32; k++) {
+                        amax = Math.max(amax, Math.abs(columns[i][b * 32 + k]));
+                    }
+                    assertEquals(amax / 127, d, amax / 127 * 1e-3 + 1e-12, "scale of neuron " + i + " block " + b);
+                    for (int k = 0; k < 32; k++) {
+                        float value = d * bundles.get(ValueLayout.JAVA_BYTE, at + 2 + k);
+                        // Rounded against amax/127, decoded with its fp16 rounding d.
+                        double tolerance = amax / 127 * 0.5001 + 127 * Math.abs(d - amax / 127) + 1e-12;
+                        assertEquals(columns[i][b * 32 + k], value, tolerance, "down[" + (b * 32 + k) + "][" + i + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void refusesToOverwriteWithoutForce() throws IOException {
         Path target = dir.resolve("x.specula");
         Files.writeString(target, "keep me");
-        var options = new FlashConverter.Options(false, false, 0, null, 0);
+        var options = new FlashConverter.Options(false, false, 0, null, 0, false);
         SpeculaException e = assertThrows(SpeculaException.class,
                 () -> FlashConverter.convert(TestModels.model(TestModels.STORIES_260K), target, options, (s, d, t) -> { }));
         assertTrue(e.getMessage().contains("--force"), e.getMessage());
         assertEquals("keep me", Files.readString(target));
         FlashConverter.convert(TestModels.model(TestModels.STORIES_260K), target,
-                new FlashConverter.Options(false, true, 0, null, 0), (s, d, t) -> { });
+                new FlashConverter.Options(false, true, 0, null, 0, false), (s, d, t) -> { });
         assertTrue(FlashModel.isFlashFile(target));
     }
 
     @Test
     void rejectsSourcesThatAreNotDenseGguf() {
         Path flash = TestModels.convert(TestModels.STORIES_260K, dir, false);
-        var options = new FlashConverter.Options(false, true, 0, null, 0);
+        var options = new FlashConverter.Options(false, true, 0, null, 0, false);
         SpeculaException e = assertThrows(SpeculaException.class,
                 () -> FlashConverter.convert(flash, dir.resolve("again.specula"), options, (s, d, t) -> { }));
         assertTrue(e.getMessage().contains("already a flash layout"), e.getMessage());

@@ -27,8 +27,12 @@ final class TestModels {
         return p;
     }
 
-    /** Converts {@code model} into {@code dir}, calibrated on the shared excerpt. */
+    /** Converts {@code model} into {@code dir}, calibrated on the shared excerpt, down columns in the model's type. */
     static Path convert(String model, Path dir, boolean pageAlign) {
+        return convert(model, dir, pageAlign, false);
+    }
+
+    static Path convert(String model, Path dir, boolean pageAlign, boolean exactDown) {
         Path out = dir.resolve(model.replace(".gguf", ".specula"));
         try {
             Files.createDirectories(dir);
@@ -36,7 +40,7 @@ final class TestModels {
             throw new java.io.UncheckedIOException(e);
         }
         FlashConverter.convert(model(model), out, new FlashConverter.Options(pageAlign, false, -1,
-                corpus("tinystories-valid-excerpt.txt"), 256), (stage, done, total) -> { });
+                corpus("tinystories-valid-excerpt.txt"), 256, exactDown), (stage, done, total) -> { });
         return out;
     }
 }

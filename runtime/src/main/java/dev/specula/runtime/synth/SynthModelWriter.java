@@ -5,6 +5,7 @@ import dev.specula.runtime.format.gguf.GgufValueType;
 import dev.specula.runtime.format.gguf.GgufWriter;
 import dev.specula.runtime.model.TensorNames;
 import dev.specula.runtime.tensor.GgmlType;
+import dev.specula.runtime.tensor.RowEncoder;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -154,7 +155,7 @@ public final class SynthModelWriter {
                 int n = Math.min(rowsPerChunk, t.rows - row) * t.cols;
                 fill(values, n, mix(seed, ti, chunk), t.amplitude, t.center);
                 long bytes = t.type.bytesFor(n);
-                RowEncoder.encode(t.type, values, n, encoded);
+                RowEncoder.encode(t.type, values, 0, n, encoded, 0);
                 w.writeTensorData(encoded.asSlice(0, bytes));
                 done += bytes;
                 progress.accept(done);

@@ -43,13 +43,18 @@ public final class ConvertCommand implements Callable<Integer> {
             description = "Tokens of the calibration text to use (default: ${DEFAULT-VALUE}, at most the context).")
     int calibrationTokens;
 
+    @Option(names = "--exact-down",
+            description = "Keep Q8_0/Q4_0 down columns exact (as F32, 3.8-7x their bytes on flash) instead of "
+                    + "requantizing each neuron's column to the model's type.")
+    boolean exactDown;
+
     @Override
     public Integer call() {
         Path source = ModelLocator.resolve(model);
         long start = System.nanoTime();
         ProgressBar bar = new ProgressBar(new PrintWriter(System.err, true), "convert");
         FlashConverter.convert(source, out, new FlashConverter.Options(pageAlign, force, rank, calibrationText,
-                calibrationTokens), bar::update);
+                calibrationTokens, exactDown), bar::update);
         bar.finish();
         try (FlashModel fm = FlashModel.open(out, false, true)) {
             var layout = fm.layout();

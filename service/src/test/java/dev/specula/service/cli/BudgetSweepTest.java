@@ -34,7 +34,7 @@ class BudgetSweepTest {
     static void convert() {
         flash = dir.resolve("t.specula");
         FlashConverter.convert(MODEL, flash, new FlashConverter.Options(false, false, 16,
-                SHARED.resolve("corpus/tinystories-valid-excerpt.txt"), 128), (stage, done, total) -> { });
+                SHARED.resolve("corpus/tinystories-valid-excerpt.txt"), 128, false), (stage, done, total) -> { });
     }
 
     @Test

@@ -1,6 +1,5 @@
-package dev.specula.runtime.synth;
+package dev.specula.runtime.tensor;
 
-import dev.specula.runtime.tensor.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -9,7 +8,7 @@ import java.nio.ByteOrder;
  * Encodes float rows into GGUF tensor bytes, with llama.cpp's reference quantizers
  * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}) so files match what its tools write.
  */
-final class RowEncoder {
+public final class RowEncoder {
 
     private static final int BLOCK = 32;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -18,23 +17,23 @@ final class RowEncoder {
     private RowEncoder() {
     }
 
-    /** Writes {@code src[0 .. n)} as {@code type} to {@code dst} from offset 0; {@code n} is whole blocks for quantized types. */
-    static void encode(GgmlType type, float[] src, int n, MemorySegment dst) {
+    /** Writes {@code src[from .. from+n)} as {@code type} to {@code dst} from byte {@code at}; {@code n} is whole blocks for quantized types. */
+    public static void encode(GgmlType type, float[] src, int from, int n, MemorySegment dst, long at) {
         switch (type) {
-            case F32 -> MemorySegment.copy(src, 0, dst, FLOAT, 0, n);
+            case F32 -> MemorySegment.copy(src, from, dst, FLOAT, at, n);
             case F16 -> {
                 for (int i = 0; i < n; i++) {
-                    dst.set(SHORT, 2L * i, Float.floatToFloat16(src[i]));
+                    dst.set(SHORT, at + 2L * i, Float.floatToFloat16(src[from + i]));
                 }
             }
             case Q8_0 -> {
                 for (int b = 0; b < n / BLOCK; b++) {
-                    q8Block(src, b * BLOCK, dst, b * 34L);
+                    q8Block(src, from + b * BLOCK, dst, at + b * 34L);
                 }
             }
             case Q4_0 -> {
                 for (int b = 0; b < n / BLOCK; b++) {
-                    q4Block(src, b * BLOCK, dst, b * 18L);
+                    q4Block(src, from + b * BLOCK, dst, at + b * 18L);
                 }
             }
             default -> throw new IllegalArgumentException("no encoder for " + type);
