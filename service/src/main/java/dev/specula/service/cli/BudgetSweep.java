@@ -1,6 +1,7 @@
 package dev.specula.service.cli;
 
 import dev.specula.devices.ByteSize;
+import dev.specula.devices.HostMemory;
 import dev.specula.devices.DeviceProfile;
 import dev.specula.devices.StorageThrottle;
 import dev.specula.offload.BudgetTooSmallException;
@@ -57,17 +58,18 @@ public final class BudgetSweep {
      * What one run measured while decoding.
      *
      * @param droppedPerToken predicted neurons per token (over all layers) left out because the cache was full
+     * @param rssBytes        the process's resident set at the end of the run, JVM included
      */
     public record Measurement(double tokensPerSecond, double bytesPerToken, double readsPerToken, double hitRate,
                               double droppedPerToken,
                               double predictMsPerToken, double ioMsPerToken, double computeMsPerToken,
-                              int cachedNeurons, int hiddenNeurons) {
+                              int cachedNeurons, int hiddenNeurons, long rssBytes) {
         static Measurement of(DecodeBench.FlashRun run) {
             FlashStats d = run.decode();
             double tokens = d.tokens();
             return new Measurement(run.tokensPerSecond(), d.bytesPerToken(), d.reads() / tokens, d.hitRate(), d.dropped() / tokens,
                     d.predictNanos() / 1e6 / tokens, d.ioNanos() / 1e6 / tokens, d.computeNanos() / 1e6 / tokens, run.plan().capacity(),
-                    run.plan().hidden());
+                    run.plan().hidden(), run.rssBytes());
         }
     }
 
@@ -96,8 +98,9 @@ public final class BudgetSweep {
      * The sweep: what was run, the reference speed and one point per budget, in the order given.
      *
      * @param overheadBytes KV cache and buffers, added to a percentage's share of the weights
+     * @param jvmRssBytes   the process's resident set before any model was loaded: the JVM's own share
      */
-    public record Result(Options options, String model, long weightBytes, long overheadBytes,
+    public record Result(Options options, String model, long weightBytes, long overheadBytes, long jvmRssBytes,
                          double denseTokensPerSecond, List<Point> points) {
         public boolean simulated() {
             return options.device() != null;
@@ -113,6 +116,7 @@ public final class BudgetSweep {
         if (!FlashModel.isFlashFile(o.flash())) {
             throw new SpeculaException(o.flash() + ": not a .specula flash layout file");
         }
+        long jvmRss = HostMemory.read().rssBytes();
         try (ComputePool pool = new ComputePool(o.threads())) {
             DecodeBench bench = new DecodeBench(pool, o.prompt(), o.tokens());
             DecodeBench warmUp = new DecodeBench(pool, o.prompt(), Math.min(o.tokens(), WARM_UP_TOKENS));
@@ -132,7 +136,7 @@ public final class BudgetSweep {
             for (String spec : o.budgets()) {
                 points.add(point(bench, o, spec, weightBytes, overhead));
             }
-            return new Result(o, o.flash().getFileName().toString(), weightBytes, overhead, denseRate, points);
+            return new Result(o, o.flash().getFileName().toString(), weightBytes, overhead, jvmRss, denseRate, points);
         }
     }
 

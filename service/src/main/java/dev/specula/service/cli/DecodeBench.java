@@ -1,5 +1,6 @@
 package dev.specula.service.cli;
 
+import dev.specula.devices.HostMemory;
 import dev.specula.offload.FlashModel;
 import dev.specula.offload.FlashStats;
 import dev.specula.offload.MemoryPlan;
@@ -38,8 +39,8 @@ final class DecodeBench {
         this.tokens = tokens;
     }
 
-    /** A flash run: decode speed, what the feed-forward did while decoding, and the memory plan. */
-    record FlashRun(double tokensPerSecond, FlashStats decode, MemoryPlan plan) {
+    /** A flash run: decode speed, what the feed-forward did while decoding, the memory plan and the process's RSS at the end. */
+    record FlashRun(double tokensPerSecond, FlashStats decode, MemoryPlan plan, long rssBytes) {
     }
 
     static int contextFor(Model m) {
@@ -58,7 +59,7 @@ final class DecodeBench {
             try (var ff = built.feedForward()) {
                 FlashStats[] marks = new FlashStats[2];
                 double rate = decode(fm.model(), ff, () -> marks[0] = ff.stats(), () -> marks[1] = ff.stats());
-                return new FlashRun(rate, marks[1].since(marks[0]), built.plan());
+                return new FlashRun(rate, marks[1].since(marks[0]), built.plan(), HostMemory.read().rssBytes());
             }
         }
     }

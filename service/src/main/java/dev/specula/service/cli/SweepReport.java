@@ -73,18 +73,20 @@ final class SweepReport {
         return String.format(Locale.ROOT, "%s: budgets as %% of the dense model's weights (%s) for weights, plus %s "
                         + "for KV cache and buffers; ours = %s predictor at "
                         + "sparsity %.2f, window %d; naive = every neuron each token, what does not fit re-read from "
-                        + "flash; %d decode tokens%s. Dense (mmap, no budget): %.2f tok/s.",
+                        + "flash; %d decode tokens%s. Dense (mmap, no budget): %.2f tok/s. RSS is measured at the end of "
+                        + "each run; the JVM alone had %s before any model was loaded.",
                 result.model(), ByteSize.format(result.weightBytes()), ByteSize.format(result.overheadBytes()),
                 o.predictor().cliName(), o.sparsity(), o.window(),
                 o.tokens(), result.simulated() ? "; SIMULATED storage: reads paced to device profile '"
                         + o.device().name() + "', tok/s and I/O times are simulated" : "",
-                result.denseTokensPerSecond());
+                result.denseTokensPerSecond(), ByteSize.format(result.jvmRssBytes()));
     }
 
     Table table() {
         Table t = new Table("budget", "of weights", "run", "tok/s" + simulatedSuffix(), "speed-up", "KiB/token",
-                "reads/token", "hit rate", "dropped/token", "predict ms/token", "I/O ms/token", "FFN ms/token", "cached neurons/layer")
-                .numericColumns(1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
+                "reads/token", "hit rate", "dropped/token", "predict ms/token", "I/O ms/token", "FFN ms/token", "cached neurons/layer",
+                "RSS", "RSS - JVM")
+                .numericColumns(1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
         for (BudgetSweep.Point p : result.points()) {
             row(t, p, OURS, p.ours(), Double.isNaN(p.speedUp()) ? "-" : fmt("%.2fx", p.speedUp()));
             row(t, p, NAIVE, p.naive(), "");
@@ -92,17 +94,18 @@ final class SweepReport {
         return t;
     }
 
-    private static void row(Table t, BudgetSweep.Point p, String run, BudgetSweep.Outcome o, String speedUp) {
+    private void row(Table t, BudgetSweep.Point p, String run, BudgetSweep.Outcome o, String speedUp) {
         String budget = p.spec() + " (" + ByteSize.format(p.budgetBytes()) + ")";
         String share = fmt("%.0f%%", p.percentOfWeights());
         if (!o.fits()) {
-            t.row(budget, share, run, "does not fit", "-", "", "", "", "", "", "", "", "");
+            t.row(budget, share, run, "does not fit", "-", "", "", "", "", "", "", "", "", "", "");
             return;
         }
         BudgetSweep.Measurement m = o.measured();
         t.row(budget, share, run, fmt("%.2f", m.tokensPerSecond()), speedUp, fmt("%.1f", m.bytesPerToken() / 1024),
                 fmt("%.1f", m.readsPerToken()), fmt("%.1f%%", 100 * m.hitRate()), fmt("%.1f", m.droppedPerToken()), fmt("%.2f", m.predictMsPerToken()), fmt("%.2f", m.ioMsPerToken()),
-                fmt("%.2f", m.computeMsPerToken()), m.cachedNeurons() + " of " + m.hiddenNeurons());
+                fmt("%.2f", m.computeMsPerToken()), m.cachedNeurons() + " of " + m.hiddenNeurons(),
+                ByteSize.format(m.rssBytes()), ByteSize.format(m.rssBytes() - result.jvmRssBytes()));
     }
 
     /** One sentence: the speed-up of ours over naive per budget, and how much less ours reads. */
@@ -172,6 +175,7 @@ final class SweepReport {
         root.put("simulated", result.simulated());
         root.put("device", o.device() == null ? null : o.device().name());
         root.put("denseTokensPerSecond", result.denseTokensPerSecond());
+        root.put("jvmRssBytes", result.jvmRssBytes());
         List<Object> points = new ArrayList<>();
         for (BudgetSweep.Point p : result.points()) {
             Map<String, Object> point = new LinkedHashMap<>();
@@ -205,6 +209,7 @@ final class SweepReport {
         out.put("computeMsPerToken", m.computeMsPerToken());
         out.put("cachedNeuronsPerLayer", m.cachedNeurons());
         out.put("hiddenNeurons", m.hiddenNeurons());
+        out.put("rssBytes", m.rssBytes());
         return out;
     }
 
