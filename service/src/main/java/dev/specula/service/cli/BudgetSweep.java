@@ -98,7 +98,7 @@ public final class BudgetSweep {
      * The sweep: what was run, the reference speed and one point per budget, in the order given.
      *
      * @param overheadBytes KV cache and buffers, added to a percentage's share of the weights
-     * @param jvmRssBytes   the process's resident set before any model was loaded: the JVM's own share
+     * @param jvmRssBytes   the process's resident set after the warm-up and dense runs, their models closed: the JVM's own share
      */
     public record Result(Options options, String model, long weightBytes, long overheadBytes, long jvmRssBytes,
                          double denseTokensPerSecond, List<Point> points) {
@@ -116,7 +116,6 @@ public final class BudgetSweep {
         if (!FlashModel.isFlashFile(o.flash())) {
             throw new SpeculaException(o.flash() + ": not a .specula flash layout file");
         }
-        long jvmRss = HostMemory.read().rssBytes();
         try (ComputePool pool = new ComputePool(o.threads())) {
             DecodeBench bench = new DecodeBench(pool, o.prompt(), o.tokens());
             DecodeBench warmUp = new DecodeBench(pool, o.prompt(), Math.min(o.tokens(), WARM_UP_TOKENS));
@@ -132,6 +131,8 @@ public final class BudgetSweep {
                 warmUp.decode(m, new DenseFeedForward(m, pool, 32));
                 denseRate = bench.decode(m, new DenseFeedForward(m, pool, 32));
             }
+            // The JVM's own share: warmed up (compiled code, a heap that has seen a run) with no model mapped.
+            long jvmRss = HostMemory.read().rssBytes();
             List<Point> points = new ArrayList<>();
             for (String spec : o.budgets()) {
                 points.add(point(bench, o, spec, weightBytes, overhead));

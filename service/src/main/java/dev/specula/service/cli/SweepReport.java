@@ -74,7 +74,7 @@ final class SweepReport {
                         + "for KV cache and buffers; ours = %s predictor at "
                         + "sparsity %.2f, window %d; naive = every neuron each token, what does not fit re-read from "
                         + "flash; %d decode tokens%s. Dense (mmap, no budget): %.2f tok/s. RSS is measured at the end of "
-                        + "each run; the JVM alone had %s before any model was loaded.",
+                        + "each run; the JVM's own share, warmed up with no model mapped, was %s.",
                 result.model(), ByteSize.format(result.weightBytes()), ByteSize.format(result.overheadBytes()),
                 o.predictor().cliName(), o.sparsity(), o.window(),
                 o.tokens(), result.simulated() ? "; SIMULATED storage: reads paced to device profile '"
