@@ -82,7 +82,13 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
     private final RangeBody gateUpRows = this::gateUpRows;
     private final RangeBody downColumns = this::downColumns;
     private int activeNow;
+    private int gateUpFrom;
     private NeuronSlabs slabsNow;
+    /** Reads a layer's misses while the compute threads work on the neurons it already holds. */
+    private final Overlap overlap;
+    private final Runnable readMisses = this::readMisses;
+    private int readingLayer;
+    private int readingCount;
     private long steps;
     private long active;
     private long predictNanos;
@@ -142,6 +148,7 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
         activeSlots = new int[slots];
         column = new float[pool.threads()][dim];
         partial = new float[pool.threads()][dim];
+        overlap = new Overlap("specula-flash-read");
     }
 
     /** Enough for a whole layer when small, else sixteen full chunks in flight. */
@@ -184,16 +191,33 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
             active += used;
             steps++;
             long t1 = System.nanoTime();
-            int admitted = window.admit();
-            load(layer, window.misses(), admitted, sinks[layer]);
-            long t2 = System.nanoTime();
-            compute(slab, window.activeSlots(activeSlots), out, b * dim, false);
-            computeNanos += System.nanoTime() - t2;
             predictNanos += t1 - t0;
+            int admitted = window.admit();
+            int slots = window.activeSlots(activeSlots);
+            int resident = slots - admitted;
+            if (admitted > 0) {
+                readingLayer = layer;
+                readingCount = admitted;
+                overlap.start(readMisses);
+            }
+            gateUp(slab, 0, resident);
+            if (admitted > 0) {
+                long wait = System.nanoTime();
+                overlap.await();
+                t1 += System.nanoTime() - wait;
+                gateUp(slab, resident, slots);
+            }
+            downSum(slots, out, b * dim, false);
+            computeNanos += System.nanoTime() - t1;
             if (stream != null) {
                 streamOverflow(layer, window.misses(), admitted, window.missCount(), out, b * dim);
             }
         }
+    }
+
+    /** The misses of {@link #readingLayer}, into their slots; runs on {@link #overlap}'s thread. */
+    private void readMisses() {
+        load(readingLayer, windows[readingLayer].misses(), readingCount, sinks[readingLayer]);
     }
 
     private void load(int layer, int[] neurons, int count, BundleReader.Sink sink) {
@@ -215,7 +239,8 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
             }
             load(layer, streamNeurons, n, streamSink);
             long t = System.nanoTime();
-            compute(stream, n, out, outOffset, true);
+            gateUp(stream, 0, n);
+            downSum(n, out, outOffset, true);
             computeNanos += System.nanoTime() - t;
         }
         streamed += to - from;
@@ -230,16 +255,23 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
         mappedNanos += System.nanoTime() - start;
     }
 
-    /**
-     * Only this token's neurons are computed (the window's other cached neurons stay idle): their
-     * gate and up rows, SwiGLU, then their down columns scaled and summed, split over the threads
-     * by neuron with one partial output each, added in thread order (deterministic); {@code accumulate}
-     * adds the result to {@code out} instead of replacing it.
+    /*
+     * Only this token's neurons are computed (the window's other cached neurons stay idle): the gate
+     * and up rows of the slots activeSlots[from .. to), then SwiGLU and the down columns scaled and
+     * summed, split over the threads by neuron with one partial output each, added in thread order
+     * (deterministic).
      */
-    private void compute(NeuronSlabs slab, int active, float[] out, int outOffset, boolean accumulate) {
+
+    private void gateUp(NeuronSlabs slab, int from, int to) {
         slabsNow = slab;
+        gateUpFrom = from;
+        activeNow = to;
+        pool.parallelFor((to - from + ROW_TILE - 1) / ROW_TILE, gateUpRows);
+    }
+
+    /** Over the first {@code active} slots, whose gate and up are computed; {@code accumulate} adds to {@code out}. */
+    private void downSum(int active, float[] out, int outOffset, boolean accumulate) {
         activeNow = active;
-        pool.parallelFor((active + ROW_TILE - 1) / ROW_TILE, gateUpRows);
         for (int k = 0; k < active; k++) {
             h[k] = gateBySlot[activeSlots[k]];
             u[k] = upBySlot[activeSlots[k]];
@@ -258,10 +290,10 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
     }
 
     private void gateUpRows(int fromTile, int toTile) {
-        int to = Math.min(activeNow, toTile * ROW_TILE);
+        int to = Math.min(activeNow, gateUpFrom + toTile * ROW_TILE);
         Weights gate = slabsNow.gate();
         Weights up = slabsNow.up();
-        for (int k = fromTile * ROW_TILE; k < to; k++) {
+        for (int k = gateUpFrom + fromTile * ROW_TILE; k < to; k++) {
             int slot = activeSlots[k];
             gate.matmul(xb, gateBySlot, 1, slot, slot + 1);
             up.matmul(xb, upBySlot, 1, slot, slot + 1);
@@ -322,6 +354,7 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
 
     @Override
     public void close() {
+        overlap.close();
         reader.close();
         arena.close();
     }

@@ -159,16 +159,34 @@ final class NeuronWindow {
         neuronSlot[neuron] = NONE;
     }
 
-    /** Writes the slots of the neurons this token uses and has in memory to {@code out}; returns their count. */
+    /**
+     * Writes the slots of the neurons this token uses and has in memory to {@code out}, those that were
+     * there before this token first and then the {@link #admitted()} ones (so the others can be computed
+     * while these are read); returns their count.
+     */
     int activeSlots(int[] out) {
         int n = 0;
+        int m = 0;
         for (int k = 0; k < currentCount; k++) {
-            int slot = neuronSlot[current[k]];
+            int neuron = current[k];
+            if (m < admitted && misses[m] == neuron) {
+                m++;
+                continue;
+            }
+            int slot = neuronSlot[neuron];
             if (slot >= 0) {
                 out[n++] = slot;
             }
         }
+        for (int j = 0; j < admitted; j++) {
+            out[n++] = neuronSlot[misses[j]];
+        }
         return n;
+    }
+
+    /** Misses of this token that got a slot, as returned by {@link #admit()}. */
+    int admitted() {
+        return admitted;
     }
 
     int[] misses() {

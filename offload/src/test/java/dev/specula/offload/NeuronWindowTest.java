@@ -57,6 +57,19 @@ class NeuronWindowTest {
     }
 
     @Test
+    void activeSlotsListNeuronsAlreadyInMemoryBeforeTheJustAdmittedOnes() {
+        Slots slots = new Slots(3);
+        NeuronWindow w = new NeuronWindow(10, 3, NeuronWindow.KEEP_WHILE_ROOM, slots);
+        token(w, slots, 2, 5);
+        // 1 and 7 are new; with 3 slots, 7 finds none (2 and 5 are this token's) and is dropped.
+        assertEquals(1, token(w, slots, 1, 2, 5, 7));
+        assertEquals(1, w.admitted());
+        int[] out = new int[3];
+        assertEquals(3, w.activeSlots(out));
+        assertEquals(List.of(2, 5, 1), List.of(slots.content[out[0]], slots.content[out[1]], slots.content[out[2]]));
+    }
+
+    @Test
     void fullCacheEvictsOldestTokensFirstThenDrops() {
         Slots slots = new Slots(4);
         NeuronWindow w = new NeuronWindow(16, 4, 4, slots);
