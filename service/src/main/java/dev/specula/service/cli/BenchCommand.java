@@ -2,6 +2,7 @@ package dev.specula.service.cli;
 
 import dev.specula.gpu.GpuBackend;
 import dev.specula.gpu.KernelBenchmark;
+import dev.specula.offload.FlashModel;
 import dev.specula.offload.PredictorKind;
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.bench.BenchResult;
@@ -137,6 +138,12 @@ public final class BenchCommand implements Callable<Integer> {
         if (n < 1 || promptTokens < 1 || genTokens < 1 || bandwidthMib < 1 || kernelMinMillis < 1) {
             throw new SpeculaException(
                     "--threads, --prompt-tokens, --gen-tokens, --bandwidth-mib and --kernel-min-ms must be >= 1");
+        }
+        Path path = ModelLocator.resolve(model);
+        if (FlashModel.isFlashFile(path)) {
+            throw new SpeculaException(path + " is a .specula flash layout file: bench runs it under memory budgets "
+                    + "against naive loading and the dense model, as `bench -m DENSE.gguf --flash " + path
+                    + " --sweep-budget 50%`");
         }
         if (sweepBudgets != null) {
             sweep(n);

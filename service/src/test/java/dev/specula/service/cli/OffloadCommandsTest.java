@@ -36,6 +36,10 @@ class OffloadCommandsTest {
         Result noCalibration = run("generate", "-m", out.toString(), "--prompt", "Once", "--sparsity", "0.5", "--predictor", "gate");
         assertEquals(SpeculaCommand.USER_ERROR, noCalibration.code);
         assertTrue(noCalibration.err.contains("no predictor calibrated for sparsity 0.5"), noCalibration.err);
+
+        Result bench = run("bench", "-m", out.toString());
+        assertEquals(SpeculaCommand.USER_ERROR, bench.code);
+        assertTrue(bench.err.contains("is a .specula flash layout file") && bench.err.contains("--sweep-budget"), bench.err);
     }
 
     private record Result(int code, String err) {
