@@ -3,6 +3,7 @@ package dev.specula.offload;
 import dev.specula.devices.StorageThrottle;
 import dev.specula.runtime.engine.FeedForward;
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.MatMul;
 import dev.specula.runtime.kernel.RangeBody;
 import dev.specula.runtime.kernel.VectorMath;
 import dev.specula.runtime.kernel.Weights;
@@ -27,6 +28,13 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
     private static final int ROW_TILE = 16;
     /** Most neurons the naive baseline streams at a time. */
     private static final int STREAM_SLOTS = 128;
+    /**
+     * Batches of at least this many rows (prompts) stream each layer whole, in large sequential reads
+     * shared by the batch, instead of reading each row's predicted neurons in small random reads.
+     */
+    static final int PREFILL_MIN_BATCH = 8;
+    /** Neurons per group of a streamed layer; two groups are in memory, one read while the other computes. */
+    private static final int PREFILL_SLOTS = 256;
 
     /**
      * @param capacity   cached neurons per layer (0: all of them)
@@ -89,6 +97,22 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
     private final Runnable readMisses = this::readMisses;
     private int readingLayer;
     private int readingCount;
+    /** Streamed layers (prefill): two groups of neurons, null when the cache holds whole layers. */
+    private final NeuronSlabs[] groups;
+    private final int[] groupNeurons;
+    private final BundleReader.Sink groupSink;
+    private final Runnable readGroup = this::readGroup;
+    private final RangeBody decodeGroup = this::decodeGroup;
+    private final RangeBody groupDown = this::groupDown;
+    private final float[] groupColumns;
+    private NeuronSlabs groupTarget;
+    private int groupStart;
+    private int groupSize;
+    private int batchNow;
+    private float[] outNow;
+    /** Gate, then SwiGLU, of each batch row for the group's neurons; grows to the largest batch seen. */
+    private float[] groupGate = new float[0];
+    private float[] groupUp = new float[0];
     private long steps;
     private long active;
     private long predictNanos;
@@ -134,6 +158,9 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
             streamNeurons = new int[streamSlots];
             streamSlot = new int[streamSlots == 0 ? 0 : hidden];
             streamSink = stream == null ? null : (neuron, buffer, offset) -> stream.store(streamSlot[neuron], buffer, offset);
+            groups = capacity < hidden ? new NeuronSlabs[]{
+                    new NeuronSlabs(arena, "prefill0", dim, groupSlots(hidden), layout.rowType(), layout.downType()),
+                    new NeuronSlabs(arena, "prefill1", dim, groupSlots(hidden), layout.rowType(), layout.downType())} : null;
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -149,6 +176,23 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
         column = new float[pool.threads()][dim];
         partial = new float[pool.threads()][dim];
         overlap = new Overlap("specula-flash-read");
+        groupNeurons = new int[groups == null ? 0 : groupSlots(hidden)];
+        groupColumns = new float[groups == null ? 0 : groupSlots(hidden) * dim];
+        groupSink = (neuron, buffer, offset) -> groupTarget.store(neuron - groupStart, buffer, offset);
+    }
+
+    /** Large groups for large layers (long reads, few rounds); small models' groups stay a fraction of a layer. */
+    static int groupSlots(int hidden) {
+        return Math.clamp(hidden / 8, 1, PREFILL_SLOTS);
+    }
+
+    /**
+     * Memory a streamed layer takes beyond the neuron caches: two groups of bundles, their decoded
+     * down columns and the gate/up of {@code batch} rows.
+     */
+    static long prefillBytes(int dim, int hidden, long slotBytes, int batch) {
+        long slots = groupSlots(hidden);
+        return 2 * slots * slotBytes + slots * dim * Float.BYTES + 2L * batch * slots * Float.BYTES;
     }
 
     /** Enough for a whole layer when small, else sixteen full chunks in flight. */
@@ -166,6 +210,10 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
 
     @Override
     public void forward(int layer, float[] x, float[] out, int batch) {
+        if (batch >= PREFILL_MIN_BATCH && groups != null) {
+            streamLayer(layer, x, out, batch);
+            return;
+        }
         NeuronWindow window = windows[layer];
         NeuronSlabs slab = slabs[layer];
         for (int b = 0; b < batch; b++) {
@@ -211,6 +259,119 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
             computeNanos += System.nanoTime() - t1;
             if (stream != null) {
                 streamOverflow(layer, window.misses(), admitted, window.missCount(), out, b * dim);
+            }
+        }
+    }
+
+    /**
+     * Every neuron of the layer for every row of the batch, exactly as the dense layer: groups of
+     * neurons are read in order (large sequential reads, each bundle once for the whole batch), the
+     * next group while this one is computed. The window is warmed for the token that follows.
+     */
+    private void streamLayer(int layer, float[] x, float[] out, int batch) {
+        int slots = groupSlots(hidden);
+        if (groupGate.length < batch * slots) {
+            groupGate = new float[batch * slots];
+            groupUp = new float[batch * slots];
+        }
+        steps += batch;
+        active += (long) batch * hidden;
+        int warmed = warmWindow(layer, x, batch);
+        int[] admittedNeurons = windows[layer].misses();
+        int next = 0;
+        java.util.Arrays.fill(out, 0, batch * dim, 0f);
+        startGroup(layer, 0);
+        for (int g = 0; g * slots < hidden; g++) {
+            overlap.await();
+            NeuronSlabs group = groupTarget;
+            int start = groupStart;
+            int n = groupSize;
+            if (start + n < hidden) {
+                startGroup(layer, g + 1);
+            }
+            long t = System.nanoTime();
+            for (; next < warmed && admittedNeurons[next] < start + n; next++) {
+                int neuron = admittedNeurons[next];
+                slabs[layer].copy(group, neuron - start, windows[layer].slot(neuron));
+            }
+            // Whole groups of rows (the last group's rows beyond n hold earlier neurons and are ignored).
+            MatMul.matmul(pool, group.gate(), x, groupGate, batch);
+            MatMul.matmul(pool, group.up(), x, groupUp, batch);
+            for (int b = 0; b < batch; b++) {
+                VectorMath.swiglu(groupGate, b * slots, groupUp, b * slots, n);
+            }
+            slabsNow = group;
+            activeNow = n;
+            pool.parallelFor(n, decodeGroup);
+            batchNow = batch;
+            outNow = out;
+            pool.parallelFor(pool.threads(), groupDown);
+            outNow = null;
+            computeNanos += System.nanoTime() - t;
+        }
+    }
+
+    /**
+     * Admits to the layer's window the neurons the predictor picks for the batch's last row (the
+     * token decoding continues from), to be copied from the groups as they stream past, so decoding
+     * starts with a warm cache and no extra reads. Returns how many were admitted: the window's
+     * {@code misses()[0 ..)}, ascending.
+     */
+    private int warmWindow(int layer, float[] x, int batch) {
+        NeuronWindow window = windows[layer];
+        window.beginToken();
+        if (predictor == null) {
+            for (int i = 0; i < hidden; i++) {
+                window.use(i);
+            }
+        } else {
+            System.arraycopy(x, (batch - 1) * dim, xb, 0, dim);
+            long t = System.nanoTime();
+            predictor.gateScores(layer, xb, scores);
+            predictNanos += System.nanoTime() - t;
+            for (int i = 0; i < hidden; i++) {
+                if (Predictor.fires(scores[i], thresholds[layer])) {
+                    window.use(i);
+                }
+            }
+        }
+        return window.admit();
+    }
+
+    /** Reads group {@code g} of the layer into the group buffer not in use, on {@link #overlap}'s thread. */
+    private void startGroup(int layer, int g) {
+        int slots = groupSlots(hidden);
+        groupTarget = groups[g & 1];
+        groupStart = g * slots;
+        groupSize = Math.min(slots, hidden - groupStart);
+        for (int k = 0; k < groupSize; k++) {
+            groupNeurons[k] = groupStart + k;
+        }
+        readingLayer = layer;
+        overlap.start(readGroup);
+    }
+
+    private void readGroup() {
+        load(readingLayer, groupNeurons, groupSize, groupSink);
+    }
+
+    private void decodeGroup(int from, int to) {
+        for (int k = from; k < to; k++) {
+            slabsNow.down().row(k, groupColumns, k * dim);
+        }
+    }
+
+    /** Part {@code p} of {@code pool.threads()} adds its share of the output dimensions for every row. */
+    private void groupDown(int fromPart, int toPart) {
+        int parts = pool.threads();
+        int slots = groupSlots(hidden);
+        for (int p = fromPart; p < toPart; p++) {
+            int d0 = (int) ((long) dim * p / parts);
+            int d1 = (int) ((long) dim * (p + 1) / parts);
+            for (int k = 0; k < activeNow; k++) {
+                for (int b = 0; b < batchNow; b++) {
+                    VectorMath.axpy(groupGate[b * slots + k], groupColumns, k * dim + d0, outNow, b * dim + d0, d1 - d0);
+                }
             }
         }
     }

@@ -10,7 +10,8 @@ import java.util.Locale;
  * buffers are fixed; what remains becomes the per-layer neuron caches. A budget whose cache could
  * not hold one token's worth of predicted neurons per layer is refused, naming the minimum. With
  * {@link PredictorKind#ALL} (naive loading) any cache of at least one neuron will do: what does not
- * fit is streamed through a small buffer every token, which the plan counts among the buffers.
+ * fit is streamed through a small buffer every token, which the plan counts among the buffers, as it
+ * does the two groups of neurons through which prompts stream layers that do not fit whole.
  * The JVM's own heap and code are outside the plan (compare with the measured RSS).
  *
  * @param capacity neurons cached per layer
@@ -22,9 +23,10 @@ public record MemoryPlan(long budget, long resident, long predictor, long kvCach
      * @param budget         bytes allowed, or 0 for no limit (every neuron may be cached)
      * @param kvCacheBytes   the session's KV cache
      * @param activationBytes the transformer's activation buffers
+     * @param batch          most rows the transformer passes at once
      */
     public static MemoryPlan of(FlashModel model, PredictorKind predictor, double sparsity, int window, long budget,
-                                long kvCacheBytes, long activationBytes, long chunkBytes) {
+                                long kvCacheBytes, long activationBytes, long chunkBytes, int batch) {
         ModelConfig c = model.config();
         FlashLayout layout = model.layout();
         int hidden = c.hiddenDim();
@@ -37,10 +39,14 @@ public record MemoryPlan(long budget, long resident, long predictor, long kvCach
         long perNeuron = slot * c.layers();
         long fixed = model.residentBytes() + predictorBytes + kvCacheBytes + buffers;
         int minCapacity = Math.max(1, (int) Math.ceil((1 - sparsity) * hidden));
-        if (predictor == PredictorKind.ALL && budget > 0 && budget < fixed + perNeuron * hidden) {
-            buffers += slot * FlashFeedForward.streamSlots(hidden);
+        if (budget > 0 && budget < fixed + perNeuron * hidden) {
+            // Layers do not fit whole: prompts stream them through two groups of neurons.
+            buffers += FlashFeedForward.prefillBytes(c.dim(), hidden, slot, batch);
+            if (predictor == PredictorKind.ALL) {
+                buffers += slot * FlashFeedForward.streamSlots(hidden);
+                minCapacity = 1;
+            }
             fixed = model.residentBytes() + predictorBytes + kvCacheBytes + buffers;
-            minCapacity = 1;
         }
         long minimum = fixed + perNeuron * minCapacity;
         if (budget > 0 && budget < minimum) {

@@ -53,11 +53,16 @@ final class NeuronSlabs implements NeuronWindow.SlotMover {
         MemorySegment.copy(bundle, offset + 2 * rowBytes, down, slot * downBytes, downBytes);
     }
 
+    /** Copies {@code other}'s slot {@code fromSlot} (same types and dim) into {@code toSlot}. */
+    void copy(NeuronSlabs other, int fromSlot, int toSlot) {
+        MemorySegment.copy(other.gate, fromSlot * rowBytes, gate, toSlot * rowBytes, rowBytes);
+        MemorySegment.copy(other.up, fromSlot * rowBytes, up, toSlot * rowBytes, rowBytes);
+        MemorySegment.copy(other.down, fromSlot * downBytes, down, toSlot * downBytes, downBytes);
+    }
+
     @Override
     public void move(int fromSlot, int toSlot) {
-        MemorySegment.copy(gate, fromSlot * rowBytes, gate, toSlot * rowBytes, rowBytes);
-        MemorySegment.copy(up, fromSlot * rowBytes, up, toSlot * rowBytes, rowBytes);
-        MemorySegment.copy(down, fromSlot * downBytes, down, toSlot * downBytes, downBytes);
+        copy(this, fromSlot, toSlot);
     }
 
     Weights gate() {

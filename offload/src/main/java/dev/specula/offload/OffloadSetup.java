@@ -43,7 +43,7 @@ public record OffloadSetup(PredictorKind predictor, double sparsity, int window,
         ModelConfig c = model.config();
         long activations = 4L * batch * (5L * c.dim() + 2L * c.kvDim() + c.vocabSize());
         return MemoryPlan.of(model, predictor, sparsity, window, budgetBytes, c.kvCacheBytes(contextLength),
-                activations, chunkBytes());
+                activations, chunkBytes(), batch);
     }
 
     private long chunkBytes() {

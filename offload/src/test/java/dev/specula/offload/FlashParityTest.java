@@ -149,11 +149,12 @@ class FlashParityTest {
     @Test
     void naiveLoadingStreamsWhatDoesNotFitAndStillMatchesDense() {
         // A cache of 40 of 172 neurons per layer: the other 132 are re-read every token, a stream buffer at a time.
+        // One token at a time, as in decoding (prompt batches stream whole layers instead, below).
         Path flash = TestModels.convert(TestModels.STORIES_260K, dir.resolve("naive"), false);
         var options = new FlashFeedForward.Options(PredictorKind.ALL, 0, 5, 40, 8192, 3, 16384, null, false);
         try (FlashModel fm = FlashModel.open(flash, false, true);
              FlashFeedForward ff = new FlashFeedForward(fm, pool, options)) {
-            float[][] streamed = run(fm.model(), ff);
+            float[][] streamed = run(fm.model(), ff, 1);
             float[][] dense = denseLogits(TestModels.model(TestModels.STORIES_260K));
             for (int t = 0; t < TOKENS.length; t++) {
                 assertArrayEquals(dense[t], streamed[t], F32_TOLERANCE, "logits after token " + t);
@@ -165,6 +166,44 @@ class FlashParityTest {
             assertEquals((TOKENS.length - 1) * layers * 40L, s.hits(), "the 40 cached neurons stay");
             long overflow = fm.layout().stride() * (hidden - 40);
             assertTrue(s.bytesRead() >= TOKENS.length * layers * overflow, "the rest is read every token: " + s.bytesRead());
+        }
+    }
+
+    @Test
+    void promptBatchesStreamWholeLayersOnceAndMatchDense() {
+        // The predictor would pick a few neurons per row, but a batch of 12 rows reads every neuron once
+        // for all of them, in order, and computes the dense layer: exact, whatever the sparsity.
+        // Only the windows' warming uses the predictor.
+        Path flash = TestModels.convert(TestModels.STORIES_260K, dir.resolve("prefill"), false);
+        var options = new FlashFeedForward.Options(PredictorKind.LOW_RANK, 0.8, 0, 40, 8192, 3, 16384, null, false);
+        try (FlashModel fm = FlashModel.open(flash, false, true);
+             FlashFeedForward ff = new FlashFeedForward(fm, pool, options)) {
+            int batch = 12;
+            assertTrue(batch >= FlashFeedForward.PREFILL_MIN_BATCH);
+            float[][] prefill = run(fm.model(), ff, batch);
+            float[][] dense = denseLogits(TestModels.model(TestModels.STORIES_260K));
+            for (int t = 0; t < TOKENS.length; t++) {
+                assertArrayEquals(dense[t], prefill[t], F32_TOLERANCE, "logits after token " + t);
+            }
+            FlashStats s = ff.stats();
+            long layerBytes = fm.layout().stride() * fm.config().hiddenDim();
+            long passes = (long) fm.config().layers() * (TOKENS.length / batch);
+            assertEquals(0, s.sparsity(), 1e-9, "every neuron of every row computed");
+            assertTrue(s.bytesRead() >= passes * layerBytes, "each layer read once per batch: " + s.bytesRead());
+            // Pages shared by two reads (8 KiB chunks here) are read twice; a second pass would double it.
+            assertTrue(s.bytesRead() < 2 * passes * layerBytes, "and only once: " + s.bytesRead());
+            // The window is warmed with the last row's predicted neurons, copied as their groups streamed past.
+            NeuronWindow w = ff.window(0);
+            assertTrue(w.size() > 0 && w.size() <= 40, "warmed: " + w.size());
+            try (Model m = ModelLoader.load(TestModels.model(TestModels.STORIES_260K), null, false)) {
+                var gate = m.tensor(TensorNames.ffnGate(0));
+                var cached = ff.slabs(0).gate().tensor().data();
+                long rowBytes = gate.rowBytes();
+                for (int slot = 0; slot < w.size(); slot++) {
+                    assertEquals(-1, cached.asSlice(slot * rowBytes, rowBytes)
+                            .mismatch(gate.data().asSlice(w.neuronAt(slot) * rowBytes, rowBytes)), "slot " + slot);
+                }
+            }
         }
     }
 
@@ -181,9 +220,13 @@ class FlashParityTest {
         }
     }
 
-    /** Logits after each token, fed as one prompt batch so batching is exercised too. */
+    /** Logits after each token, fed as prompt batches of 8 so batching is exercised too. */
     static float[][] run(Model m, dev.specula.runtime.engine.FeedForward ff) {
-        Transformer tr = new Transformer(m, pool, ff, 8);
+        return run(m, ff, 8);
+    }
+
+    static float[][] run(Model m, dev.specula.runtime.engine.FeedForward ff, int batch) {
+        Transformer tr = new Transformer(m, pool, ff, batch);
         int vocab = m.config().vocabSize();
         float[][] out = new float[TOKENS.length][];
         int[] tokens = TOKENS.clone();
