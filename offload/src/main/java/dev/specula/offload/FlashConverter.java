@@ -37,10 +37,13 @@ import java.util.zip.CRC32C;
  */
 public final class FlashConverter {
     /**
-     * The predictor only ranks neurons against a threshold, so half precision loses nothing that
-     * matters, and halves its memory and the bytes it streams per token.
+     * The predictor only ranks neurons against a threshold, so 8-bit factors lose nothing that matters
+     * and take a quarter of F32's memory and per-token bytes; rows that are not whole Q8_0 blocks
+     * (ranks below 32 on small models) are stored as F16.
      */
-    private static final GgmlType PREDICTOR_TYPE = GgmlType.F16;
+    static GgmlType predictorType(int rowLength) {
+        return rowLength % GgmlType.Q8_0.blockSize() == 0 ? GgmlType.Q8_0 : GgmlType.F16;
+    }
 
     /**
      * @param rank              low-rank predictor rank; -1 picks dim/4 (at least 4, at most 128); 0 stores none
@@ -188,8 +191,8 @@ public final class FlashConverter {
             for (int l = 0; l < c.layers() && rank > 0; l++) {
                 String a = FlashLayout.predictorA(l);
                 String b = FlashLayout.predictorB(l);
-                resident.put(a, new Tensor(a, PREDICTOR_TYPE, new long[]{rank, c.hiddenDim()}, predictor.get(a)));
-                resident.put(b, new Tensor(b, PREDICTOR_TYPE, new long[]{c.dim(), rank}, predictor.get(b)));
+                resident.put(a, new Tensor(a, predictorType(rank), new long[]{rank, c.hiddenDim()}, predictor.get(a)));
+                resident.put(b, new Tensor(b, predictorType(c.dim()), new long[]{c.dim(), rank}, predictor.get(b)));
             }
             return resident;
         }
@@ -203,8 +206,8 @@ public final class FlashConverter {
                     gate.row(i, w, i * c.dim());
                 }
                 LowRankFactors f = LowRankFactors.of(w, c.hiddenDim(), c.dim(), rank, 0x5eed + l);
-                out.put(FlashLayout.predictorA(l), encode(f.a()));
-                out.put(FlashLayout.predictorB(l), encode(f.b()));
+                out.put(FlashLayout.predictorA(l), encode(f.a(), rank));
+                out.put(FlashLayout.predictorB(l), encode(f.b(), c.dim()));
                 progress.update("predictor", l + 1, c.layers());
             }
             return out;
@@ -232,9 +235,11 @@ public final class FlashConverter {
             }
         }
 
-        private static MemorySegment encode(float[] values) {
-            MemorySegment s = MemorySegment.ofArray(new byte[Math.toIntExact(PREDICTOR_TYPE.bytesFor(values.length))]);
-            RowEncoder.encode(PREDICTOR_TYPE, values, 0, values.length, s, 0);
+        /** {@code values} as rows of {@code rowLength} in {@link #predictorType}. */
+        private static MemorySegment encode(float[] values, int rowLength) {
+            GgmlType type = predictorType(rowLength);
+            MemorySegment s = MemorySegment.ofArray(new byte[Math.toIntExact(type.bytesFor(values.length))]);
+            RowEncoder.encode(type, values, 0, values.length, s, 0);
             return s;
         }
 
