@@ -8,7 +8,9 @@ import dev.specula.runtime.bench.BenchResult;
 import dev.specula.runtime.bench.FmaPeak;
 import dev.specula.runtime.bench.InferenceBench;
 import dev.specula.runtime.bench.MemoryBandwidth;
+import dev.specula.runtime.bench.MemoryFootprint;
 import dev.specula.runtime.bench.ModelCost;
+import dev.specula.runtime.bench.ResidentMemory;
 import dev.specula.runtime.engine.AttentionFactory;
 import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.engine.EnsembleBenchmark;
@@ -171,6 +173,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void run(int n, Optional<GpuBackend> backend) {
+        ResidentMemory baseline = ResidentMemory.sample();
         Model m = ModelLoader.load(ModelLocator.resolve(model), null);
         int context = InferenceBench.contextFor(promptTokens, genTokens);
         if (context > m.config().contextLength()) {
@@ -181,13 +184,19 @@ public final class BenchCommand implements Callable<Integer> {
         List<BenchResult> rows = new ArrayList<>();
         Map<String, String> sections = new LinkedHashMap<>();
         StringBuilder text = new StringBuilder();
+        MemoryFootprint memory;
         try (Engine engine = Engine.cpu(m, n, context)) {
+            ResidentMemory afterLoad = ResidentMemory.sample();
+            InferenceBench.Timing cpu = time("cpu", engine, engine.attention());
+            memory = new MemoryFootprint(m.weightBytes(), m.config().kvCacheBytes(context), baseline, afterLoad,
+                    cpu.atEnd());
+            // after the run: the bandwidth buffer and the FMA loops' warm-up would count as the model's memory
             Limits limits = limits(engine.pool(), n);
-            rows.add(row("cpu", engine, engine.attention(), limits));
+            rows.add(row("cpu", engine, cpu, limits));
             if (backend.isPresent()) {
                 String device = backend.get().device().describe();
                 System.err.printf(Locale.ROOT, "[bench] attention and KV cache on %s...%n", device);
-                rows.add(row("opencl", engine, backend.get().attentionFactory(), limits));
+                rows.add(row("opencl", engine, time("opencl", engine, backend.get().attentionFactory()), limits));
                 sections.put("opencl_device", JsonText.string(device));
                 text.append("opencl: ").append(device).append(" (attention and KV cache; matmuls on the CPU)\n");
             }
@@ -212,9 +221,11 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         if (json) {
+            sections.put("memory", MemoryReport.toJson(memory));
             BenchReport.json(System.out, rows, sections);
         } else {
             BenchReport.table(System.out, rows);
+            System.out.print(MemoryReport.text(memory));
             System.out.print(text);
         }
     }
@@ -226,9 +237,12 @@ public final class BenchCommand implements Callable<Integer> {
         return new Limits(bandwidth, FmaPeak.measure(pool, PEAK_ITERATIONS, PEAK_PASSES));
     }
 
-    private BenchResult row(String backend, Engine engine, AttentionFactory attention, Limits limits) {
+    private InferenceBench.Timing time(String backend, Engine engine, AttentionFactory attention) {
         System.err.printf(Locale.ROOT, "[bench] %s: %d prompt tokens, %d decoded...%n", backend, promptTokens, genTokens);
-        InferenceBench.Timing t = InferenceBench.run(engine.transformer(), attention, promptTokens, genTokens, seed);
+        return InferenceBench.run(engine.transformer(), attention, promptTokens, genTokens, seed);
+    }
+
+    private static BenchResult row(String backend, Engine engine, InferenceBench.Timing t, Limits limits) {
         ModelCost cost = ModelCost.of(engine.model());
         return new BenchResult(backend, engine.model().source().getFileName().toString(), engine.pool().threads(),
                 t.promptTokens(), t.promptTokensPerSecond(), t.genTokens(), t.decodeTokensPerSecond(),
