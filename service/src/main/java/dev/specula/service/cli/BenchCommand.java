@@ -46,9 +46,11 @@ import java.util.concurrent.Callable;
                 "Optionally also on an OpenCL device (--gpu), with a LoRA ensemble (--ensemble) and per kernel "
                         + "(--kernels)."})
 public final class BenchCommand implements Callable<Integer> {
-    private static final int BANDWIDTH_PASSES = 5;
-    private static final int PEAK_ITERATIONS = 20_000_000;
-    private static final int PEAK_PASSES = 3;
+    /** The limits are the best of many short passes (a few ms each) spread over at least this long. */
+    private static final long LIMIT_MIN_MILLIS = 500;
+    private static final int BANDWIDTH_PASSES = 20;
+    private static final int PEAK_ITERATIONS = 1_000_000;
+    private static final int PEAK_PASSES = 20;
     private static final int ENSEMBLE_ROUNDS = 3;
     private static final int KERNEL_MIN_CALLS = 3;
 
@@ -69,7 +71,8 @@ public final class BenchCommand implements Callable<Integer> {
     int genTokens;
 
     @Option(names = "--bandwidth-mib", defaultValue = "512", paramLabel = "MiB",
-            description = "Buffer streamed to measure memory bandwidth (well above the caches). Default: ${DEFAULT-VALUE}.")
+            description = "Buffer streamed to measure memory bandwidth, an eighth per pass (well above the caches). "
+                    + "Default: ${DEFAULT-VALUE}.")
     int bandwidthMib;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the random prompt. Default: ${DEFAULT-VALUE}.")
@@ -232,9 +235,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     private Limits limits(ComputePool pool, int n) {
         System.err.printf(Locale.ROOT, "[bench] cpu, %d threads: memory bandwidth...%n", n);
-        double bandwidth = MemoryBandwidth.measure(pool, (long) bandwidthMib << 20, BANDWIDTH_PASSES);
+        double bandwidth = MemoryBandwidth.measure(pool, (long) bandwidthMib << 20, BANDWIDTH_PASSES,
+                LIMIT_MIN_MILLIS);
         System.err.printf(Locale.ROOT, "[bench] FMA peak...%n");
-        return new Limits(bandwidth, FmaPeak.measure(pool, PEAK_ITERATIONS, PEAK_PASSES));
+        return new Limits(bandwidth, FmaPeak.measure(pool, PEAK_ITERATIONS, PEAK_PASSES, LIMIT_MIN_MILLIS));
     }
 
     private InferenceBench.Timing time(String backend, Engine engine, AttentionFactory attention) {
