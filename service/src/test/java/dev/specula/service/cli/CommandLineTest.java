@@ -124,6 +124,18 @@ class CommandLineTest {
         assertTrue(r.out().contains("memory"), r.out());
     }
 
+    @Test
+    void infoSizesTheKvCacheAtTheAskedContext() {
+        Run r = run("info", "--model", "stories260K.gguf", "--context", "64");
+        assertEquals(0, r.exit(), r.err());
+        // stories260K: K and V, 5 layers, 64 positions, 4 kv heads of 8 dims, floats = 80 KiB
+        assertTrue(r.out().contains("KV cache 80 KiB at context 64,"), r.out());
+        Run over = run("info", "--model", "stories260K.gguf", "--context", "100000");
+        assertEquals(2, over.exit(), over.err());
+        assertTrue(over.err().contains("context length 100000 exceeds the model's maximum of 2048"), over.err());
+        assertEquals("", over.out(), "nothing printed before the error");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"generate", "tokenize", "perplexity", "info"})
     void everyCommandHasHelp(String command) {
