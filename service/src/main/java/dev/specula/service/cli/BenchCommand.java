@@ -165,9 +165,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private static Path siblingFlashFile(Path dense) {
-        String name = dense.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        Path sibling = dense.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".specula");
+        Path sibling = dense.resolveSibling(ModelLocator.modelName(dense) + ".specula");
         if (!Files.isRegularFile(sibling)) {
             throw new SpeculaException("--sweep-budget needs the model's .specula file: " + sibling
                     + " does not exist (make it with `specula convert --calibration-text ...` or give --flash)");
