@@ -1,5 +1,7 @@
 package dev.specula.service;
 
+import dev.specula.runtime.format.ModelLocator;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -20,10 +22,7 @@ final class BundledEnsembles {
         if (home == null) {
             return Optional.empty();
         }
-        String name = model.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String stem = dot > 0 && Files.isRegularFile(model) ? name.substring(0, dot) : name;
-        Path bundled = Path.of(home, "models", stem + SUFFIX);
+        Path bundled = Path.of(home, "models", ModelLocator.modelName(model) + SUFFIX);
         return Files.isRegularFile(bundled) ? Optional.of(bundled) : Optional.empty();
     }
 }

@@ -18,20 +18,22 @@ public final class FmaPeak {
     private FmaPeak() {
     }
 
-    /** FLOP/s (an FMA counts 2) of the fastest of {@code passes} runs of {@code iterations} per thread. */
-    public static double measure(ComputePool pool, int iterations, int passes) {
+    /**
+     * FLOP/s (an FMA counts 2) of the fastest of at least {@code passes} runs of {@code iterations} per
+     * thread lasting at least {@code minMillis} in all; the early, interpreted passes only warm up.
+     */
+    public static double measure(ComputePool pool, int iterations, int passes, long minMillis) {
         float[] sums = new float[pool.threads()];
-        double best = 0;
-        for (int p = 0; p < passes; p++) {
+        double flopsPerPass = 2.0 * CHAINS * FLOATS.length() * iterations * pool.threads();
+        double best = BestOf.rate(passes, minMillis * 1_000_000, () -> {
             long start = System.nanoTime();
             pool.parallelFor(pool.threads(), (from, to) -> {
                 for (int t = from; t < to; t++) {
                     sums[t] = chains(iterations);
                 }
             });
-            double seconds = (System.nanoTime() - start) / 1e9;
-            best = Math.max(best, 2.0 * CHAINS * FLOATS.length() * iterations * pool.threads() / seconds);
-        }
+            return flopsPerPass / ((System.nanoTime() - start) / 1e9);
+        });
         Blackhole.consume(sums);
         return best;
     }

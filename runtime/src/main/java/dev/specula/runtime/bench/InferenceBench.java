@@ -23,9 +23,12 @@ public final class InferenceBench {
     private static final int WARMUP_DECODE = 4;
     private static final long WARMUP_MILLIS = 1000;
 
-    /** @param decoded the greedy tokens decoded after the prompt, to compare backends by */
+    /**
+     * @param decoded the greedy tokens decoded after the prompt, to compare backends by
+     * @param atEnd   the process's memory after decoding, the session and its KV cache still open
+     */
     public record Timing(int promptTokens, double promptSeconds, int genTokens, double decodeSeconds,
-                         List<Integer> decoded) {
+                         List<Integer> decoded, ResidentMemory atEnd) {
 
         public double promptTokensPerSecond() {
             return promptTokens / promptSeconds;
@@ -69,7 +72,7 @@ public final class InferenceBench {
             }
             long done = System.nanoTime();
             return new Timing(prompt.length, (prompted - start) / 1e9, genTokens, (done - prompted) / 1e9,
-                    Arrays.stream(decoded).boxed().toList());
+                    Arrays.stream(decoded).boxed().toList(), ResidentMemory.sample());
         }
     }
 

@@ -11,34 +11,42 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * This machine's memory read bandwidth as decode sees it: every thread of the pool streams its
  * share of an off-heap buffer far larger than the caches through Vector API loads.
- * The best of several passes is kept, since other processes on a shared box only slow passes down.
+ * A pass reads one of the buffer's {@value #SLICES} slices, the next one each time, so a pass is short
+ * and still reads memory rather than cache as long as the buffer is well above the last-level cache:
+ * the slice it reads was last read {@value #SLICES} passes ago. The best of many passes is kept.
  */
 public final class MemoryBandwidth {
 
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
     private static final long STEP = 4L * FLOATS.vectorByteSize();
+    private static final int SLICES = 8;
 
     private MemoryBandwidth() {
     }
 
-    /** Bytes per second of the fastest of {@code passes} reads of a {@code bytes}-byte buffer. */
-    public static double measure(ComputePool pool, long bytes, int passes) {
+    /**
+     * Bytes per second of the fastest of at least {@code passes} reads of an eighth of a {@code bytes}-byte
+     * buffer lasting at least {@code minMillis} in all.
+     */
+    public static double measure(ComputePool pool, long bytes, int passes, long minMillis) {
+        long perThread = STEP * pool.threads();
+        long slice = Math.max(1, bytes / (SLICES * perThread)) * perThread;
         try (Arena arena = Arena.ofShared()) {
-            long size = bytes / (STEP * pool.threads()) * STEP * pool.threads();
-            MemorySegment buffer = arena.allocate(size, 64);
+            MemorySegment buffer = arena.allocate(slice * SLICES, 64);
             buffer.fill((byte) 1); // touch every page so the passes read memory, not fresh zero pages
-            long slice = size / pool.threads();
+            long share = slice / pool.threads();
             float[] sums = new float[pool.threads()];
-            double best = 0;
-            for (int p = 0; p < passes; p++) {
+            int[] next = {0};
+            double best = BestOf.rate(passes, minMillis * 1_000_000, () -> {
+                long base = slice * (next[0]++ % SLICES);
                 long start = System.nanoTime();
                 pool.parallelFor(pool.threads(), (from, to) -> {
                     for (int t = from; t < to; t++) {
-                        sums[t] = sum(buffer, t * slice, slice);
+                        sums[t] = sum(buffer, base + t * share, share);
                     }
                 });
-                best = Math.max(best, size / ((System.nanoTime() - start) / 1e9));
-            }
+                return slice / ((System.nanoTime() - start) / 1e9);
+            });
             Blackhole.consume(sums);
             return best;
         }

@@ -63,6 +63,19 @@ public final class EnsembleTransformer {
         return new EnsembleSession(sessions);
     }
 
+    /** A sequence for one member at a time ({@link #forwardMember}): one KV cache instead of one per member. */
+    public Session newMemberSession(AttentionFactory attention, int contextLength) {
+        return base.newSession(attention, contextLength);
+    }
+
+    /**
+     * Appends {@code tokens[offset .. offset+count)} to {@code session} as member {@code k} alone sees them,
+     * handing the logits after every token to {@code consumer}: scoring a text member by member.
+     */
+    public void forwardMember(int k, Session session, int[] tokens, int offset, int count, LogitsConsumer consumer) {
+        base.forward(session, tokens, offset, count, deltas.member(k), consumer);
+    }
+
     /**
      * Appends {@code tokens[offset .. offset+count)} for every member and returns the members'
      * logits after the last token: member k's at {@code [k*vocab, (k+1)*vocab)} of a shared buffer,

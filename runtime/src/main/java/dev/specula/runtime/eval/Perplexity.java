@@ -2,11 +2,14 @@ package dev.specula.runtime.eval;
 
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.engine.AttentionFactory;
+import dev.specula.runtime.engine.EnsembleTransformer;
 import dev.specula.runtime.engine.Session;
 import dev.specula.runtime.engine.Transformer;
 import dev.specula.runtime.tokenizer.Tokenizer;
 import dev.specula.runtime.uncertainty.LogSpace;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
@@ -19,12 +22,97 @@ public final class Perplexity {
     private Perplexity() {
     }
 
+    /** Scores one window: {@code window[0 .. length)}, at least two tokens. */
+    @FunctionalInterface
+    private interface WindowScorer {
+        void score(int[] window, int length);
+    }
+
+    /** Negative log-likelihoods summed over the predictions scored so far. */
+    private static final class NllSum {
+        private double sum;
+        private long count;
+
+        void add(double nll) {
+            sum += nll;
+            count++;
+        }
+
+        PerplexityResult result(int chunks) {
+            double mean = sum / count;
+            return new PerplexityResult(Math.exp(mean), mean, count, chunks);
+        }
+    }
+
     /**
      * @param maxChunks stop after this many windows (0: the whole text)
      * @param progress  told the number of windows done after each one
      */
     public static PerplexityResult compute(Transformer transformer, Tokenizer tokenizer, AttentionFactory attention,
                                            String text, int context, int maxChunks, IntConsumer progress) {
+        int vocab = transformer.config().vocabSize();
+        NllSum nll = new NllSum();
+        int chunks = forEachWindow(tokenizer, text, context, maxChunks, progress, (window, length) -> {
+            try (Session session = transformer.newSession(attention, context)) {
+                transformer.forward(session, window, 0, length, (index, logits, offset) -> {
+                    if (index + 1 < length) {
+                        nll.add(negativeLogLikelihood(logits, offset, vocab, window[index + 1]));
+                    }
+                });
+            }
+        });
+        return nll.result(chunks);
+    }
+
+    /**
+     * The perplexity of an ensemble's mixture, which scores each token by {@code log sum_k pi_k p_k}, the
+     * distribution generation samples from, and of each member alone, on the same windows. Members run
+     * one after the other through one KV cache.
+     */
+    public static EnsemblePerplexityResult compute(EnsembleTransformer ensemble, Tokenizer tokenizer,
+                                                   AttentionFactory attention, String text, int context,
+                                                   int maxChunks, IntConsumer progress) {
+        int members = ensemble.members();
+        int vocab = ensemble.config().vocabSize();
+        double[] logPriors = new double[members];
+        NllSum mixture = new NllSum();
+        NllSum[] member = new NllSum[members];
+        for (int k = 0; k < members; k++) {
+            logPriors[k] = Math.log(ensemble.ensemble().priors()[k]);
+            member[k] = new NllSum();
+        }
+        double[][] logProb = new double[members][context]; // member k's log p(next token) after position i
+        double[] joint = new double[members];
+        int chunks = forEachWindow(tokenizer, text, context, maxChunks, progress, (window, length) -> {
+            try (Session session = ensemble.newMemberSession(attention, context)) {
+                for (int k = 0; k < members; k++) {
+                    double[] target = logProb[k];
+                    session.reset();
+                    ensemble.forwardMember(k, session, window, 0, length, (index, logits, offset) -> {
+                        if (index + 1 < length) {
+                            target[index] = -negativeLogLikelihood(logits, offset, vocab, window[index + 1]);
+                        }
+                    });
+                }
+            }
+            for (int i = 0; i + 1 < length; i++) {
+                for (int k = 0; k < members; k++) {
+                    member[k].add(-logProb[k][i]);
+                    joint[k] = logPriors[k] + logProb[k][i];
+                }
+                mixture.add(-LogSpace.logSumExp(joint));
+            }
+        });
+        List<PerplexityResult> each = new ArrayList<>(members);
+        for (NllSum m : member) {
+            each.add(m.result(chunks));
+        }
+        return new EnsemblePerplexityResult(mixture.result(chunks), each);
+    }
+
+    /** Cuts the text into windows and scores each; returns the number of windows. */
+    private static int forEachWindow(Tokenizer tokenizer, String text, int context, int maxChunks,
+                                     IntConsumer progress, WindowScorer scorer) {
         if (context < 2) {
             throw new SpeculaException("invalid context " + context + ": must be at least 2");
         }
@@ -35,10 +123,8 @@ public final class Perplexity {
         if (maxChunks > 0) {
             chunks = Math.min(chunks, maxChunks);
         }
-        int vocab = transformer.config().vocabSize();
-        double[] nll = new double[1];
-        long[] scored = new long[1];
         int[] window = new int[context];
+        boolean scored = false;
         for (int c = 0; c < chunks; c++) {
             int from = c * perChunk;
             int n = Math.min(perChunk, tokens.length - from);
@@ -48,25 +134,16 @@ public final class Perplexity {
             }
             System.arraycopy(tokens, from, window, len, n);
             len += n;
-            if (len < 2) {
-                continue;
-            }
-            int windowLength = len;
-            try (Session session = transformer.newSession(attention, context)) {
-                transformer.forward(session, window, 0, windowLength, (index, logits, offset) -> {
-                    if (index + 1 < windowLength) {
-                        nll[0] += negativeLogLikelihood(logits, offset, vocab, window[index + 1]);
-                        scored[0]++;
-                    }
-                });
+            if (len >= 2) {
+                scorer.score(window, len);
+                scored = true;
             }
             progress.accept(c + 1);
         }
-        if (scored[0] == 0) {
+        if (!scored) {
             throw new SpeculaException("the text is too short to score: it has " + tokens.length + " tokens");
         }
-        double mean = nll[0] / scored[0];
-        return new PerplexityResult(Math.exp(mean), mean, scored[0], chunks);
+        return chunks;
     }
 
     /** -log softmax(logits)[target], computed stably in double precision. */

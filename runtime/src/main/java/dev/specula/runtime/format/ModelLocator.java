@@ -66,6 +66,16 @@ public final class ModelLocator {
                 + (names.isEmpty() ? " (none there)" : " (available: " + String.join(", ", names) + ")"));
     }
 
+    /**
+     * A model's name as users and files derived from it use it: a file's name without its extension
+     * ({@code stories260K.gguf}: {@code stories260K}), a folder's whole name.
+     */
+    public static String modelName(Path model) {
+        String name = model.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && !Files.isDirectory(model) ? name.substring(0, dot) : name;
+    }
+
     /** Entries of {@code modelsDir} that look like models, sorted; empty if the directory does not exist. */
     public static List<String> available(Path modelsDir) {
         List<String> names = new ArrayList<>();

@@ -18,6 +18,22 @@ public final class LogSpace {
         return max + Math.log(sum);
     }
 
+    /** log sum_i exp(x[i]), computed around the maximum. */
+    public static double logSumExp(double[] x) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : x) {
+            max = Math.max(max, v);
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            return max;
+        }
+        double sum = 0;
+        for (double v : x) {
+            sum += Math.exp(v - max);
+        }
+        return max + Math.log(sum);
+    }
+
     /** Replaces log-weights by normalised probabilities. */
     public static void softmaxInPlace(double[] x) {
         double max = Double.NEGATIVE_INFINITY;

@@ -49,6 +49,15 @@ class ModelLocatorTest {
     }
 
     @Test
+    void aModelsNameIsItsFileWithoutTheExtensionOrItsFolder(@TempDir Path dir) throws IOException {
+        assertEquals("stories260K", ModelLocator.modelName(Files.write(dir.resolve("stories260K.gguf"), new byte[0])));
+        assertEquals("m.q8", ModelLocator.modelName(Files.write(dir.resolve("m.q8.bin"), new byte[0])));
+        assertEquals("README", ModelLocator.modelName(Files.write(dir.resolve("README"), new byte[0])));
+        assertEquals(".hidden", ModelLocator.modelName(Files.write(dir.resolve(".hidden"), new byte[0])));
+        assertEquals("llama-3.2-1b", ModelLocator.modelName(Files.createDirectory(dir.resolve("llama-3.2-1b"))));
+    }
+
+    @Test
     void loaderRejectsWhatItDoesNotKnow(@TempDir Path dir) throws IOException {
         Path text = Files.writeString(dir.resolve("notes.txt"), "hello");
         assertTrue(assertThrows(ModelFormatException.class, () -> ModelLoader.load(text, null))

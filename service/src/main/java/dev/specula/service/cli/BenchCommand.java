@@ -9,7 +9,9 @@ import dev.specula.runtime.bench.BenchResult;
 import dev.specula.runtime.bench.FmaPeak;
 import dev.specula.runtime.bench.InferenceBench;
 import dev.specula.runtime.bench.MemoryBandwidth;
+import dev.specula.runtime.bench.MemoryFootprint;
 import dev.specula.runtime.bench.ModelCost;
+import dev.specula.runtime.bench.ResidentMemory;
 import dev.specula.runtime.engine.AttentionFactory;
 import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.engine.EnsembleBenchmark;
@@ -45,9 +47,11 @@ import java.util.concurrent.Callable;
                 "Optionally also on an OpenCL device (--gpu), with a LoRA ensemble (--ensemble) and per kernel "
                         + "(--kernels)."})
 public final class BenchCommand implements Callable<Integer> {
-    private static final int BANDWIDTH_PASSES = 5;
-    private static final int PEAK_ITERATIONS = 20_000_000;
-    private static final int PEAK_PASSES = 3;
+    /** The limits are the best of many short passes (a few ms each) spread over at least this long. */
+    private static final long LIMIT_MIN_MILLIS = 500;
+    private static final int BANDWIDTH_PASSES = 20;
+    private static final int PEAK_ITERATIONS = 1_000_000;
+    private static final int PEAK_PASSES = 20;
     private static final int ENSEMBLE_ROUNDS = 3;
     private static final int KERNEL_MIN_CALLS = 3;
 
@@ -68,7 +72,8 @@ public final class BenchCommand implements Callable<Integer> {
     int genTokens;
 
     @Option(names = "--bandwidth-mib", defaultValue = "512", paramLabel = "MiB",
-            description = "Buffer streamed to measure memory bandwidth (well above the caches). Default: ${DEFAULT-VALUE}.")
+            description = "Buffer streamed to measure memory bandwidth, an eighth per pass (well above the caches). "
+                    + "Default: ${DEFAULT-VALUE}.")
     int bandwidthMib;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the random prompt. Default: ${DEFAULT-VALUE}.")
@@ -167,9 +172,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private static Path siblingFlashFile(Path dense) {
-        String name = dense.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        Path sibling = dense.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".specula");
+        Path sibling = dense.resolveSibling(ModelLocator.modelName(dense) + ".specula");
         if (!Files.isRegularFile(sibling)) {
             throw new SpeculaException("--sweep-budget needs the model's .specula file: " + sibling
                     + " does not exist (make it with `specula convert --calibration-text ...` or give --flash)");
@@ -178,6 +181,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void run(int n, Optional<GpuBackend> backend) {
+        ResidentMemory baseline = ResidentMemory.sample();
         Model m = ModelLoader.load(ModelLocator.resolve(model), null);
         int context = InferenceBench.contextFor(promptTokens, genTokens);
         if (context > m.config().contextLength()) {
@@ -188,13 +192,19 @@ public final class BenchCommand implements Callable<Integer> {
         List<BenchResult> rows = new ArrayList<>();
         Map<String, String> sections = new LinkedHashMap<>();
         StringBuilder text = new StringBuilder();
+        MemoryFootprint memory;
         try (Engine engine = Engine.cpu(m, n, context)) {
+            ResidentMemory afterLoad = ResidentMemory.sample();
+            InferenceBench.Timing cpu = time("cpu", engine, engine.attention());
+            memory = new MemoryFootprint(m.weightBytes(), m.config().kvCacheBytes(context), baseline, afterLoad,
+                    cpu.atEnd());
+            // after the run: the bandwidth buffer and the FMA loops' warm-up would count as the model's memory
             Limits limits = limits(engine.pool(), n);
-            rows.add(row("cpu", engine, engine.attention(), limits));
+            rows.add(row("cpu", engine, cpu, limits));
             if (backend.isPresent()) {
                 String device = backend.get().device().describe();
                 System.err.printf(Locale.ROOT, "[bench] attention and KV cache on %s...%n", device);
-                rows.add(row("opencl", engine, backend.get().attentionFactory(), limits));
+                rows.add(row("opencl", engine, time("opencl", engine, backend.get().attentionFactory()), limits));
                 sections.put("opencl_device", JsonText.string(device));
                 text.append("opencl: ").append(device).append(" (attention and KV cache; matmuls on the CPU)\n");
             }
@@ -219,23 +229,29 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         if (json) {
+            sections.put("memory", MemoryReport.toJson(memory));
             BenchReport.json(System.out, rows, sections);
         } else {
             BenchReport.table(System.out, rows);
+            System.out.print(MemoryReport.text(memory));
             System.out.print(text);
         }
     }
 
     private Limits limits(ComputePool pool, int n) {
         System.err.printf(Locale.ROOT, "[bench] cpu, %d threads: memory bandwidth...%n", n);
-        double bandwidth = MemoryBandwidth.measure(pool, (long) bandwidthMib << 20, BANDWIDTH_PASSES);
+        double bandwidth = MemoryBandwidth.measure(pool, (long) bandwidthMib << 20, BANDWIDTH_PASSES,
+                LIMIT_MIN_MILLIS);
         System.err.printf(Locale.ROOT, "[bench] FMA peak...%n");
-        return new Limits(bandwidth, FmaPeak.measure(pool, PEAK_ITERATIONS, PEAK_PASSES));
+        return new Limits(bandwidth, FmaPeak.measure(pool, PEAK_ITERATIONS, PEAK_PASSES, LIMIT_MIN_MILLIS));
     }
 
-    private BenchResult row(String backend, Engine engine, AttentionFactory attention, Limits limits) {
+    private InferenceBench.Timing time(String backend, Engine engine, AttentionFactory attention) {
         System.err.printf(Locale.ROOT, "[bench] %s: %d prompt tokens, %d decoded...%n", backend, promptTokens, genTokens);
-        InferenceBench.Timing t = InferenceBench.run(engine.transformer(), attention, promptTokens, genTokens, seed);
+        return InferenceBench.run(engine.transformer(), attention, promptTokens, genTokens, seed);
+    }
+
+    private static BenchResult row(String backend, Engine engine, InferenceBench.Timing t, Limits limits) {
         ModelCost cost = ModelCost.of(engine.model());
         return new BenchResult(backend, engine.model().source().getFileName().toString(), engine.pool().threads(),
                 t.promptTokens(), t.promptTokensPerSecond(), t.genTokens(), t.decodeTokensPerSecond(),

@@ -25,6 +25,7 @@ public final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         try (Model model = modelOptions.loadModel()) {
             ModelConfig c = model.config();
+            int context = Engine.contextLength(c, modelOptions.context); // a bad --context fails before any output
             System.out.printf(Locale.ROOT, "model: %s (%s)%n", model.source(), model.format());
             System.out.printf(Locale.ROOT,
                     "config: dim %d, ffn %d, layers %d, heads %d, kv heads %d, head dim %d, vocab %d, context %d, "
@@ -48,7 +49,6 @@ public final class InfoCommand implements Callable<Integer> {
                         Arrays.toString(t.dims()), ByteSize.format(t.byteSize()));
             }
             System.out.println();
-            int context = Engine.contextLength(c, 0);
             System.out.printf(Locale.ROOT, "memory: weights %s, KV cache %s at context %d, total %s%n",
                     ByteSize.format(model.weightBytes()), ByteSize.format(c.kvCacheBytes(context)), context,
                     ByteSize.format(model.weightBytes() + c.kvCacheBytes(context)));

@@ -1,6 +1,7 @@
 package dev.specula.service.http;
 
 import dev.specula.runtime.engine.Engine;
+import dev.specula.runtime.format.ModelLocator;
 import dev.specula.runtime.model.Model;
 import io.micronaut.context.annotation.Context;
 import org.slf4j.Logger;
@@ -45,8 +46,7 @@ public class ModelHost {
                 throw e;
             }
             Model m = engine.model();
-            String file = m.source().getFileName().toString();
-            String id = file.contains(".") ? file.substring(0, file.lastIndexOf('.')) : file;
+            String id = ModelLocator.modelName(m.source());
             model = new ServedModel(id, engine, engine.generator(),
                     ChatTemplate.detect(m.metadata().get(ChatTemplate.METADATA_KEY)), System.currentTimeMillis() / 1000,
                     ensemble.map(p -> p.getFileName().toString()).orElse(null));

@@ -58,6 +58,39 @@ class BenchCommandTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void jsonHasTheResidentMemoryEvidence(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("tiny.gguf");
+        SynthShape shape = new SynthShape("tiny", 64, 2, 4, 2, 96, 320, 64);
+        SynthModelWriter writer = new SynthModelWriter(shape, SynthQuant.Q8_0, 3);
+        writer.write(file, false, n -> { });
+
+        String out = runCapturingStdout("bench", "--model", file.toString(), "--threads", "2", "--prompt-tokens", "8",
+                "--gen-tokens", "4", "--bandwidth-mib", "16", "--json");
+
+        Map<String, Object> memory = (Map<String, Object>) Json.parseObject(out).get("memory");
+        assertEquals(Boolean.TRUE, memory.get("known"), "this runs on Linux: " + out);
+        assertEquals(writer.weightBytes(), num(memory, "weight_bytes"), 0);
+        // K and V, 2 layers, the bench's context of 36 (its warm-up's), kv dim 64 / 4 heads * 2 kv heads, floats
+        assertEquals(2 * 2 * 36 * 32 * 4, num(memory, "kv_cache_bytes"), 0);
+        Map<String, Object> baseline = (Map<String, Object>) memory.get("baseline");
+        Map<String, Object> loaded = (Map<String, Object>) memory.get("after_load");
+        Map<String, Object> ran = (Map<String, Object>) memory.get("after_run");
+        for (Map<String, Object> phase : List.of(baseline, loaded, ran)) {
+            assertTrue(num(phase, "rss_file_bytes") > 0 && num(phase, "rss_anon_bytes") > 0, phase.toString());
+            assertTrue(num(phase, "heap_used_bytes") > 0, phase.toString());
+            assertTrue(num(phase, "heap_committed_bytes") >= num(phase, "heap_used_bytes"), phase.toString());
+        }
+        double growth = Math.max(num(loaded, "rss_anon_bytes"), num(ran, "rss_anon_bytes"))
+                - num(baseline, "rss_anon_bytes");
+        assertEquals(growth, num(memory, "heap_and_buffers_bytes"), 0);
+        assertEquals(num(ran, "rss_file_bytes") - num(baseline, "rss_file_bytes"),
+                num(memory, "file_growth_after_run_bytes"), 0);
+        assertEquals(64e6, num(memory, "heap_and_buffers_bound_bytes"), 0);
+        assertEquals(growth <= 64e6, memory.get("within_bound"));
+    }
+
+    @Test
     void promptLongerThanContextIsAUserError(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("tiny.gguf");
         new SynthModelWriter(new SynthShape("tiny", 64, 1, 4, 4, 64, 300, 16), SynthQuant.F32, 3)
@@ -141,6 +174,9 @@ class BenchCommandTest {
         assertTrue(out.lines().anyMatch(l -> l.startsWith("cpu ") && l.contains("1.00x")), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("opencl ") && l.endsWith("yes")), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("KERNEL")), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("after run ")), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("heap and buffers (anonymous growth over the baseline")
+                && (l.endsWith("within the 64 MB bound") || l.endsWith("over the 64 MB bound"))), out);
     }
 
     @Test

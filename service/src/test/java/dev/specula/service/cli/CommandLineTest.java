@@ -99,12 +99,41 @@ class CommandLineTest {
     }
 
     @Test
+    void perplexityOfAnEnsembleIsTheMixturesAfterEachMembers() {
+        Path text = Path.of(System.getProperty("specula.shared", "../shared"), "corpus", "tinystories-valid-excerpt.txt");
+        Run r = run("perplexity", "--model", "stories260K", "--file", text.toString(), "--context", "64",
+                "--max-chunks", "4", "--gpu", "off", "--ensemble", "../models/stories260K.ensemble.safetensors");
+        assertEquals(0, r.exit(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertTrue(lines[lines.length - 1].matches("perplexity: [0-9.]+"), r.out());
+        assertTrue(lines[lines.length - 2].startsWith("mean nll (mixture of 4): "), r.out());
+        assertEquals(4, r.out().lines().filter(l -> l.matches("member [0-3]: mean nll [0-9.]+, perplexity [0-9.]+")).count(),
+                r.out());
+
+        Run missing = run("perplexity", "--model", "stories260K", "--file", text.toString(), "--ensemble", "no-such.x");
+        assertEquals(SpeculaCommand.USER_ERROR, missing.exit());
+        assertTrue(missing.err().contains("no-such.x: no such ensemble file or adapter folder"), missing.err());
+    }
+
+    @Test
     void infoShowsMetadataTensorsAndMemory() {
         Run r = run("info", "--model", "TinyStories-656K-Q8_0.gguf");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("Q8_0"), r.out());
         assertTrue(r.out().contains("blk.0.attn_q.weight"), r.out());
         assertTrue(r.out().contains("memory"), r.out());
+    }
+
+    @Test
+    void infoSizesTheKvCacheAtTheAskedContext() {
+        Run r = run("info", "--model", "stories260K.gguf", "--context", "64");
+        assertEquals(0, r.exit(), r.err());
+        // stories260K: K and V, 5 layers, 64 positions, 4 kv heads of 8 dims, floats = 80 KiB
+        assertTrue(r.out().contains("KV cache 80 KiB at context 64,"), r.out());
+        Run over = run("info", "--model", "stories260K.gguf", "--context", "100000");
+        assertEquals(2, over.exit(), over.err());
+        assertTrue(over.err().contains("context length 100000 exceeds the model's maximum of 2048"), over.err());
+        assertEquals("", over.out(), "nothing printed before the error");
     }
 
     @ParameterizedTest
