@@ -2,6 +2,9 @@ package dev.specula.service;
 
 import dev.specula.gpu.GpuBackend;
 import dev.specula.gpu.GpuSelection;
+import dev.specula.offload.FlashFeedForward;
+import dev.specula.offload.FlashModel;
+import dev.specula.offload.OffloadSetup;
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.engine.AttentionFactory;
 import dev.specula.runtime.engine.CpuAttention;
@@ -22,8 +25,10 @@ import java.util.Optional;
  * @param threads   compute threads, or null for all cores
  * @param context   context length in tokens, 0 for the model's (bounded by {@link Engine#DEFAULT_MAX_CONTEXT})
  * @param gpu       OpenCL device selection for attention: auto, off, an index or a name substring
+ * @param flash     how a {@code .specula} model runs (budget, predictor, window)
  */
-public record EngineSettings(String model, Path tokenizer, Integer threads, int context, String gpu) {
+public record EngineSettings(String model, Path tokenizer, Integer threads, int context, String gpu,
+                             FlashSettings flash) {
 
     public Path modelPath() {
         return ModelLocator.resolve(model);
@@ -41,8 +46,20 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
         return n;
     }
 
-    /** Loads the model and composes the engine: CPU kernels, attention on the selected OpenCL device if any. */
+    /**
+     * Loads the model and composes the engine: for a {@code .specula} file, feed-forward neurons
+     * streamed from flash under the memory budget with attention on the CPU; otherwise CPU kernels
+     * with attention on the selected OpenCL device if any.
+     */
     public Engine openEngine() {
+        Path path = modelPath();
+        if (FlashModel.isFlashFile(path)) {
+            return openFlashEngine(path);
+        }
+        if (flash.requested()) {
+            throw new SpeculaException("--memory-budget, --sparsity, --device and --page-cache need a .specula model "
+                    + "(make one with `specula convert`)");
+        }
         Model m = loadModel();
         ComputePool pool = null;
         Optional<GpuBackend> backend = Optional.empty();
@@ -59,6 +76,31 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
                 pool.close();
             }
             m.close();
+            throw e;
+        }
+    }
+
+    private Engine openFlashEngine(Path path) {
+        OffloadSetup setup = flash.setup();
+        FlashModel fm = FlashModel.open(path, true, true);
+        ComputePool pool = null;
+        FlashFeedForward ff = null;
+        try {
+            pool = new ComputePool(threadCount());
+            int contextLength = Engine.contextLength(fm.config(), context);
+            OffloadSetup.Built built = setup.build(fm, pool, contextLength, Engine.DEFAULT_BATCH);
+            ff = built.feedForward();
+            System.err.println(built.plan().describe());
+            return new Engine(fm.model(), pool, ff, CpuAttention.factory(pool), contextLength, Engine.DEFAULT_BATCH)
+                    .owning(ff);
+        } catch (RuntimeException e) {
+            if (ff != null) {
+                ff.close();
+            }
+            if (pool != null) {
+                pool.close();
+            }
+            fm.close();
             throw e;
         }
     }

@@ -105,6 +105,10 @@ public final class Transformer {
         return config;
     }
 
+    public FeedForward feedForward() {
+        return feedForward;
+    }
+
     /** Most rows one forward batch holds: prompt tokens per batch, or ensemble members. */
     public int maxBatch() {
         return maxBatch;

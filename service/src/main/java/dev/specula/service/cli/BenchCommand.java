@@ -22,6 +22,7 @@ import dev.specula.runtime.lora.EnsembleLoader;
 import dev.specula.runtime.lora.LoraEnsemble;
 import dev.specula.runtime.model.Model;
 import dev.specula.service.EngineSettings;
+import dev.specula.service.FlashSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -167,7 +168,7 @@ public final class BenchCommand implements Callable<Integer> {
         Path dense = ModelLocator.resolve(model);
         Path flashFile = flash != null ? ModelLocator.resolve(flash) : siblingFlashFile(dense);
         SweepReport.runAndWrite(new BudgetSweep.Options(dense, flashFile, sweepBudgets, PredictorKind.parse(predictor),
-                sparsity, window, device == null ? null : ModelOptions.profile(device), genTokens, "Once upon a time",
+                sparsity, window, device == null ? null : FlashSettings.profile(device), genTokens, "Once upon a time",
                 threads), reportDir);
     }
 

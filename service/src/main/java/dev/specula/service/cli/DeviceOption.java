@@ -34,7 +34,7 @@ public final class DeviceOption {
     }
 
     /** Resolves a profile name or file, turning a bad one into a user error. */
-    static DeviceProfile resolve(DeviceRegistry registry, String nameOrPath) {
+    public static DeviceProfile resolve(DeviceRegistry registry, String nameOrPath) {
         try {
             return registry.resolve(nameOrPath);
         } catch (DeviceProfileException e) {

@@ -103,7 +103,7 @@ public final class GenerateCommand implements Callable<Integer> {
             out.println();
             out.flush();
             Stats.printGeneration(engine, result, sampler);
-            modelOptions.printOffloadStats();
+            ModelOptions.printOffloadStats(engine);
         } finally {
             if (json != null && json != System.err) {
                 json.close();

@@ -1,21 +1,12 @@
 package dev.specula.service.cli;
 
 import dev.specula.devices.ByteSize;
-import dev.specula.devices.DeviceProfile;
-import dev.specula.devices.DeviceRegistry;
 import dev.specula.devices.HostMemory;
-import dev.specula.devices.MemoryBudget;
-import dev.specula.devices.StorageThrottle;
 import dev.specula.offload.FlashFeedForward;
-import dev.specula.offload.FlashModel;
-import dev.specula.offload.OffloadSetup;
-import dev.specula.offload.PredictorKind;
-import dev.specula.runtime.SpeculaException;
-import dev.specula.runtime.engine.CpuAttention;
 import dev.specula.runtime.engine.Engine;
-import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.model.Model;
 import dev.specula.service.EngineSettings;
+import dev.specula.service.FlashSettings;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -46,7 +37,8 @@ public final class ModelOptions {
     String gpu;
 
     EngineSettings settings() {
-        return new EngineSettings(model, tokenizer, threads, context, gpu);
+        return new EngineSettings(model, tokenizer, threads, context, gpu,
+                new FlashSettings(memoryBudget, sparsity, predictor, window, device, pageCache));
     }
 
     @Option(names = "--memory-budget", paramLabel = "SIZE|PERCENT",
@@ -78,8 +70,6 @@ public final class ModelOptions {
                     + "reading them with O_DIRECT; a baseline whose cached pages count in RSS beyond the budget.")
     boolean pageCache;
 
-    private FlashFeedForward flash;
-
     Model loadModel() {
         return settings().loadModel();
     }
@@ -90,65 +80,12 @@ public final class ModelOptions {
 
     /** Loads the model and composes the engine: flash offload for .specula files, else dense with attention where --gpu puts it. */
     Engine openEngine() {
-        Path path = settings().modelPath();
-        if (FlashModel.isFlashFile(path)) {
-            return openFlashEngine(path);
-        }
-        if (memoryBudget != null || sparsity != 0 || device != null || pageCache) {
-            throw new SpeculaException("--memory-budget, --sparsity, --device and --page-cache need a .specula model "
-                    + "(make one with `specula convert`)");
-        }
         return settings().openEngine();
     }
 
-    /** A flash-offload engine: attention on the CPU, feed-forward neurons streamed from the file. */
-    private Engine openFlashEngine(Path path) {
-        OffloadSetup setup = offloadSetup();
-        FlashModel fm = FlashModel.open(path, true, true);
-        ComputePool pool = null;
-        try {
-            pool = new ComputePool(threads());
-            int contextLength = Engine.contextLength(fm.config(), context);
-            OffloadSetup.Built built = setup.build(fm, pool, contextLength, Engine.DEFAULT_BATCH);
-            flash = built.feedForward();
-            System.err.println(built.plan().describe());
-            return new Engine(fm.model(), pool, flash, CpuAttention.factory(pool), contextLength, Engine.DEFAULT_BATCH)
-                    .owning(flash);
-        } catch (RuntimeException e) {
-            if (flash != null) {
-                flash.close();
-            }
-            if (pool != null) {
-                pool.close();
-            }
-            fm.close();
-            throw e;
-        }
-    }
-
-    /** The flash options as given: predictor, sparsity, window, budget and simulated device. */
-    OffloadSetup offloadSetup() {
-        PredictorKind kind = sparsity == 0 ? PredictorKind.ALL : PredictorKind.parse(predictor);
-        StorageThrottle throttle = device == null ? null : new StorageThrottle(profile(device));
-        long budget = memoryBudget == null ? 0 : budgetBytes(memoryBudget);
-        return new OffloadSetup(kind, sparsity, window, budget, throttle, pageCache);
-    }
-
-    static DeviceProfile profile(String name) {
-        return DeviceOption.resolve(DeviceRegistry.fromEnvironment(), name);
-    }
-
-    static long budgetBytes(String spec) {
-        try {
-            return MemoryBudget.parse(spec).resolve(HostMemory.read().totalBytes());
-        } catch (IllegalArgumentException e) {
-            throw new SpeculaException("invalid --memory-budget " + spec + ": " + e.getMessage());
-        }
-    }
-
-    /** Prints the flash statistics to stderr when the model was a .specula file. */
-    void printOffloadStats() {
-        if (flash != null) {
+    /** Prints the flash statistics to stderr when the engine streams a .specula model. */
+    static void printOffloadStats(Engine engine) {
+        if (engine.transformer().feedForward() instanceof FlashFeedForward flash) {
             System.err.println(flash.stats().describe());
             System.err.println("[offload] feed-forward memory " + ByteSize.format(flash.memoryBytes()) + " | measured "
                     + HostMemory.read());

@@ -11,6 +11,7 @@ import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.format.ModelLocator;
 import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.model.Model;
+import dev.specula.service.FlashSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -87,7 +88,7 @@ public final class OffloadBenchCommand implements Callable<Integer> {
         if (!FlashModel.isFlashFile(flashPath)) {
             throw new SpeculaException(flashPath + ": not a .specula flash layout file");
         }
-        long budget = memoryBudget == null ? 0 : ModelOptions.budgetBytes(memoryBudget);
+        long budget = memoryBudget == null ? 0 : FlashSettings.budgetBytes(memoryBudget);
         try (ComputePool pool = new ComputePool(threads == null ? ComputePool.defaultThreads() : threads)) {
             DecodeBench bench = new DecodeBench(pool, prompt, tokens);
             System.out.println("mode            sparsity   tok/s  vs dense  KiB/token  reads/token  hit rate  io ms/tok  ffn ms/tok  RSS");
@@ -114,7 +115,7 @@ public final class OffloadBenchCommand implements Callable<Integer> {
         }
         var options = new BudgetSweep.Options(ModelLocator.resolve(dense), ModelLocator.resolve(flash), sweepBudgets,
                 PredictorKind.parse(predictor), sparsities == null ? 0.8 : sparsities.getFirst(), window,
-                device == null ? null : ModelOptions.profile(device), tokens, prompt,
+                device == null ? null : FlashSettings.profile(device), tokens, prompt,
                 threads == null ? ComputePool.defaultThreads() : threads);
         SweepReport.runAndWrite(options, reportDir);
         return 0;
@@ -123,7 +124,7 @@ public final class OffloadBenchCommand implements Callable<Integer> {
     private void flashRow(DecodeBench bench, java.nio.file.Path flashPath, double s, boolean cached, long budget,
                           double denseRate) {
         PredictorKind kind = s == 0 ? PredictorKind.ALL : PredictorKind.parse(predictor);
-        StorageThrottle throttle = device == null ? null : new StorageThrottle(ModelOptions.profile(device));
+        StorageThrottle throttle = device == null ? null : new StorageThrottle(FlashSettings.profile(device));
         DecodeBench.FlashRun run = bench.flash(flashPath, new OffloadSetup(kind, s, window, budget, throttle, cached));
         FlashStats d = run.decode();
         System.out.printf(Locale.ROOT, "%-15s %8.2f  %6.2f  %7.2fx  %9.1f  %11.1f  %7.1f%%  %9.2f  %10.2f  %s%n",

@@ -75,7 +75,7 @@ public final class PerplexityCommand implements Callable<Integer> {
             String of = r.members().isEmpty() ? "" : " (mixture of " + r.members().size() + ")";
             System.out.printf(Locale.ROOT, "mean nll%s: %.6f%n", of, mixture.meanNll());
             System.out.printf(Locale.ROOT, "perplexity: %.4f%n", mixture.perplexity());
-            modelOptions.printOffloadStats();
+            ModelOptions.printOffloadStats(engine);
         }
         return 0;
     }

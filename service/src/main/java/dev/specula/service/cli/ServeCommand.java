@@ -61,6 +61,25 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Requests that may wait while the engine is busy; more get 429 (default: 8).")
     Integer queue;
 
+    @Option(names = "--memory-budget", paramLabel = "SIZE|PERCENT",
+            description = "For .specula models: memory for weights, neuron caches, KV cache and buffers (e.g. 600MiB "
+                    + "or 25%%); feed-forward neurons beyond it stream from flash.")
+    String memoryBudget;
+
+    @Option(names = "--sparsity", paramLabel = "S",
+            description = "For .specula models: fraction of feed-forward neurons to skip, a setting calibrated at "
+                    + "convert time (default: 0, every neuron).")
+    Double sparsity;
+
+    @Option(names = "--predictor", paramLabel = "low-rank|gate",
+            description = "For .specula models with --sparsity > 0: which predictor picks the neurons (default: low-rank).")
+    String predictor;
+
+    @Option(names = "--window", paramLabel = "K",
+            description = "For .specula models: neurons of the last K tokens stay cached; 0 keeps them while there is "
+                    + "room (default: 0).")
+    Integer window;
+
     @Override
     public Integer call() throws InterruptedException {
         if (model != null) {
@@ -108,6 +127,10 @@ public final class ServeCommand implements Callable<Integer> {
         put(p, "specula.serve.ensemble", ensemble);
         put(p, "specula.serve.api-key", apiKey);
         put(p, "specula.serve.queue", queue);
+        put(p, "specula.serve.memory-budget", memoryBudget);
+        put(p, "specula.serve.sparsity", sparsity);
+        put(p, "specula.serve.predictor", predictor);
+        put(p, "specula.serve.window", window);
         put(p, "micronaut.server.host", host);
         put(p, "micronaut.server.port", port);
         return p;

@@ -1,5 +1,7 @@
 package dev.specula.service.http;
 
+import dev.specula.offload.FlashFeedForward;
+import dev.specula.offload.FlashStats;
 import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.format.ModelLocator;
 import dev.specula.runtime.model.Model;
@@ -29,6 +31,10 @@ public class ModelHost {
     public ModelHost(ServeSettings settings, GaugeRegistry gauges) {
         gauges.gauge("specula_ensemble_members", "LoRA ensemble members the model decodes with (1: the base model "
                 + "alone, NaN until loaded).", () -> model == null ? Double.NaN : model.members());
+        gauges.gauge("specula_flash_bytes_read", "Bytes of feed-forward neurons read from flash so far (NaN unless "
+                + "the model is a .specula file streamed under a memory budget).", () -> flashStat(FlashStats::bytesRead));
+        gauges.gauge("specula_flash_cache_hit_ratio", "Share of the neurons used so far that were already in memory "
+                + "(NaN unless the model is a .specula file).", () -> flashStat(FlashStats::hitRate));
         Thread loader = new Thread(() -> load(settings), "specula-model-loader");
         loader.setDaemon(true);
         loader.start();
@@ -59,6 +65,12 @@ public class ModelHost {
             state = State.FAILED;
             LOG.error("loading the model failed: {}", e.getMessage());
         }
+    }
+
+    private double flashStat(java.util.function.ToDoubleFunction<FlashStats> stat) {
+        ServedModel m = model;
+        return m != null && m.engine().transformer().feedForward() instanceof FlashFeedForward flash
+                ? stat.applyAsDouble(flash.stats()) : Double.NaN;
     }
 
     public State state() {

@@ -2,6 +2,7 @@ package dev.specula.service.http;
 
 import dev.specula.service.EngineSettings;
 import dev.specula.service.EnsembleChoice;
+import dev.specula.service.FlashSettings;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Nullable;
 
@@ -28,9 +29,48 @@ public class ServeSettings {
     private String apiKey;
     private int queue = 8;
     private Duration shutdownGrace = Duration.ofSeconds(10);
+    @Nullable
+    private String memoryBudget;
+    private double sparsity;
+    private String predictor = FlashSettings.defaults().predictor();
+    private int window;
 
     public EngineSettings engineSettings() {
-        return new EngineSettings(model, tokenizer, threads, context, gpu);
+        return new EngineSettings(model, tokenizer, threads, context, gpu,
+                new FlashSettings(memoryBudget, sparsity, predictor, window, null, false));
+    }
+
+    @Nullable
+    public String getMemoryBudget() {
+        return memoryBudget;
+    }
+
+    public void setMemoryBudget(@Nullable String memoryBudget) {
+        this.memoryBudget = memoryBudget;
+    }
+
+    public double getSparsity() {
+        return sparsity;
+    }
+
+    public void setSparsity(double sparsity) {
+        this.sparsity = sparsity;
+    }
+
+    public String getPredictor() {
+        return predictor;
+    }
+
+    public void setPredictor(String predictor) {
+        this.predictor = predictor;
+    }
+
+    public int getWindow() {
+        return window;
+    }
+
+    public void setWindow(int window) {
+        this.window = window;
     }
 
     public EnsembleChoice ensembleChoice() {
