@@ -8,9 +8,9 @@ import java.util.function.DoubleSupplier;
  * Registering a name again replaces its supplier.
  */
 public interface GaugeRegistry {
-    /** Bytes read from flash so far by offloaded weights; fed by the offload module. */
+    /** Bytes read from flash so far by offloaded weights; fed by {@link ModelHost} for .specula models. */
     String FLASH_BYTES_READ = "specula_flash_read_bytes";
-    /** Fraction of neuron lookups served from the in-memory cache; fed by the offload module. */
+    /** Fraction of neuron lookups served from the in-memory cache; fed by {@link ModelHost} for .specula models. */
     String NEURON_CACHE_HIT_RATIO = "specula_neuron_cache_hit_ratio";
 
     /**

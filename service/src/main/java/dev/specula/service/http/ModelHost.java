@@ -31,10 +31,10 @@ public class ModelHost {
     public ModelHost(ServeSettings settings, GaugeRegistry gauges) {
         gauges.gauge("specula_ensemble_members", "LoRA ensemble members the model decodes with (1: the base model "
                 + "alone, NaN until loaded).", () -> model == null ? Double.NaN : model.members());
-        gauges.gauge("specula_flash_bytes_read", "Bytes of feed-forward neurons read from flash so far (NaN unless "
-                + "the model is a .specula file streamed under a memory budget).", () -> flashStat(FlashStats::bytesRead));
-        gauges.gauge("specula_flash_cache_hit_ratio", "Share of the neurons used so far that were already in memory "
-                + "(NaN unless the model is a .specula file).", () -> flashStat(FlashStats::hitRate));
+        gauges.gauge(GaugeRegistry.FLASH_BYTES_READ, "Bytes of feed-forward neurons read from flash so far (0 unless "
+                + "the model is a .specula file).", () -> flashStat(FlashStats::bytesRead, 0));
+        gauges.gauge(GaugeRegistry.NEURON_CACHE_HIT_RATIO, "Share of the neurons used so far that were already in "
+                + "memory (NaN unless the model is a .specula file).", () -> flashStat(FlashStats::hitRate, Double.NaN));
         Thread loader = new Thread(() -> load(settings), "specula-model-loader");
         loader.setDaemon(true);
         loader.start();
@@ -67,10 +67,10 @@ public class ModelHost {
         }
     }
 
-    private double flashStat(java.util.function.ToDoubleFunction<FlashStats> stat) {
+    private double flashStat(java.util.function.ToDoubleFunction<FlashStats> stat, double otherwise) {
         ServedModel m = model;
         return m != null && m.engine().transformer().feedForward() instanceof FlashFeedForward flash
-                ? stat.applyAsDouble(flash.stats()) : Double.NaN;
+                ? stat.applyAsDouble(flash.stats()) : otherwise;
     }
 
     public State state() {
