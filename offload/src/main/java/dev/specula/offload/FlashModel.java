@@ -32,6 +32,9 @@ import java.util.zip.CRC32C;
  */
 public final class FlashModel implements AutoCloseable {
     private static final int VERIFY_CHUNK = 1 << 20;
+    private static final long GATHER_CHUNK = 1 << 20;
+    private static final int GATHER_READS = 4;
+    private static final long GATHER_STAGING = 16L << 20;
 
     private final Model model;
     private final FlashLayout layout;
@@ -179,15 +182,20 @@ public final class FlashModel implements AutoCloseable {
     public Weights[] gatherRows(Arena arena, long rowOffset, String name) {
         ModelConfig c = config();
         long rowBytes = layout.rowBytes(c);
+        int hidden = c.hiddenDim();
+        int[] every = java.util.stream.IntStream.range(0, hidden).toArray();
         Weights[] out = new Weights[c.layers()];
-        for (int l = 0; l < c.layers(); l++) {
-            MemorySegment dst = PrivateMemory.allocate(arena, rowBytes * c.hiddenDim());
-            MemorySegment src = mappedBundles(l);
-            for (int i = 0; i < c.hiddenDim(); i++) {
-                MemorySegment.copy(src, i * layout.stride() + rowOffset, dst, i * rowBytes, rowBytes);
+        // Read with O_DIRECT, as the feed-forward does: copying through the mapping would touch every page of
+        // the bundles, and those pages would count in this process's resident set beyond any budget.
+        try (BundleReader reader = new BundleReader(file(), hidden, layout.stride(), GATHER_CHUNK, GATHER_READS,
+                GATHER_STAGING, null)) {
+            for (int l = 0; l < c.layers(); l++) {
+                MemorySegment dst = PrivateMemory.allocate(arena, rowBytes * hidden);
+                reader.read(bundleOffset(l), every, hidden, (neuron, staging, offset) ->
+                        MemorySegment.copy(staging, offset + rowOffset, dst, neuron * rowBytes, rowBytes));
+                out[l] = WeightsFactory.of(new Tensor("blk." + l + "." + name, layout.rowType(),
+                        new long[]{c.dim(), hidden}, dst));
             }
-            out[l] = WeightsFactory.of(new Tensor("blk." + l + "." + name, layout.rowType(),
-                    new long[]{c.dim(), c.hiddenDim()}, dst));
         }
         return out;
     }
