@@ -94,11 +94,7 @@ class ServeEnsembleTest {
     void anEnsembleForAnotherModelFailsTheLoadAndSaysWhy() throws Exception {
         try (TestServer other = new TestServer(Map.of("specula.serve.model", "tinystories-656k",
                 "specula.serve.ensemble", dir.resolve(FILE).toString()))) {
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (!"failed".equals(TestServer.json(other.get("/health").body()).get("status"))
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            other.awaitFailed();
             HttpResponse<String> r = other.get("/v1/models");
             assertEquals(503, r.statusCode(), r.body());
             assertTrue(r.body().contains(FILE) && r.body().contains("base_dim is 64 but the base model has 128"), r.body());

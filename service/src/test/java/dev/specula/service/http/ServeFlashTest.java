@@ -41,11 +41,7 @@ class ServeFlashTest {
         }
         try (TestServer tooSmall = new TestServer(Map.of("specula.serve.model", flash.toString(),
                 "specula.serve.memory-budget", "64KiB"))) {
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (!"failed".equals(TestServer.json(tooSmall.get("/health").body()).get("status"))
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            tooSmall.awaitFailed();
             HttpResponse<String> r = tooSmall.get("/v1/models");
             assertEquals(503, r.statusCode(), r.body());
             assertTrue(r.body().contains("memory budget 64 KiB is too small for s.specula"), r.body());

@@ -22,11 +22,7 @@ class ServeLifecycleTest {
     @Test
     void aModelThatFailsToLoadLeavesTheServerUnavailable() throws Exception {
         try (TestServer server = new TestServer(Map.of("specula.serve.model", "/nonexistent/model.gguf"))) {
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (!"failed".equals(TestServer.json(server.get("/health").body()).get("status"))
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            server.awaitFailed();
             assertEquals(503, server.get("/health").statusCode());
             assertEquals("failed", TestServer.json(server.get("/health").body()).get("status"));
             ServeApiTest.assertError(server.post("/v1/completions", "{\"prompt\":\"x\"}"), 503, null);

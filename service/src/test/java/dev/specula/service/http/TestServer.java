@@ -53,6 +53,15 @@ final class TestServer implements AutoCloseable {
         return fail("the model did not become ready");
     }
 
+    /** Waits (up to 10 s) until /health says loading failed. */
+    TestServer awaitFailed() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!"failed".equals(json(get("/health").body()).get("status")) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return this;
+    }
+
     HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(server.getURL() + path)).timeout(Duration.ofSeconds(60))
                 .header("Authorization", "Bearer " + KEY);
