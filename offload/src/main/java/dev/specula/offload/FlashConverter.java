@@ -124,11 +124,15 @@ public final class FlashConverter {
         void write(Path target, String calibration) {
             Map<String, MemorySegment> predictor = lowRankFactors();
             long[] layerCrcs = new long[c.layers()];
+            long[] neuronCrcs = new long[c.layers() * c.hiddenDim()];
             MemorySegment bundles = MemorySegment.ofArray(new byte[Math.toIntExact(stride * c.hiddenDim())]);
             for (int l = 0; l < c.layers(); l++) {
                 bundles.fill((byte) 0);
                 BundleCodec.encode(model, l, downType, stride, bundles);
                 layerCrcs[l] = Checksums.of(bundles);
+                for (int i = 0; i < c.hiddenDim(); i++) {
+                    neuronCrcs[l * c.hiddenDim() + i] = Checksums.of(bundles.asSlice(i * stride, stride));
+                }
                 progress.update("checksum", l + 1, c.layers());
             }
             Map<String, Tensor> resident = residentTensors(predictor);
@@ -147,6 +151,7 @@ public final class FlashConverter {
                 w.putBool(FlashLayout.K_PAGE_ALIGNED, options.pageAlign());
                 w.putUInt32(FlashLayout.K_RESIDENT_CRC, residentCrc.getValue());
                 w.putArray(FlashLayout.K_LAYER_CRCS, GgufValueType.INT64, layerCrcs);
+                w.putArray(FlashLayout.K_NEURON_CRCS, GgufValueType.UINT32, neuronCrcs);
                 w.putUInt32(FlashLayout.K_RANK, rank);
                 if (calibration != null) {
                     calibrate(w, calibration, resident);

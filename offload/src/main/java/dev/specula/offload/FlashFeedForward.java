@@ -11,6 +11,7 @@ import dev.specula.runtime.model.ModelConfig;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.zip.CRC32C;
 
 /**
  * A sparse SwiGLU feed-forward whose neurons stream from flash. Per token and layer: the
@@ -59,6 +60,8 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
 
     private final ComputePool pool;
     private final Arena arena = Arena.ofShared();
+    /** Checks each bundle read; used by one reading thread at a time. */
+    private final CRC32C crc = new CRC32C();
     private final int dim;
     private final int hidden;
     private final int layers;
@@ -146,7 +149,11 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
                 windows[l] = new NeuronWindow(hidden, capacity, o.window(), slabs[l]);
                 NeuronWindow w = windows[l];
                 NeuronSlabs s = slabs[l];
-                sinks[l] = (neuron, staging, offset) -> s.store(w.slot(neuron), staging, offset);
+                int layer = l;
+                sinks[l] = (neuron, staging, offset) -> {
+                    model.checkNeuron(layer, neuron, staging, offset, crc);
+                    s.store(w.slot(neuron), staging, offset);
+                };
             }
             long staging = o.stagingBytes() > 0 ? o.stagingBytes() : defaultStaging(layout.stride() * hidden, o.chunkBytes());
             reader = new BundleReader(model.file(), hidden, layout.stride(), o.chunkBytes(), o.ioThreads(), staging,
@@ -157,7 +164,10 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
                     : new NeuronSlabs(arena, "stream", dim, streamSlots, layout.rowType(), layout.downType());
             streamNeurons = new int[streamSlots];
             streamSlot = new int[streamSlots == 0 ? 0 : hidden];
-            streamSink = stream == null ? null : (neuron, buffer, offset) -> stream.store(streamSlot[neuron], buffer, offset);
+            streamSink = stream == null ? null : (neuron, buffer, offset) -> {
+                model.checkNeuron(readingLayer, neuron, buffer, offset, crc);
+                stream.store(streamSlot[neuron], buffer, offset);
+            };
             groups = capacity < hidden ? new NeuronSlabs[]{
                     new NeuronSlabs(arena, "prefill0", dim, groupSlots(hidden), layout.rowType(), layout.downType()),
                     new NeuronSlabs(arena, "prefill1", dim, groupSlots(hidden), layout.rowType(), layout.downType())} : null;
@@ -178,7 +188,10 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
         overlap = new Overlap("specula-flash-read");
         groupNeurons = new int[groups == null ? 0 : groupSlots(hidden)];
         groupColumns = new float[groups == null ? 0 : groupSlots(hidden) * dim];
-        groupSink = (neuron, buffer, offset) -> groupTarget.store(neuron - groupStart, buffer, offset);
+        groupSink = (neuron, buffer, offset) -> {
+            model.checkNeuron(readingLayer, neuron, buffer, offset, crc);
+            groupTarget.store(neuron - groupStart, buffer, offset);
+        };
     }
 
     /** Large groups for large layers (long reads, few rounds); small models' groups stay a fraction of a layer. */
@@ -398,6 +411,7 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
                 streamSlot[streamNeurons[k]] = k;
                 activeSlots[k] = k;
             }
+            readingLayer = layer;
             load(layer, streamNeurons, n, streamSink);
             long t = System.nanoTime();
             gateUp(stream, 0, n);

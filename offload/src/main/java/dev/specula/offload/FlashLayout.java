@@ -30,6 +30,9 @@ import java.nio.file.Path;
  * the summation order of the down product.
  *
  * @param stride     bytes per neuron bundle (a multiple of 4096 when page-aligned)
+ * @param layerCrcs  CRC32C of each layer's bundles
+ * @param neuronCrcs CRC32C of each bundle ({@code stride} bytes), layer by layer, so a bundle can be checked
+ *                   when it is read; empty in files written before they existed
  * @param rowType    type of the gate and up rows
  * @param downType   type of the down column
  * @param rank       rank of the low-rank gate predictor (0: none stored)
@@ -38,7 +41,7 @@ import java.nio.file.Path;
  * @param gateThresholds    per setting then per layer: threshold on |silu(exact gate)|
  */
 public record FlashLayout(int version, GgmlType rowType, GgmlType downType, long stride, boolean pageAligned,
-                          long residentCrc, long[] layerCrcs, int rank, float[] sparsities,
+                          long residentCrc, long[] layerCrcs, long[] neuronCrcs, int rank, float[] sparsities,
                           float[] lowRankThresholds, float[] gateThresholds) {
     public static final int VERSION = 1;
     public static final long PAGE = 4096;
@@ -50,6 +53,7 @@ public record FlashLayout(int version, GgmlType rowType, GgmlType downType, long
     static final String K_PAGE_ALIGNED = PREFIX + "page_aligned";
     static final String K_RESIDENT_CRC = PREFIX + "crc32c.resident";
     static final String K_LAYER_CRCS = PREFIX + "crc32c.layers";
+    static final String K_NEURON_CRCS = PREFIX + "crc32c.neurons";
     static final String K_RANK = PREFIX + "predictor.rank";
     static final String K_SPARSITIES = PREFIX + "predictor.sparsities";
     static final String K_LOW_RANK_THRESHOLDS = PREFIX + "predictor.low_rank.thresholds";
@@ -100,6 +104,16 @@ public record FlashLayout(int version, GgmlType rowType, GgmlType downType, long
         return downType.bytesFor(c.dim());
     }
 
+    /** Whether each bundle can be checked as it is read, instead of whole layers on open. */
+    public boolean checksNeurons() {
+        return neuronCrcs.length > 0;
+    }
+
+    /** The stored CRC32C of neuron {@code neuron}'s bundle in layer {@code layer}. */
+    public long neuronCrc(int layer, int neuron) {
+        return neuronCrcs[layer * (neuronCrcs.length / layerCrcs.length) + neuron];
+    }
+
     public int settings() {
         return sparsities.length;
     }
@@ -139,6 +153,11 @@ public record FlashLayout(int version, GgmlType rowType, GgmlType downType, long
             throw new ModelFormatException(file, K_LAYER_CRCS + " has " + crcs.length + " entries for "
                     + config.layers() + " layers");
         }
+        long[] neuronCrcs = m.has(K_NEURON_CRCS) ? (long[]) array(m, K_NEURON_CRCS, long[].class, file) : new long[0];
+        if (neuronCrcs.length != 0 && neuronCrcs.length != (long) config.layers() * config.hiddenDim()) {
+            throw new ModelFormatException(file, K_NEURON_CRCS + " has " + neuronCrcs.length + " entries for "
+                    + config.layers() + " layers x " + config.hiddenDim() + " neurons");
+        }
         float[] sparsities = m.has(K_SPARSITIES) ? (float[]) array(m, K_SPARSITIES, float[].class, file) : new float[0];
         float[] lowRank = m.has(K_LOW_RANK_THRESHOLDS)
                 ? (float[]) array(m, K_LOW_RANK_THRESHOLDS, float[].class, file) : new float[0];
@@ -149,7 +168,7 @@ public record FlashLayout(int version, GgmlType rowType, GgmlType downType, long
                     + " settings x " + config.layers() + " layers");
         }
         FlashLayout layout = new FlashLayout(version, rowType, downType, stride, m.getBoolean(K_PAGE_ALIGNED, false),
-                m.getLong(K_RESIDENT_CRC), crcs, m.getInt(K_RANK, 0), sparsities, lowRank, gate);
+                m.getLong(K_RESIDENT_CRC), crcs, neuronCrcs, m.getInt(K_RANK, 0), sparsities, lowRank, gate);
         for (int l = 0; l < config.layers(); l++) {
             Tensor b = gguf.tensors().get(bundleTensor(l));
             if (b == null || b.byteSize() != stride * config.hiddenDim()) {

@@ -27,8 +27,10 @@ import java.util.zip.CRC32C;
 /**
  * An opened {@code .specula} file: the resident {@link Model} (every tensor but the bundles, ready
  * for the ordinary transformer), the {@link FlashLayout} and where each layer's bundles start in the
- * file. Checksums are verified on open; the bundles are checked through direct reads, not the mapping,
- * so verifying leaves the feed-forward weights neither in this process's resident set nor in the page cache.
+ * file. The resident tensors' checksum is verified on open. Each bundle's own checksum is checked when it is
+ * read, so a corrupt neuron is reported when it is first needed and opening costs no pass over the bundles;
+ * files without per-neuron checksums have each layer's bundles checked on open, through direct reads, not
+ * the mapping, so verifying leaves them neither in this process's resident set nor in the page cache.
  */
 public final class FlashModel implements AutoCloseable {
     private static final int VERIFY_CHUNK = 1 << 20;
@@ -74,7 +76,10 @@ public final class FlashModel implements AutoCloseable {
                 offsets[l] = b.data().address() - in.segment().address();
             }
             if (verify) {
-                verify(file, layout, resident, offsets, layout.stride() * c.hiddenDim());
+                verifyResident(file, layout, resident);
+                if (!layout.checksNeurons()) {
+                    verifyBundles(file, layout, offsets, layout.stride() * c.hiddenDim());
+                }
             }
             var tokenizer = withTokenizer ? TokenizerFactory.fromGguf(file, parsed.metadata()) : null;
             Model model = new Model(file, "specula", c, resident, tokenizer, parsed.metadata(), arena);
@@ -95,10 +100,19 @@ public final class FlashModel implements AutoCloseable {
         }
     }
 
-    private static void verify(Path file, FlashLayout layout, Map<String, Tensor> resident, long[] offsets, long layerBytes) {
+    private static void verifyResident(Path file, FlashLayout layout, Map<String, Tensor> resident) {
         CRC32C crc = new CRC32C();
         resident.values().forEach(t -> Checksums.update(crc, t.data()));
         check(file, "resident tensors", layout.residentCrc(), crc.getValue());
+    }
+
+    /** Checks every layer's bundles as a whole; files with per-neuron checksums are checked as neurons are read instead. */
+    void verifyBundles() {
+        verifyBundles(file(), layout, bundleOffsets, layout.stride() * config().hiddenDim());
+    }
+
+    private static void verifyBundles(Path file, FlashLayout layout, long[] offsets, long layerBytes) {
+        CRC32C crc = new CRC32C();
         // Read with O_DIRECT where possible, so verifying does not fill the page cache with the bundles.
         try (Arena buffers = Arena.ofConfined(); FileChannel ch = openForVerify(file)) {
             ByteBuffer buffer = buffers.allocate(VERIFY_CHUNK, BundleReader.ALIGN).asByteBuffer();
@@ -128,6 +142,24 @@ public final class FlashModel implements AutoCloseable {
             return BundleReader.openDirect(file);
         } catch (IOException | UnsupportedOperationException e) {
             return FileChannel.open(file, StandardOpenOption.READ);
+        }
+    }
+
+    /**
+     * Checks neuron {@code neuron}'s bundle of layer {@code layer}, read to {@code bundle[offset ..]}, against
+     * its stored checksum (nothing to check in files without per-neuron checksums).
+     */
+    void checkNeuron(int layer, int neuron, MemorySegment bundle, long offset, CRC32C crc) {
+        if (!layout.checksNeurons()) {
+            return;
+        }
+        crc.reset();
+        Checksums.update(crc, bundle.asSlice(offset, layout.stride()));
+        long at = bundleOffsets[layer] + neuron * layout.stride();
+        if (crc.getValue() != layout.neuronCrc(layer, neuron)) {
+            throw new ModelFormatException(file(), at, String.format("checksum mismatch in neuron %d of layer %d (%s): "
+                    + "stored CRC32C %08x, computed %08x; the file is corrupt, convert it again", neuron, layer,
+                    FlashLayout.bundleTensor(layer), layout.neuronCrc(layer, neuron), crc.getValue()));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.specula.offload;
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.format.ModelFormatException;
 import dev.specula.runtime.format.ModelLoader;
+import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.kernel.WeightsFactory;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.TensorNames;
@@ -152,14 +153,27 @@ class FlashConverterTest {
         Path bad = dir.resolve("bad-layer.specula");
         Files.copy(flash, bad);
         flip(bad, bundle2);
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> FlashModel.open(bad, false, true));
-        assertTrue(e.getMessage().contains("checksum mismatch in section feed-forward bundles of layer 2"), e.getMessage());
-        assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+        // Opening does not read the bundles; the neuron is reported when it is read, with its offset.
+        try (FlashModel fm = FlashModel.open(bad, false, true);
+             ComputePool pool = new ComputePool(2);
+             FlashFeedForward ff = new FlashFeedForward(fm, pool, FlashFeedForward.Options.allActive())) {
+            int dim = fm.config().dim();
+            ff.forward(0, new float[dim], new float[dim], 1);
+            ff.forward(1, new float[dim], new float[dim], 1);
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> ff.forward(2, new float[dim], new float[dim], 1));
+            long neuron = (bundle2 - fm.bundleOffset(2)) / fm.layout().stride();
+            assertTrue(e.getMessage().contains("checksum mismatch in neuron " + neuron + " of layer 2"), e.getMessage());
+            assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+            // A whole-layer check (files without per-neuron checksums get it on open) finds it too.
+            e = assertThrows(ModelFormatException.class, fm::verifyBundles);
+            assertTrue(e.getMessage().contains("checksum mismatch in section feed-forward bundles of layer 2"), e.getMessage());
+        }
 
         Path badResident = dir.resolve("bad-resident.specula");
         Files.copy(flash, badResident);
         flip(badResident, resident);
-        e = assertThrows(ModelFormatException.class, () -> FlashModel.open(badResident, false, true));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> FlashModel.open(badResident, false, true));
         assertTrue(e.getMessage().contains("checksum mismatch in section resident tensors"), e.getMessage());
     }
 
