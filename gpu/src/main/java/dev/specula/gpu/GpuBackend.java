@@ -1,6 +1,7 @@
 package dev.specula.gpu;
 
 import dev.specula.runtime.engine.AttentionFactory;
+import dev.specula.runtime.engine.EnsembleDeltaFactory;
 
 import java.util.List;
 import java.util.Optional;
@@ -56,6 +57,11 @@ public record GpuBackend(OpenClContext context, GpuKernels kernels) implements A
     /** Attention with each session's KV cache in device memory. */
     public AttentionFactory attentionFactory() {
         return (config, contextLength) -> GpuKvCache.create(kernels, config, contextLength);
+    }
+
+    /** LoRA ensembles' updates computed on this device (BGMV kernels), for {@code Engine.ensembleDeltasOn}. */
+    public EnsembleDeltaFactory ensembleDeltas() {
+        return (ensemble, config, pool, maxBatch) -> new GpuEnsembleDeltas(kernels, context, ensemble, config, maxBatch);
     }
 
     public OpenClDevice device() {

@@ -49,7 +49,7 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
     /**
      * Loads the model and composes the engine: for a {@code .specula} file, feed-forward neurons
      * streamed from flash under the memory budget with attention on the CPU; otherwise CPU kernels
-     * with attention on the selected OpenCL device if any.
+     * with attention and LoRA ensemble updates on the selected OpenCL device if any.
      */
     public Engine openEngine() {
         Path path = modelPath();
@@ -68,7 +68,7 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
             backend = openGpu(gpu);
             AttentionFactory attention = backend.map(GpuBackend::attentionFactory).orElse(CpuAttention.factory(pool));
             Engine engine = Engine.dense(m, pool, attention, context);
-            backend.ifPresent(engine::owning);
+            backend.ifPresent(b -> engine.ensembleDeltasOn(b.ensembleDeltas()).owning(b));
             return engine;
         } catch (RuntimeException e) {
             backend.ifPresent(GpuBackend::close);
@@ -113,7 +113,7 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
         try {
             Optional<GpuBackend> backend = GpuBackend.open(gpu);
             if (backend.isPresent()) {
-                System.err.println("[gpu] attention on " + backend.get().device().describe());
+                System.err.println("[gpu] attention and LoRA ensembles on " + backend.get().device().describe());
             } else if (!(GpuSelection.parse(gpu) instanceof GpuSelection.Off)) {
                 System.err.println("[gpu] " + GpuBackend.cpuFallbackReason() + "; attention on the CPU");
             }

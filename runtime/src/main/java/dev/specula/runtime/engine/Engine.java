@@ -32,6 +32,7 @@ public final class Engine implements AutoCloseable {
     private final int contextLength;
     private final List<AutoCloseable> owned = new ArrayList<>();
     private EnsembleTransformer ensemble;
+    private EnsembleDeltaFactory ensembleDeltas = EnsembleDeltaFactory.CPU;
 
     public Engine(Model model, ComputePool pool, FeedForward feedForward, AttentionFactory attention,
                   int contextLength, int batch) {
@@ -113,7 +114,14 @@ public final class Engine implements AutoCloseable {
      * members' mixture and reports their disagreement.
      */
     public Engine withEnsemble(LoraEnsemble loras) {
-        this.ensemble = new EnsembleTransformer(transformer, loras, pool);
+        this.ensemble = new EnsembleTransformer(transformer, loras, pool, ensembleDeltas);
+        owned.add(ensemble.deltas());
+        return this;
+    }
+
+    /** Where {@link #withEnsemble} computes the members' LoRA updates (the CPU unless set). */
+    public Engine ensembleDeltasOn(EnsembleDeltaFactory deltas) {
+        this.ensembleDeltas = deltas;
         return this;
     }
 

@@ -32,16 +32,35 @@ public record EnsembleBenchmark(int members, int tokens, double singleTokensPerS
 
     public static EnsembleBenchmark run(Transformer base, LoraEnsemble ensemble, AttentionFactory attention,
                                         ComputePool pool, int tokens, int rounds) {
+        return run(base, ensemble, attention, EnsembleDeltaFactory.CPU, pool, tokens, rounds);
+    }
+
+    /** As {@link #run(Transformer, LoraEnsemble, AttentionFactory, ComputePool, int, int)}, the updates computed by {@code deltas}. */
+    public static EnsembleBenchmark run(Transformer base, LoraEnsemble ensemble, AttentionFactory attention,
+                                        EnsembleDeltaFactory deltas, ComputePool pool, int tokens, int rounds) {
         int vocab = base.config().vocabSize();
         int[] sequence = new int[tokens];
         for (int i = 0; i < tokens; i++) {
             sequence[i] = (int) ((i * 7919L + 1) % vocab);
         }
-        EnsembleTransformer batched = new EnsembleTransformer(base, ensemble, pool);
+        EnsembleTransformer batched = new EnsembleTransformer(base, ensemble, pool, deltas);
         List<EnsembleTransformer> separate = new ArrayList<>();
-        for (int k = 0; k < ensemble.size(); k++) {
-            separate.add(new EnsembleTransformer(base, LoraEnsemble.uniform(List.of(ensemble.member(k)), ""), pool));
+        try {
+            for (int k = 0; k < ensemble.size(); k++) {
+                separate.add(new EnsembleTransformer(base, LoraEnsemble.uniform(List.of(ensemble.member(k)), ""), pool,
+                        deltas));
+            }
+            return measure(base, ensemble.size(), batched, separate, attention, sequence, rounds);
+        } finally {
+            batched.deltas().close();
+            separate.forEach(t -> t.deltas().close());
         }
+    }
+
+    private static EnsembleBenchmark measure(Transformer base, int members, EnsembleTransformer batched,
+                                             List<EnsembleTransformer> separate, AttentionFactory attention,
+                                             int[] sequence, int rounds) {
+        int tokens = sequence.length;
         Runnable single = () -> {
             try (Session s = base.newSession(attention, tokens)) {
                 for (int i = 0; i < tokens; i++) {
@@ -83,7 +102,7 @@ public record EnsembleBenchmark(int members, int tokens, double singleTokensPerS
             togetherBest = Math.max(togetherBest, tokensPerSecond(together, tokens));
             naiveBest = Math.max(naiveBest, tokensPerSecond(naive, tokens));
         }
-        return new EnsembleBenchmark(ensemble.size(), tokens, singleBest, togetherBest, naiveBest);
+        return new EnsembleBenchmark(members, tokens, singleBest, togetherBest, naiveBest);
     }
 
     private static double tokensPerSecond(Runnable decode, int tokens) {

@@ -8,11 +8,10 @@ import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.model.ModelConfig;
 
 /**
- * The LoRA updates of an ensemble's members, laid out for {@link LoraKernel} (B transposed),
- * seen either as "row k of the batch is member k" (ensemble decode) or "every row is member m"
- * (a member's prompt). Views are made once; applying allocates nothing but the pool's task.
+ * The LoRA updates of an ensemble's members on the CPU, laid out for {@link LoraKernel} (B
+ * transposed). Views are made once; applying allocates nothing but the pool's task.
  */
-final class EnsembleDeltas {
+final class EnsembleDeltas implements EnsembleDeltaSet {
     private final ComputePool pool;
     private final ModelConfig config;
     private final int rank;
@@ -59,13 +58,13 @@ final class EnsembleDeltas {
         return a.length;
     }
 
-    /** Row {@code k} of a batch gets member {@code k}'s update. */
-    ProjectionDelta perRow() {
+    @Override
+    public ProjectionDelta perRow() {
         return perRow;
     }
 
-    /** Every row of a batch gets member {@code k}'s update. */
-    ProjectionDelta member(int k) {
+    @Override
+    public ProjectionDelta member(int k) {
         return perMember[k];
     }
 

@@ -13,10 +13,15 @@ import dev.specula.runtime.model.ModelConfig;
 public final class EnsembleTransformer {
     private final Transformer base;
     private final LoraEnsemble ensemble;
-    private final EnsembleDeltas deltas;
+    private final EnsembleDeltaSet deltas;
     private final float[] memberLogits;
 
     public EnsembleTransformer(Transformer base, LoraEnsemble ensemble, ComputePool pool) {
+        this(base, ensemble, pool, EnsembleDeltaFactory.CPU);
+    }
+
+    /** With the members' updates computed where {@code deltas} puts them; the caller closes what it creates. */
+    public EnsembleTransformer(Transformer base, LoraEnsemble ensemble, ComputePool pool, EnsembleDeltaFactory deltas) {
         ModelConfig c = base.config();
         ModelConfig e = ensemble.config();
         if (e.dim() != c.dim() || e.hiddenDim() != c.hiddenDim() || e.kvDim() != c.kvDim() || e.layers() != c.layers()) {
@@ -30,12 +35,17 @@ public final class EnsembleTransformer {
         }
         this.base = base;
         this.ensemble = ensemble;
-        this.deltas = new EnsembleDeltas(ensemble, c, pool, base.maxBatch());
+        this.deltas = deltas.create(ensemble, c, pool, base.maxBatch());
         this.memberLogits = new float[ensemble.size() * c.vocabSize()];
     }
 
     public ModelConfig config() {
         return base.config();
+    }
+
+    /** The members' updates, for their owner to close. */
+    public EnsembleDeltaSet deltas() {
+        return deltas;
     }
 
     public LoraEnsemble ensemble() {

@@ -87,8 +87,9 @@ public final class BenchCommand implements Callable<Integer> {
     String gpu;
 
     @Option(names = {"-e", "--ensemble"}, paramLabel = "E",
-            description = "Also decode with this LoRA ensemble (file or PEFT adapter folder) on the CPU: the single "
-                    + "model, the members batched and K separate passes, with ratios to the single model.")
+            description = "Also decode with this LoRA ensemble (file or PEFT adapter folder) on the CPU, and with "
+                    + "--gpu again with attention and LoRA updates on the device: the single model, the members "
+                    + "batched and K separate passes, with ratios to the single model.")
     Path ensemble;
 
     @Option(names = "--kernels",
@@ -218,6 +219,16 @@ public final class BenchCommand implements Callable<Integer> {
                 sections.put("ensemble", EnsembleReport.toJson(b, e.rank()));
                 text.append("\nensemble ").append(ensemble.getFileName()).append(", on the CPU:\n")
                         .append(EnsembleReport.text(b, e.rank()));
+                if (backend.isPresent()) {
+                    GpuBackend gpu = backend.get();
+                    System.err.printf(Locale.ROOT, "[bench] ensemble with attention and LoRA updates on %s...%n",
+                            gpu.device().describe());
+                    EnsembleBenchmark g = EnsembleBenchmark.run(engine.transformer(), e, gpu.attentionFactory(),
+                            gpu.ensembleDeltas(), engine.pool(), genTokens, ENSEMBLE_ROUNDS);
+                    sections.put("ensemble_opencl", EnsembleReport.toJson(g, e.rank()));
+                    text.append("\nensemble ").append(ensemble.getFileName()).append(", attention and LoRA updates on ")
+                            .append(gpu.device().describe()).append(":\n").append(EnsembleReport.text(g, e.rank()));
+                }
             }
             if (kernels) {
                 List<KernelBenchmark.Row> k = kernelRows(engine, context, backend);

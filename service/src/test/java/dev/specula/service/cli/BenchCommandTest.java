@@ -132,7 +132,12 @@ class BenchCommandTest {
             EnsembleFile.write(file, e);
         }
         String out = runCapturingStdout("bench", "--model", "stories260K", "--threads", "2", "--prompt-tokens", "8",
-                "--gen-tokens", "6", "--bandwidth-mib", "8", "--ensemble", file.toString(), "--json");
+                "--gen-tokens", "6", "--bandwidth-mib", "8", "--ensemble", file.toString(), "--gpu", "0", "--json");
+        // With --gpu the same figures again, attention and LoRA updates on the device (PoCL here).
+        Map<String, Object> onDevice = (Map<String, Object>) Json.parseObject(out).get("ensemble_opencl");
+        List<Map<String, Object>> deviceRows = (List<Map<String, Object>>) onDevice.get("rows");
+        assertEquals(List.of("single", "ensemble", "naive"), deviceRows.stream().map(r -> r.get("mode")).toList());
+        assertTrue(deviceRows.stream().allMatch(r -> num(r, "tokens_per_second") > 0), out);
         Map<String, Object> ensemble = (Map<String, Object>) Json.parseObject(out).get("ensemble");
         assertEquals(3L, ((Number) ensemble.get("members")).longValue(), out);
         assertEquals(4L, ((Number) ensemble.get("rank")).longValue(), out);
