@@ -98,7 +98,7 @@ public final class BudgetSweep {
      * The sweep: what was run, the reference speed and one point per budget, in the order given.
      *
      * @param overheadBytes KV cache and buffers, added to a percentage's share of the weights
-     * @param jvmRssBytes   the process's resident set after the warm-up and dense runs, their models closed: the JVM's own share
+     * @param jvmRssBytes   the process's resident set before any model was loaded: the JVM's own share
      */
     public record Result(Options options, String model, long weightBytes, long overheadBytes, long jvmRssBytes,
                          double denseTokensPerSecond, List<Point> points) {
@@ -122,20 +122,24 @@ public final class BudgetSweep {
             MemoryPlan unlimited = DecodeBench.plan(o.flash(), new OffloadSetup(o.predictor(), o.sparsity(), o.window(),
                     0, throttle(o), false));
             long overhead = unlimited.kvCache() + unlimited.buffers();
+            // The JVM alone, before any model: what the budget does not cover. Later RSS figures also hold code
+            // compiled meanwhile and heap grown by earlier runs of this process.
+            long jvmRss = HostMemory.read().rssBytes();
             long weightBytes;
-            double denseRate;
             try (Model m = ModelLoader.load(o.dense(), null, true)) {
                 weightBytes = m.weightBytes();
-                // Untimed first: the first budget's runs and the dense one compile the code every timed run uses.
-                point(warmUp, o, o.budgets().getFirst(), weightBytes, overhead);
-                warmUp.decode(m, new DenseFeedForward(m, pool, 32));
-                denseRate = bench.decode(m, new DenseFeedForward(m, pool, 32));
             }
-            // The JVM's own share: warmed up (compiled code, a heap that has seen a run) with no model mapped.
-            long jvmRss = HostMemory.read().rssBytes();
+            // Untimed first: the first budget's runs compile the code every timed run uses.
+            point(warmUp, o, o.budgets().getFirst(), weightBytes, overhead);
             List<Point> points = new ArrayList<>();
             for (String spec : o.budgets()) {
                 points.add(point(bench, o, spec, weightBytes, overhead));
+            }
+            // The dense reference last, so that its KV cache and mapped pages are in no budgeted run's RSS.
+            double denseRate;
+            try (Model m = ModelLoader.load(o.dense(), null, true)) {
+                warmUp.decode(m, new DenseFeedForward(m, pool, 32));
+                denseRate = bench.decode(m, new DenseFeedForward(m, pool, 32));
             }
             return new Result(o, o.flash().getFileName().toString(), weightBytes, overhead, jvmRss, denseRate, points);
         }

@@ -74,7 +74,8 @@ final class SweepReport {
                         + "for KV cache and buffers; ours = %s predictor at "
                         + "sparsity %.2f, window %d; naive = every neuron each token, what does not fit re-read from "
                         + "flash; %d decode tokens%s. Dense (mmap, no budget): %.2f tok/s. RSS is measured at the end of "
-                        + "each run; the JVM's own share, warmed up with no model mapped, was %s.",
+                        + "each run (also holding code compiled meanwhile and heap grown by earlier runs of this process; "
+                        + "`generate --memory-budget` measures one run alone); the JVM before any model: %s.",
                 result.model(), ByteSize.format(result.weightBytes()), ByteSize.format(result.overheadBytes()),
                 o.predictor().cliName(), o.sparsity(), o.window(),
                 o.tokens(), result.simulated() ? "; SIMULATED storage: reads paced to device profile '"

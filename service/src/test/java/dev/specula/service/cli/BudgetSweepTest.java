@@ -70,7 +70,7 @@ class BudgetSweepTest {
         double naiveBytes = ((Number) naive.get("bytesPerToken")).doubleValue();
         assertTrue(naiveBytes >= ourBytes, "naive " + naiveBytes + " B/token, ours " + ourBytes);
         assertEquals(0.0, ((Number) naive.get("droppedNeuronsPerToken")).doubleValue(), "naive computes every neuron");
-        // RSS is measured (from /proc on Linux) and includes the JVM, measured warmed up with no model mapped.
+        // RSS is measured (from /proc on Linux) and includes the JVM, measured before any model was loaded.
         long jvm = ((Number) json.get("jvmRssBytes")).longValue();
         assertTrue(jvm > 0 && ((Number) ours.get("rssBytes")).longValue() > jvm, json.toString());
         assertTrue(((Number) naive.get("cachedNeuronsPerLayer")).longValue()
