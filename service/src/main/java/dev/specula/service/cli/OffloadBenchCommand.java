@@ -1,5 +1,6 @@
 package dev.specula.service.cli;
 
+import dev.specula.devices.ByteSize;
 import dev.specula.devices.StorageThrottle;
 import dev.specula.offload.FlashModel;
 import dev.specula.offload.FlashStats;
@@ -131,7 +132,7 @@ public final class OffloadBenchCommand implements Callable<Integer> {
                 "flash " + kind.cliName() + (cached ? " mmap" : ""), s, run.tokensPerSecond(), run.tokensPerSecond() / denseRate,
                 d.bytesPerToken() / 1024, (double) d.reads() / d.tokens(), 100 * d.hitRate(),
                 d.ioNanos() / 1e6 / d.tokens(), d.computeNanos() / 1e6 / d.tokens(),
-                dev.specula.devices.ByteSize.format(dev.specula.devices.HostMemory.read().rssBytes()));
+                ByteSize.format(run.rssBytes()));
         System.err.println(run.plan().describe());
     }
 }
