@@ -1,8 +1,8 @@
 package dev.specula.runtime.kernel;
 
 import static dev.specula.runtime.kernel.QuantBlocks.BLOCK;
-import static dev.specula.runtime.kernel.Species.FLOATS;
 import static dev.specula.runtime.kernel.QuantBlocks.HALF;
+import static dev.specula.runtime.kernel.Species.FLOATS;
 
 import dev.specula.runtime.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
@@ -21,11 +21,9 @@ final class Q4_0Weights extends ScaledBlockWeights {
     }
 
     /**
-     * The single-row (decode) product. Each block type has its own copy of this loop: C2 compiles a
-     * shared loop once for all types, and with two types in use it inlines both block kernels into
-     * it, reaches its inlining node limit and calls them out of line, boxing the vectors (Q4_0 after
-     * Q8_0 ran at half speed). The form matters too: a counted loop with offsets derived from the
-     * block counter (bounds checks hoisted) had fewer instructions per block but decoded slower.
+     * The single-row (decode) product; why each type has its own copy: see {@link ScaledBlockWeights}.
+     * Unlike there, offsets derived from the block counter (a counted loop, bounds checks hoisted)
+     * made this loop shorter but decode slower in place, so they are stepped alongside it.
      */
     @Override
     float dot(long rowOffset, float[] x, int xOffset) {
