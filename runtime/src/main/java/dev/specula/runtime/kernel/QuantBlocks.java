@@ -81,6 +81,27 @@ final class QuantBlocks {
         }
     }
 
+    /**
+     * Values {@code [p * LANES, (p + 1) * LANES)} of the Q8_0 quants at {@code at}, unscaled: for kernels
+     * that reuse one decoded block for several activation rows.
+     */
+    static FloatVector q8Part(MemorySegment data, long at, int p) {
+        int j = p * LANES;
+        int loaded = j - j % BYTES.length();
+        ByteVector q = ByteVector.fromMemorySegment(BYTES, data, at + loaded, ORDER);
+        return (FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, (j - loaded) / LANES);
+    }
+
+    /** As {@link #q8Part} for Q4_0 nibbles, recentred. */
+    static FloatVector q4Part(MemorySegment data, long at, int p) {
+        int j = p * LANES;
+        int k = j % HALF;
+        int loaded = k - k % BYTES.length();
+        ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, at + loaded, ORDER);
+        ByteVector q = j < HALF ? low(packed) : high(packed);
+        return (FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, (k - loaded) / LANES);
+    }
+
     /** Low nibbles, recentred to -8..7. */
     private static ByteVector low(ByteVector packed) {
         return packed.and((byte) 0x0f).sub((byte) 8);

@@ -52,7 +52,7 @@ abstract sealed class RowMajorWeights implements Weights
         Objects.checkFromIndexSize(0, (long) batch * cols, x.length);
         Objects.checkFromIndexSize(0, (long) batch * rows, out.length);
         if (batch > 1) {
-            BatchKernel.matmul(this, x, out, batch, rowFrom, rowTo);
+            batched(x, out, batch, rowFrom, rowTo);
             return;
         }
         for (int r = rowFrom; r < rowTo; r++) {
@@ -65,6 +65,11 @@ abstract sealed class RowMajorWeights implements Weights
         Objects.checkIndex(r, rows);
         Objects.checkFromIndexSize(offset, cols, dst.length);
         dequantize(r * rowBytes, dst, offset);
+    }
+
+    /** {@link #matmul} for {@code batch > 1}, arguments checked. */
+    void batched(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
+        BatchKernel.matmul(this, x, out, batch, rowFrom, rowTo);
     }
 
     /** Dot product of the row starting at byte {@code rowOffset} with {@code x[xOffset .. xOffset + cols)}. */

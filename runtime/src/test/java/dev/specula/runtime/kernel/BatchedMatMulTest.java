@@ -12,8 +12,9 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Batched products (groups of four rows share each decoded weight) against a scalar reference
- * over the dequantized values, for batch sizes that use the four-row kernel, the single-row one, or both.
+ * Batched products against a scalar reference over the dequantized values, for batch sizes that
+ * use the quantized types' register kernel (2..4 activation rows), the float tile kernel (four
+ * weight rows at a time, with its single-row remainder), or both.
  */
 class BatchedMatMulTest {
     private static final int ROWS = 19;
@@ -43,8 +44,26 @@ class BatchedMatMulTest {
         return new Tensor("w", GgmlType.Q8_0, new long[]{COLS, ROWS}, MemorySegment.ofArray(b.array()));
     }
 
+    /** Q4_0 blocks (fp16 scale, 16 bytes of nibbles) of random quants, as {@link #q8}. */
+    private static Tensor q4(Random random, float[] dense) {
+        int blocks = ROWS * COLS / 32;
+        ByteBuffer b = ByteBuffer.allocate(blocks * 18).order(ByteOrder.LITTLE_ENDIAN);
+        for (int blk = 0; blk < blocks; blk++) {
+            short d = Float.floatToFloat16(0.01f + random.nextFloat() * 0.05f);
+            b.putShort(d);
+            for (int j = 0; j < 16; j++) {
+                int low = random.nextInt(16);
+                int high = random.nextInt(16);
+                b.put((byte) (low | high << 4));
+                dense[blk * 32 + j] = Float.float16ToFloat(d) * (low - 8);
+                dense[blk * 32 + 16 + j] = Float.float16ToFloat(d) * (high - 8);
+            }
+        }
+        return new Tensor("w", GgmlType.Q4_0, new long[]{COLS, ROWS}, MemorySegment.ofArray(b.array()));
+    }
+
     private static void check(Weights w, float[] dense, Random random) {
-        for (int batch : new int[]{1, 3, 4, 5, 8, 9}) {
+        for (int batch : new int[]{1, 2, 3, 4, 5, 8, 9}) {
             float[] x = new float[batch * COLS];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) random.nextGaussian();
@@ -79,5 +98,39 @@ class BatchedMatMulTest {
         Random random = new Random(2);
         float[] dense = new float[ROWS * COLS];
         check(WeightsFactory.of(q8(random, dense)), dense, random);
+    }
+
+    @Test
+    void q4BatchesMatchScalarReference() {
+        Random random = new Random(3);
+        float[] dense = new float[ROWS * COLS];
+        check(WeightsFactory.of(q4(random, dense)), dense, random);
+    }
+
+    /** An ensemble whose members are identical must see identical outputs, bit for bit, whatever the batch. */
+    @Test
+    void identicalActivationRowsGiveIdenticalOutputs() {
+        Random random = new Random(4);
+        float[] dense = new float[ROWS * COLS];
+        for (Weights w : new Weights[]{WeightsFactory.of(q8(random, dense)), WeightsFactory.of(q4(random, dense)),
+                WeightsFactory.of(f32(dense))}) {
+            for (int batch = 2; batch <= 9; batch++) {
+                float[] x = new float[batch * COLS];
+                for (int c = 0; c < COLS; c++) {
+                    x[c] = (float) random.nextGaussian();
+                }
+                for (int b = 1; b < batch; b++) {
+                    System.arraycopy(x, 0, x, b * COLS, COLS);
+                }
+                float[] out = new float[batch * ROWS];
+                w.matmul(x, out, batch, 0, ROWS);
+                for (int b = 1; b < batch; b++) {
+                    for (int r = 0; r < ROWS; r++) {
+                        assertEquals(out[r], out[b * ROWS + r], 0f,
+                                w.tensor().type() + " batch " + batch + " row " + r + " entry " + b);
+                    }
+                }
+            }
+        }
     }
 }
