@@ -62,6 +62,9 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
     private final Arena arena = Arena.ofShared();
     /** Checks each bundle read; used by one reading thread at a time. */
     private final CRC32C crc = new CRC32C();
+    private final BundleReader.Sink checkedSink;
+    private int loadLayer;
+    private BundleReader.Sink loadSink;
     private final int dim;
     private final int hidden;
     private final int layers;
@@ -102,6 +105,7 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
     private int readingCount;
     /** Streamed layers (prefill): two groups of neurons, null when the cache holds whole layers. */
     private final NeuronSlabs[] groups;
+    private final int groupSlots;
     private final int[] groupNeurons;
     private final BundleReader.Sink groupSink;
     private final Runnable readGroup = this::readGroup;
@@ -149,11 +153,7 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
                 windows[l] = new NeuronWindow(hidden, capacity, o.window(), slabs[l]);
                 NeuronWindow w = windows[l];
                 NeuronSlabs s = slabs[l];
-                int layer = l;
-                sinks[l] = (neuron, staging, offset) -> {
-                    model.checkNeuron(layer, neuron, staging, offset, crc);
-                    s.store(w.slot(neuron), staging, offset);
-                };
+                sinks[l] = (neuron, staging, offset) -> s.store(w.slot(neuron), staging, offset);
             }
             long staging = o.stagingBytes() > 0 ? o.stagingBytes() : defaultStaging(layout.stride() * hidden, o.chunkBytes());
             reader = new BundleReader(model.file(), hidden, layout.stride(), o.chunkBytes(), o.ioThreads(), staging,
@@ -164,13 +164,11 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
                     : new NeuronSlabs(arena, "stream", dim, streamSlots, layout.rowType(), layout.downType());
             streamNeurons = new int[streamSlots];
             streamSlot = new int[streamSlots == 0 ? 0 : hidden];
-            streamSink = stream == null ? null : (neuron, buffer, offset) -> {
-                model.checkNeuron(readingLayer, neuron, buffer, offset, crc);
-                stream.store(streamSlot[neuron], buffer, offset);
-            };
-            groups = capacity < hidden ? new NeuronSlabs[]{
-                    new NeuronSlabs(arena, "prefill0", dim, groupSlots(hidden), layout.rowType(), layout.downType()),
-                    new NeuronSlabs(arena, "prefill1", dim, groupSlots(hidden), layout.rowType(), layout.downType())} : null;
+            streamSink = stream == null ? null : (neuron, buffer, offset) -> stream.store(streamSlot[neuron], buffer, offset);
+            groupSlots = capacity < hidden ? groupSlots(hidden) : 0;
+            groups = groupSlots == 0 ? null : new NeuronSlabs[]{
+                    new NeuronSlabs(arena, "prefill0", dim, groupSlots, layout.rowType(), layout.downType()),
+                    new NeuronSlabs(arena, "prefill1", dim, groupSlots, layout.rowType(), layout.downType())};
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -186,11 +184,12 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
         column = new float[pool.threads()][dim];
         partial = new float[pool.threads()][dim];
         overlap = new Overlap("specula-flash-read");
-        groupNeurons = new int[groups == null ? 0 : groupSlots(hidden)];
-        groupColumns = new float[groups == null ? 0 : groupSlots(hidden) * dim];
-        groupSink = (neuron, buffer, offset) -> {
-            model.checkNeuron(readingLayer, neuron, buffer, offset, crc);
-            groupTarget.store(neuron - groupStart, buffer, offset);
+        groupNeurons = new int[groupSlots];
+        groupColumns = new float[groupSlots * dim];
+        groupSink = (neuron, buffer, offset) -> groupTarget.store(neuron - groupStart, buffer, offset);
+        checkedSink = (neuron, buffer, offset) -> {
+            model.checkNeuron(loadLayer, neuron, buffer, offset, crc);
+            loadSink.accept(neuron, buffer, offset);
         };
     }
 
@@ -232,24 +231,7 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
         for (int b = 0; b < batch; b++) {
             long t0 = System.nanoTime();
             System.arraycopy(x, b * dim, xb, 0, dim);
-            window.beginToken();
-            int used = 0;
-            if (predictor == null) {
-                for (int i = 0; i < hidden; i++) {
-                    window.use(i);
-                }
-                used = hidden;
-            } else {
-                predictor.gateScores(layer, xb, scores);
-                float threshold = thresholds[layer];
-                for (int i = 0; i < hidden; i++) {
-                    if (Predictor.fires(scores[i], threshold)) {
-                        window.use(i);
-                        used++;
-                    }
-                }
-            }
-            active += used;
+            active += pickNeurons(layer, window);
             steps++;
             long t1 = System.nanoTime();
             predictNanos += t1 - t0;
@@ -282,7 +264,7 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
      * next group while this one is computed. The window is warmed for the token that follows.
      */
     private void streamLayer(int layer, float[] x, float[] out, int batch) {
-        int slots = groupSlots(hidden);
+        int slots = groupSlots;
         if (groupGate.length < batch * slots) {
             groupGate = new float[batch * slots];
             groupUp = new float[batch * slots];
@@ -332,31 +314,39 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
      */
     private int warmWindow(int layer, float[] x, int batch) {
         NeuronWindow window = windows[layer];
+        System.arraycopy(x, (batch - 1) * dim, xb, 0, dim);
+        long t = System.nanoTime();
+        pickNeurons(layer, window);
+        predictNanos += System.nanoTime() - t;
+        return window.admit();
+    }
+
+    /** Starts a token in {@code window} using the neurons the predictor picks for {@link #xb} (all without one); returns their count. */
+    private int pickNeurons(int layer, NeuronWindow window) {
         window.beginToken();
         if (predictor == null) {
             for (int i = 0; i < hidden; i++) {
                 window.use(i);
             }
-        } else {
-            System.arraycopy(x, (batch - 1) * dim, xb, 0, dim);
-            long t = System.nanoTime();
-            predictor.gateScores(layer, xb, scores);
-            predictNanos += System.nanoTime() - t;
-            for (int i = 0; i < hidden; i++) {
-                if (Predictor.fires(scores[i], thresholds[layer])) {
-                    window.use(i);
-                }
+            return hidden;
+        }
+        predictor.gateScores(layer, xb, scores);
+        float threshold = thresholds[layer];
+        int used = 0;
+        for (int i = 0; i < hidden; i++) {
+            if (Predictor.fires(scores[i], threshold)) {
+                window.use(i);
+                used++;
             }
         }
-        return window.admit();
+        return used;
     }
 
     /** Reads group {@code g} of the layer into the group buffer not in use, on {@link #overlap}'s thread. */
     private void startGroup(int layer, int g) {
-        int slots = groupSlots(hidden);
         groupTarget = groups[g & 1];
-        groupStart = g * slots;
-        groupSize = Math.min(slots, hidden - groupStart);
+        groupStart = g * groupSlots;
+        groupSize = Math.min(groupSlots, hidden - groupStart);
         for (int k = 0; k < groupSize; k++) {
             groupNeurons[k] = groupStart + k;
         }
@@ -377,13 +367,12 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
     /** Part {@code p} of {@code pool.threads()} adds its share of the output dimensions for every row. */
     private void groupDown(int fromPart, int toPart) {
         int parts = pool.threads();
-        int slots = groupSlots(hidden);
         for (int p = fromPart; p < toPart; p++) {
             int d0 = (int) ((long) dim * p / parts);
             int d1 = (int) ((long) dim * (p + 1) / parts);
             for (int k = 0; k < activeNow; k++) {
                 for (int b = 0; b < batchNow; b++) {
-                    VectorMath.axpy(groupGate[b * slots + k], groupColumns, k * dim + d0, outNow, b * dim + d0, d1 - d0);
+                    VectorMath.axpy(groupGate[b * groupSlots + k], groupColumns, k * dim + d0, outNow, b * dim + d0, d1 - d0);
                 }
             }
         }
@@ -394,11 +383,14 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
         load(readingLayer, windows[readingLayer].misses(), readingCount, sinks[readingLayer]);
     }
 
+    /** Every bundle read, whichever way, is checked against its stored checksum before {@code sink} gets it. */
     private void load(int layer, int[] neurons, int count, BundleReader.Sink sink) {
+        loadLayer = layer;
+        loadSink = sink;
         if (mapped == null) {
-            reader.read(offsets[layer], neurons, count, sink);
+            reader.read(offsets[layer], neurons, count, checkedSink);
         } else {
-            copyMapped(layer, neurons, count, sink);
+            copyMapped(layer, neurons, count, checkedSink);
         }
     }
 
@@ -411,7 +403,6 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
                 streamSlot[streamNeurons[k]] = k;
                 activeSlots[k] = k;
             }
-            readingLayer = layer;
             load(layer, streamNeurons, n, streamSink);
             long t = System.nanoTime();
             gateUp(stream, 0, n);
@@ -430,13 +421,10 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
         mappedNanos += System.nanoTime() - start;
     }
 
-    /*
-     * Only this token's neurons are computed (the window's other cached neurons stay idle): the gate
-     * and up rows of the slots activeSlots[from .. to), then SwiGLU and the down columns scaled and
-     * summed, split over the threads by neuron with one partial output each, added in thread order
-     * (deterministic).
+    /**
+     * The gate and up rows of the slots {@code activeSlots[from .. to)}: only this token's neurons are
+     * computed, the window's other cached neurons stay idle.
      */
-
     private void gateUp(NeuronSlabs slab, int from, int to) {
         slabsNow = slab;
         gateUpFrom = from;
@@ -444,7 +432,11 @@ public final class FlashFeedForward implements FeedForward, AutoCloseable {
         pool.parallelFor((to - from + ROW_TILE - 1) / ROW_TILE, gateUpRows);
     }
 
-    /** Over the first {@code active} slots, whose gate and up are computed; {@code accumulate} adds to {@code out}. */
+    /**
+     * SwiGLU and the down columns of the first {@code active} slots, whose gate and up are computed, scaled and
+     * summed, split over the threads by neuron with one partial output each, added in thread order
+     * (deterministic); {@code accumulate} adds to {@code out}.
+     */
     private void downSum(int active, float[] out, int outOffset, boolean accumulate) {
         activeNow = active;
         for (int k = 0; k < active; k++) {
