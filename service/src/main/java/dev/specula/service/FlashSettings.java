@@ -1,6 +1,7 @@
 package dev.specula.service;
 
 import dev.specula.devices.DeviceProfile;
+import dev.specula.devices.DeviceProfileException;
 import dev.specula.devices.DeviceRegistry;
 import dev.specula.devices.HostMemory;
 import dev.specula.devices.MemoryBudget;
@@ -8,7 +9,6 @@ import dev.specula.devices.StorageThrottle;
 import dev.specula.offload.OffloadSetup;
 import dev.specula.offload.PredictorKind;
 import dev.specula.runtime.SpeculaException;
-import dev.specula.service.cli.DeviceOption;
 
 /**
  * How a {@code .specula} model runs, as the user wrote it on the command line or in the server's
@@ -50,7 +50,12 @@ public record FlashSettings(String memoryBudget, double sparsity, String predict
         }
     }
 
-    public static DeviceProfile profile(String name) {
-        return DeviceOption.resolve(DeviceRegistry.fromEnvironment(), name);
+    /** A {@code --device} value: a built-in or user profile name, or a {@code .profile} file; a bad one is a user error. */
+    public static DeviceProfile profile(String nameOrPath) {
+        try {
+            return DeviceRegistry.fromEnvironment().resolve(nameOrPath);
+        } catch (DeviceProfileException e) {
+            throw new SpeculaException("--device " + nameOrPath + ": " + e.getMessage(), e);
+        }
     }
 }

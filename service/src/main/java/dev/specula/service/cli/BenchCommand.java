@@ -153,20 +153,19 @@ public final class BenchCommand implements Callable<Integer> {
                     + " --sweep-budget 50%`");
         }
         if (sweepBudgets != null) {
-            sweep(n);
+            sweep(n, path);
             return 0;
         }
         Optional<GpuBackend> backend = EngineSettings.openGpu(gpu); // before the model: a bad --gpu fails at once
         try {
-            run(n, backend);
+            run(n, backend, path);
         } finally {
             backend.ifPresent(GpuBackend::close);
         }
         return 0;
     }
 
-    private void sweep(int threads) {
-        Path dense = ModelLocator.resolve(model);
+    private void sweep(int threads, Path dense) {
         Path flashFile = flash != null ? ModelLocator.resolve(flash) : siblingFlashFile(dense);
         SweepReport.runAndWrite(new BudgetSweep.Options(dense, flashFile, sweepBudgets, PredictorKind.parse(predictor),
                 sparsity, window, device == null ? null : FlashSettings.profile(device), genTokens, "Once upon a time",
@@ -182,9 +181,9 @@ public final class BenchCommand implements Callable<Integer> {
         return sibling;
     }
 
-    private void run(int n, Optional<GpuBackend> backend) {
+    private void run(int n, Optional<GpuBackend> backend, Path path) {
         ResidentMemory baseline = ResidentMemory.sample();
-        Model m = ModelLoader.load(ModelLocator.resolve(model), null);
+        Model m = ModelLoader.load(path, null);
         int context = InferenceBench.contextFor(promptTokens, genTokens);
         if (context > m.config().contextLength()) {
             m.close();

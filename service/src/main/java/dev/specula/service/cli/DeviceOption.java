@@ -1,10 +1,8 @@
 package dev.specula.service.cli;
 
 import dev.specula.devices.DeviceProfile;
-import dev.specula.devices.DeviceProfileException;
-import dev.specula.devices.DeviceRegistry;
 import dev.specula.devices.StorageThrottle;
-import dev.specula.runtime.SpeculaException;
+import dev.specula.service.FlashSettings;
 import picocli.CommandLine.Option;
 
 import java.util.Optional;
@@ -25,20 +23,11 @@ public final class DeviceOption {
         if (device == null) {
             return Optional.empty();
         }
-        return Optional.of(resolve(DeviceRegistry.fromEnvironment(), device));
+        return Optional.of(FlashSettings.profile(device));
     }
 
     /** A throttle pacing reads to the chosen profile, or empty when {@code --device} was not given. */
     public Optional<StorageThrottle> throttle() {
         return profile().map(StorageThrottle::new);
-    }
-
-    /** Resolves a profile name or file, turning a bad one into a user error. */
-    public static DeviceProfile resolve(DeviceRegistry registry, String nameOrPath) {
-        try {
-            return registry.resolve(nameOrPath);
-        } catch (DeviceProfileException e) {
-            throw new SpeculaException("--device " + nameOrPath + ": " + e.getMessage(), e);
-        }
     }
 }

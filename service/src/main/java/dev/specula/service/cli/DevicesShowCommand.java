@@ -2,8 +2,8 @@ package dev.specula.service.cli;
 
 import dev.specula.devices.ByteSize;
 import dev.specula.devices.DeviceProfile;
-import dev.specula.devices.DeviceRegistry;
 import dev.specula.devices.ProfileWriter;
+import dev.specula.service.FlashSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -25,7 +25,7 @@ public final class DevicesShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DeviceProfile p = DeviceOption.resolve(DeviceRegistry.fromEnvironment(), profile);
+        DeviceProfile p = FlashSettings.profile(profile);
         PrintWriter out = spec.commandLine().getOut();
         out.print(ProfileWriter.toText(p));
         out.println();

@@ -5,6 +5,7 @@ import dev.specula.devices.DeviceProfiles;
 import dev.specula.devices.DeviceRegistry;
 import dev.specula.devices.ProfileParser;
 import dev.specula.devices.ProfileWriter;
+import dev.specula.service.FlashSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,7 +105,7 @@ class DevicesCommandTest {
         Cli.Run r = Cli.run("devices", "calibrate", "--file-size", "4MiB", "--dir", dir.toString(), "--name", "mine",
                 "--step-ms", "10", "--allow-page-cache");
         assertEquals(0, r.exit(), r.err());
-        assertEquals("mine", DeviceOption.resolve(DeviceRegistry.fromEnvironment(), "mine").name());
+        assertEquals("mine", FlashSettings.profile("mine").name());
     }
 
     @Test
