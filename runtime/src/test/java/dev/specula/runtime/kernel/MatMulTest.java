@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specula.runtime.tensor.GgmlType;
 import dev.specula.runtime.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Random;
+import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -77,6 +82,42 @@ class MatMulTest {
                 assertEquals(ScalarQuant.decode(type, bytes, cols, r, c), dst[3 + c], 0f, type + " (" + r + "," + c + ")");
             }
         }
+    }
+
+    /** All 65536 half bit patterns (subnormals, infinities and NaNs included) widen exactly in a row, across chunk boundaries. */
+    @Test
+    void f16WidensEveryBitPatternExactly() {
+        int cols = 1 << 16;
+        Weights weights = f16Row(cols, h -> h);
+        float[] dst = new float[cols];
+        weights.row(0, dst, 0);
+        for (int h = 0; h < cols; h++) {
+            assertEquals(Float.float16ToFloat((short) h), dst[h], 0f, "half 0x" + Integer.toHexString(h));
+        }
+    }
+
+    /** A dot product with a one-hot activation returns that half exactly, wherever it sits relative to the widening chunks. */
+    @Test
+    void f16DotPicksEachHalfExactly() {
+        int cols = 3 * F16Weights.CHUNK + 17;
+        // Finite halves only (an infinity times zero would be NaN): subnormals, normals, both signs.
+        IntUnaryOperator bits = c -> (c * 37) % 0x7c00 | (c % 2 == 0 ? 0 : 0x8000);
+        Weights weights = f16Row(cols, bits);
+        float[] out = new float[1];
+        for (int c : new int[]{0, 1, F16Weights.CHUNK - 1, F16Weights.CHUNK, F16Weights.CHUNK + 1, 2 * F16Weights.CHUNK + 5, cols - 1}) {
+            float[] x = new float[cols];
+            x[c] = 1f;
+            weights.matmul(x, out, 1, 0, 1);
+            assertEquals(Float.float16ToFloat((short) bits.applyAsInt(c)), out[0], 0f, "column " + c);
+        }
+    }
+
+    private static Weights f16Row(int cols, IntUnaryOperator bitsAt) {
+        ByteBuffer bytes = ByteBuffer.allocate(2 * cols).order(ByteOrder.LITTLE_ENDIAN);
+        for (int c = 0; c < cols; c++) {
+            bytes.putShort((short) bitsAt.applyAsInt(c));
+        }
+        return WeightsFactory.of(new Tensor("w", GgmlType.F16, new long[]{cols, 1}, MemorySegment.ofArray(bytes.array())));
     }
 
     /** Guards the test's own encoder: decoding must give back the data within the type's step. */
