@@ -1,6 +1,11 @@
 package dev.specula.runtime.kernel;
 
+import static dev.specula.runtime.kernel.Species.FLOATS;
+import static dev.specula.runtime.kernel.Species.LANES;
+
 import dev.specula.runtime.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * IEEE half-precision weights. The Vector API has no fp16 conversion, and widening with integer
@@ -31,6 +36,62 @@ final class F16Weights extends RowMajorWeights {
             sum += VectorMath.dot(scratch, 0, x, xOffset + c, n);
         }
         return sum;
+    }
+
+    /**
+     * Batches of up to {@link #REGISTER_BATCH} rows (a LoRA ensemble's members) widen each chunk once and
+     * feed every loaded weight vector to one FMA per activation row (pairs of weight rows, sharing the
+     * activation loads, ran slower). Larger (prompt) batches go through {@link BatchKernel}. Fewer than
+     * four rows repeat the last one, so every row goes through the same code and identical activation
+     * rows (identical ensemble members) get bit-identical results.
+     */
+    @Override
+    void batched(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
+        if (batch > REGISTER_BATCH) {
+            super.batched(x, out, batch, rowFrom, rowTo);
+            return;
+        }
+        int x1 = Math.min(1, batch - 1) * cols;
+        int x2 = Math.min(2, batch - 1) * cols;
+        int x3 = Math.min(3, batch - 1) * cols;
+        int o1 = Math.min(1, batch - 1) * rows;
+        int o2 = Math.min(2, batch - 1) * rows;
+        int o3 = Math.min(3, batch - 1) * rows;
+        int vectorCols = cols - cols % LANES;
+        float[] scratch = SCRATCH.get();
+        for (int r = rowFrom; r < rowTo; r++) {
+            FloatVector acc0 = FloatVector.zero(FLOATS);
+            FloatVector acc1 = FloatVector.zero(FLOATS);
+            FloatVector acc2 = FloatVector.zero(FLOATS);
+            FloatVector acc3 = FloatVector.zero(FLOATS);
+            for (int c = 0; c < vectorCols; c += CHUNK) {
+                int n = Math.min(CHUNK, vectorCols - c);
+                widen(r * rowBytes + (long) c * Short.BYTES, scratch, 0, n);
+                for (int i = 0; i < n; i += LANES) {
+                    FloatVector w = FloatVector.fromArray(FLOATS, scratch, i);
+                    int k = c + i;
+                    acc0 = w.fma(FloatVector.fromArray(FLOATS, x, k), acc0);
+                    acc1 = w.fma(FloatVector.fromArray(FLOATS, x, x1 + k), acc1);
+                    acc2 = w.fma(FloatVector.fromArray(FLOATS, x, x2 + k), acc2);
+                    acc3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), acc3);
+                }
+            }
+            float s0 = acc0.reduceLanes(VectorOperators.ADD);
+            float s1 = acc1.reduceLanes(VectorOperators.ADD);
+            float s2 = acc2.reduceLanes(VectorOperators.ADD);
+            float s3 = acc3.reduceLanes(VectorOperators.ADD);
+            for (int k = vectorCols; k < cols; k++) {
+                float v = Float.float16ToFloat(data.get(SHORT, r * rowBytes + (long) k * Short.BYTES));
+                s0 += v * x[k];
+                s1 += v * x[x1 + k];
+                s2 += v * x[x2 + k];
+                s3 += v * x[x3 + k];
+            }
+            out[r] = s0;
+            out[o1 + r] = s1;
+            out[o2 + r] = s2;
+            out[o3 + r] = s3;
+        }
     }
 
     @Override

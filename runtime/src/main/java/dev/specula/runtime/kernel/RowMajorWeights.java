@@ -17,6 +17,13 @@ abstract sealed class RowMajorWeights implements Weights
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ORDER);
 
+    /**
+     * Batches up to this many rows (a LoRA ensemble's members) decode each weight block once and
+     * multiply it with every activation row, in the types that specialise {@link #batched}; larger
+     * (prompt) batches go through {@link BatchKernel}'s float tile, which then costs less per product.
+     */
+    static final int REGISTER_BATCH = 4;
+
     final Tensor tensor;
     final MemorySegment data;
     final int rows;

@@ -19,13 +19,6 @@ import jdk.incubator.vector.VectorOperators;
  */
 abstract sealed class ScaledBlockWeights extends RowMajorWeights permits Q8_0Weights, Q4_0Weights {
 
-    /**
-     * Batches up to this many (a LoRA ensemble's members) decode each weight block into registers
-     * once and multiply it with every activation row; larger (prompt) batches go through
-     * {@link BatchKernel}'s float tile, which then costs less per product.
-     */
-    static final int REGISTER_BATCH = 4;
-
     private final int blockBytes;
 
     ScaledBlockWeights(Tensor tensor, int blockBytes) {

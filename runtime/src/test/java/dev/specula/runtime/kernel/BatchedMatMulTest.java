@@ -28,6 +28,17 @@ class BatchedMatMulTest {
         return new Tensor("w", GgmlType.F32, new long[]{COLS, ROWS}, MemorySegment.ofArray(b.array()));
     }
 
+    /** Halves of random values; fills {@code dense} with what they decode to. */
+    private static Tensor f16(Random random, float[] dense, int rows, int cols) {
+        ByteBuffer b = ByteBuffer.allocate(rows * cols * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < rows * cols; i++) {
+            short h = Float.floatToFloat16((float) random.nextGaussian());
+            b.putShort(h);
+            dense[i] = Float.float16ToFloat(h);
+        }
+        return new Tensor("w", GgmlType.F16, new long[]{cols, rows}, MemorySegment.ofArray(b.array()));
+    }
+
     /** Q8_0 blocks (fp16 scale, 32 int8) of random quants; returns the tensor and fills {@code dense} with its values. */
     private static Tensor q8(Random random, float[] dense) {
         int blocks = ROWS * COLS / 32;
@@ -94,6 +105,39 @@ class BatchedMatMulTest {
     }
 
     @Test
+    void f16BatchesMatchScalarReference() {
+        Random random = new Random(5);
+        float[] dense = new float[ROWS * COLS];
+        check(WeightsFactory.of(f16(random, dense, ROWS, COLS)), dense, random);
+    }
+
+    /** F16 widens rows in chunks: ensemble-sized batches of rows longer than a chunk, with a tail, against the scalar reference. */
+    @Test
+    void f16BatchesSpanningChunksMatchScalarReference() {
+        Random random = new Random(6);
+        int cols = 2 * F16Weights.CHUNK + 76;
+        float[] dense = new float[ROWS * cols];
+        Weights w = WeightsFactory.of(f16(random, dense, ROWS, cols));
+        for (int batch = 2; batch <= 4; batch++) {
+            float[] x = new float[batch * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            float[] out = new float[batch * ROWS];
+            w.matmul(x, out, batch, 0, ROWS);
+            for (int b = 0; b < batch; b++) {
+                for (int r = 0; r < ROWS; r++) {
+                    double expected = 0;
+                    for (int c = 0; c < cols; c++) {
+                        expected += (double) dense[r * cols + c] * x[b * cols + c];
+                    }
+                    assertEquals(expected, out[b * ROWS + r], 1e-4 * (1 + Math.abs(expected)), "batch " + batch + " row " + r + " entry " + b);
+                }
+            }
+        }
+    }
+
+    @Test
     void q8BatchesMatchScalarReference() {
         Random random = new Random(2);
         float[] dense = new float[ROWS * COLS];
@@ -113,7 +157,7 @@ class BatchedMatMulTest {
         Random random = new Random(4);
         float[] dense = new float[ROWS * COLS];
         for (Weights w : new Weights[]{WeightsFactory.of(q8(random, dense)), WeightsFactory.of(q4(random, dense)),
-                WeightsFactory.of(f32(dense))}) {
+                WeightsFactory.of(f32(dense)), WeightsFactory.of(f16(random, dense, ROWS, COLS))}) {
             for (int batch = 2; batch <= 9; batch++) {
                 float[] x = new float[batch * COLS];
                 for (int c = 0; c < COLS; c++) {
