@@ -2,9 +2,13 @@ package dev.specula.runtime.kernel;
 
 import static dev.specula.runtime.kernel.QuantBlocks.BLOCK;
 import static dev.specula.runtime.kernel.QuantBlocks.HALF;
+import static dev.specula.runtime.kernel.Species.BYTES;
+import static dev.specula.runtime.kernel.Species.BYTE_PARTS;
 import static dev.specula.runtime.kernel.Species.FLOATS;
+import static dev.specula.runtime.kernel.Species.LANES;
 
 import dev.specula.runtime.tensor.Tensor;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -44,9 +48,44 @@ final class Q4_0Weights extends ScaledBlockWeights {
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
+    /** As Q8_0's, except that each load of packed nibbles is split into both halves of the block. */
     @Override
-    FloatVector blockPart(long at, int part) {
-        return QuantBlocks.q4Part(data, at, part);
+    void dot4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3) {
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
+        FloatVector acc2 = FloatVector.zero(FLOATS);
+        FloatVector acc3 = FloatVector.zero(FLOATS);
+        int blocks = cols / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            long at = rowOffset + (long) b * BLOCK_BYTES;
+            FloatVector s0 = FloatVector.zero(FLOATS);
+            FloatVector s1 = FloatVector.zero(FLOATS);
+            FloatVector s2 = FloatVector.zero(FLOATS);
+            FloatVector s3 = FloatVector.zero(FLOATS);
+            for (int j = 0; j < HALF; j += BYTES.length()) {
+                ByteVector packed = QuantBlocks.packed(data, at + 2 + j);
+                ByteVector low = QuantBlocks.low(packed);
+                ByteVector high = QuantBlocks.high(packed);
+                for (int p = 0; p < BYTE_PARTS; p++) {
+                    FloatVector w = (FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, p);
+                    FloatVector v = (FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, p);
+                    int k = b * BLOCK + j + p * LANES;
+                    s0 = v.fma(FloatVector.fromArray(FLOATS, x, k + HALF), w.fma(FloatVector.fromArray(FLOATS, x, k), s0));
+                    s1 = v.fma(FloatVector.fromArray(FLOATS, x, x1 + k + HALF), w.fma(FloatVector.fromArray(FLOATS, x, x1 + k), s1));
+                    s2 = v.fma(FloatVector.fromArray(FLOATS, x, x2 + k + HALF), w.fma(FloatVector.fromArray(FLOATS, x, x2 + k), s2));
+                    s3 = v.fma(FloatVector.fromArray(FLOATS, x, x3 + k + HALF), w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), s3));
+                }
+            }
+            FloatVector d = FloatVector.broadcast(FLOATS, scale(at));
+            acc0 = s0.fma(d, acc0);
+            acc1 = s1.fma(d, acc1);
+            acc2 = s2.fma(d, acc2);
+            acc3 = s3.fma(d, acc3);
+        }
+        out[o0] = acc0.reduceLanes(VectorOperators.ADD);
+        out[o1] = acc1.reduceLanes(VectorOperators.ADD);
+        out[o2] = acc2.reduceLanes(VectorOperators.ADD);
+        out[o3] = acc3.reduceLanes(VectorOperators.ADD);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.specula.runtime.kernel;
 
 import static dev.specula.runtime.kernel.QuantBlocks.BLOCK;
 import static dev.specula.runtime.kernel.Species.FLOATS;
+import static dev.specula.runtime.kernel.Species.LANES;
 
 import dev.specula.runtime.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
@@ -43,9 +44,41 @@ final class Q8_0Weights extends ScaledBlockWeights {
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
+    /**
+     * Offsets derive from the int block counter, so C2 sees a counted loop and hoists most bounds checks
+     * (with offsets stepped alongside, it kept one per load: about 25% more time per block).
+     */
     @Override
-    FloatVector blockPart(long at, int part) {
-        return QuantBlocks.q8Part(data, at, part);
+    void dot4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3) {
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
+        FloatVector acc2 = FloatVector.zero(FLOATS);
+        FloatVector acc3 = FloatVector.zero(FLOATS);
+        int blocks = cols / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            long at = rowOffset + (long) b * BLOCK_BYTES;
+            FloatVector s0 = FloatVector.zero(FLOATS);
+            FloatVector s1 = FloatVector.zero(FLOATS);
+            FloatVector s2 = FloatVector.zero(FLOATS);
+            FloatVector s3 = FloatVector.zero(FLOATS);
+            for (int p = 0; p < BLOCK / LANES; p++) {
+                FloatVector w = QuantBlocks.q8Part(data, at + 2, p);
+                int k = b * BLOCK + p * LANES;
+                s0 = w.fma(FloatVector.fromArray(FLOATS, x, k), s0);
+                s1 = w.fma(FloatVector.fromArray(FLOATS, x, x1 + k), s1);
+                s2 = w.fma(FloatVector.fromArray(FLOATS, x, x2 + k), s2);
+                s3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), s3);
+            }
+            FloatVector d = FloatVector.broadcast(FLOATS, scale(at));
+            acc0 = s0.fma(d, acc0);
+            acc1 = s1.fma(d, acc1);
+            acc2 = s2.fma(d, acc2);
+            acc3 = s3.fma(d, acc3);
+        }
+        out[o0] = acc0.reduceLanes(VectorOperators.ADD);
+        out[o1] = acc1.reduceLanes(VectorOperators.ADD);
+        out[o2] = acc2.reduceLanes(VectorOperators.ADD);
+        out[o3] = acc3.reduceLanes(VectorOperators.ADD);
     }
 
     @Override

@@ -53,7 +53,7 @@ final class QuantBlocks {
     static FloatVector q4Dot(MemorySegment data, long at, float d, float[] x, int xi, FloatVector acc) {
         FloatVector sum = FloatVector.zero(FLOATS);
         for (int j = 0; j < HALF; j += BYTES.length()) {
-            ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, at + j, ORDER);
+            ByteVector packed = packed(data, at + j);
             ByteVector low = low(packed);
             ByteVector high = high(packed);
             for (int p = 0; p < BYTE_PARTS; p++) {
@@ -70,7 +70,7 @@ final class QuantBlocks {
     static void q4Decode(MemorySegment data, long at, float d, float[] dst, int offset) {
         FloatVector dv = FloatVector.broadcast(FLOATS, d);
         for (int j = 0; j < HALF; j += BYTES.length()) {
-            ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, at + j, ORDER);
+            ByteVector packed = packed(data, at + j);
             ByteVector low = low(packed);
             ByteVector high = high(packed);
             for (int p = 0; p < BYTE_PARTS; p++) {
@@ -92,23 +92,18 @@ final class QuantBlocks {
         return (FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, (j - loaded) / LANES);
     }
 
-    /** As {@link #q8Part} for Q4_0 nibbles, recentred. */
-    static FloatVector q4Part(MemorySegment data, long at, int p) {
-        int j = p * LANES;
-        int k = j % HALF;
-        int loaded = k - k % BYTES.length();
-        ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, at + loaded, ORDER);
-        ByteVector q = j < HALF ? low(packed) : high(packed);
-        return (FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, (k - loaded) / LANES);
+    /** {@code BYTES.length()} bytes of Q4_0 nibbles at {@code at}, for {@link #low} and {@link #high}. */
+    static ByteVector packed(MemorySegment data, long at) {
+        return ByteVector.fromMemorySegment(BYTES, data, at, ORDER);
     }
 
     /** Low nibbles, recentred to -8..7. */
-    private static ByteVector low(ByteVector packed) {
+    static ByteVector low(ByteVector packed) {
         return packed.and((byte) 0x0f).sub((byte) 8);
     }
 
     /** High nibbles, recentred to -8..7. x86 has no byte shift, so shift as shorts and mask. */
-    private static ByteVector high(ByteVector packed) {
+    static ByteVector high(ByteVector packed) {
         return packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
                 .and((byte) 0x0f).sub((byte) 8);
     }
