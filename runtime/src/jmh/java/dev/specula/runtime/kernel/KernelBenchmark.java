@@ -2,6 +2,8 @@ package dev.specula.runtime.kernel;
 
 import dev.specula.runtime.tensor.GgmlType;
 import dev.specula.runtime.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -45,6 +47,7 @@ public class KernelBenchmark {
     @Param({"2"})
     public int threads;
 
+    private final Arena arena = Arena.ofShared();
     private ComputePool pool;
     private Weights[] weights;
     private float[] x;
@@ -60,8 +63,10 @@ public class KernelBenchmark {
             for (int i = 0; i < values.length; i++) {
                 values[i] = (float) random.nextGaussian() * 0.02f;
             }
-            Tensor t = ScalarQuant.tensor(type, values, ROWS, COLS);
-            weights[m] = WeightsFactory.of(t);
+            // Off-heap, as a mapped model is, so the kernels read the kind of segment they read in use.
+            Tensor onHeap = ScalarQuant.tensor(type, values, ROWS, COLS);
+            MemorySegment data = arena.allocate(onHeap.data().byteSize(), 64).copyFrom(onHeap.data());
+            weights[m] = WeightsFactory.of(new Tensor(onHeap.name(), type, onHeap.dims(), data));
         }
         x = new float[batch * COLS];
         for (int i = 0; i < x.length; i++) {
@@ -74,6 +79,7 @@ public class KernelBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         pool.close();
+        arena.close();
     }
 
     @Benchmark
