@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorOperators;
  * vectorized by C2 into {@code vcvtph2ps} (F16C), so rows are widened a chunk at a time into a
  * per-thread scratch that stays in L1, and the dot product runs on floats: ~14 cycles per 32 values.
  */
-final class F16Weights extends RowMajorWeights {
+final class F16Weights extends RegisterBatchWeights {
 
     /** Values widened per pass: small enough for L1 next to the activations. */
     static final int CHUNK = 512;
@@ -38,60 +38,42 @@ final class F16Weights extends RowMajorWeights {
         return sum;
     }
 
-    /**
-     * Batches of up to {@link #REGISTER_BATCH} rows (a LoRA ensemble's members) widen each chunk once and
-     * feed every loaded weight vector to one FMA per activation row (pairs of weight rows, sharing the
-     * activation loads, ran slower). Larger (prompt) batches go through {@link BatchKernel}. Fewer than
-     * four rows repeat the last one, so every row goes through the same code and identical activation
-     * rows (identical ensemble members) get bit-identical results.
-     */
+    /** Each chunk is widened once and every loaded weight vector feeds one FMA per activation row. */
     @Override
-    void batched(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
-        if (batch > REGISTER_BATCH) {
-            super.batched(x, out, batch, rowFrom, rowTo);
-            return;
-        }
-        int x1 = Math.min(1, batch - 1) * cols;
-        int x2 = Math.min(2, batch - 1) * cols;
-        int x3 = Math.min(3, batch - 1) * cols;
-        int o1 = Math.min(1, batch - 1) * rows;
-        int o2 = Math.min(2, batch - 1) * rows;
-        int o3 = Math.min(3, batch - 1) * rows;
+    void dot4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3) {
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
+        FloatVector acc2 = FloatVector.zero(FLOATS);
+        FloatVector acc3 = FloatVector.zero(FLOATS);
         int vectorCols = cols - cols % LANES;
         float[] scratch = SCRATCH.get();
-        for (int r = rowFrom; r < rowTo; r++) {
-            FloatVector acc0 = FloatVector.zero(FLOATS);
-            FloatVector acc1 = FloatVector.zero(FLOATS);
-            FloatVector acc2 = FloatVector.zero(FLOATS);
-            FloatVector acc3 = FloatVector.zero(FLOATS);
-            for (int c = 0; c < vectorCols; c += CHUNK) {
-                int n = Math.min(CHUNK, vectorCols - c);
-                widen(r * rowBytes + (long) c * Short.BYTES, scratch, 0, n);
-                for (int i = 0; i < n; i += LANES) {
-                    FloatVector w = FloatVector.fromArray(FLOATS, scratch, i);
-                    int k = c + i;
-                    acc0 = w.fma(FloatVector.fromArray(FLOATS, x, k), acc0);
-                    acc1 = w.fma(FloatVector.fromArray(FLOATS, x, x1 + k), acc1);
-                    acc2 = w.fma(FloatVector.fromArray(FLOATS, x, x2 + k), acc2);
-                    acc3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), acc3);
-                }
+        for (int c = 0; c < vectorCols; c += CHUNK) {
+            int n = Math.min(CHUNK, vectorCols - c);
+            widen(rowOffset + (long) c * Short.BYTES, scratch, 0, n);
+            for (int i = 0; i < n; i += LANES) {
+                FloatVector w = FloatVector.fromArray(FLOATS, scratch, i);
+                int k = c + i;
+                acc0 = w.fma(FloatVector.fromArray(FLOATS, x, k), acc0);
+                acc1 = w.fma(FloatVector.fromArray(FLOATS, x, x1 + k), acc1);
+                acc2 = w.fma(FloatVector.fromArray(FLOATS, x, x2 + k), acc2);
+                acc3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), acc3);
             }
-            float s0 = acc0.reduceLanes(VectorOperators.ADD);
-            float s1 = acc1.reduceLanes(VectorOperators.ADD);
-            float s2 = acc2.reduceLanes(VectorOperators.ADD);
-            float s3 = acc3.reduceLanes(VectorOperators.ADD);
-            for (int k = vectorCols; k < cols; k++) {
-                float v = Float.float16ToFloat(data.get(SHORT, r * rowBytes + (long) k * Short.BYTES));
-                s0 += v * x[k];
-                s1 += v * x[x1 + k];
-                s2 += v * x[x2 + k];
-                s3 += v * x[x3 + k];
-            }
-            out[r] = s0;
-            out[o1 + r] = s1;
-            out[o2 + r] = s2;
-            out[o3 + r] = s3;
         }
+        float s0 = acc0.reduceLanes(VectorOperators.ADD);
+        float s1 = acc1.reduceLanes(VectorOperators.ADD);
+        float s2 = acc2.reduceLanes(VectorOperators.ADD);
+        float s3 = acc3.reduceLanes(VectorOperators.ADD);
+        for (int k = vectorCols; k < cols; k++) {
+            float v = Float.float16ToFloat(data.get(SHORT, rowOffset + (long) k * Short.BYTES));
+            s0 += v * x[k];
+            s1 += v * x[x1 + k];
+            s2 += v * x[x2 + k];
+            s3 += v * x[x3 + k];
+        }
+        out[o0] = s0;
+        out[o1] = s1;
+        out[o2] = s2;
+        out[o3] = s3;
     }
 
     @Override

@@ -11,18 +11,11 @@ import java.util.Objects;
  * kernel only has to know how to take the dot product of one row with one activation vector.
  */
 abstract sealed class RowMajorWeights implements Weights
-        permits F32Weights, F16Weights, BF16Weights, ScaledBlockWeights {
+        permits F32Weights, BF16Weights, RegisterBatchWeights {
 
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ORDER);
-
-    /**
-     * Batches up to this many rows (a LoRA ensemble's members) decode each weight block once and
-     * multiply it with every activation row, in the types that specialise {@link #batched}; larger
-     * (prompt) batches go through {@link BatchKernel}'s float tile, which then costs less per product.
-     */
-    static final int REGISTER_BATCH = 4;
 
     final Tensor tensor;
     final MemorySegment data;

@@ -74,8 +74,12 @@ class BatchedMatMulTest {
     }
 
     private static void check(Weights w, float[] dense, Random random) {
-        for (int batch : new int[]{1, 2, 3, 4, 5, 8, 9}) {
-            float[] x = new float[batch * COLS];
+        check(w, dense, random, COLS, 1, 2, 3, 4, 5, 8, 9);
+    }
+
+    private static void check(Weights w, float[] dense, Random random, int cols, int... batches) {
+        for (int batch : batches) {
+            float[] x = new float[batch * cols];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) random.nextGaussian();
             }
@@ -84,8 +88,8 @@ class BatchedMatMulTest {
             for (int b = 0; b < batch; b++) {
                 for (int r = 0; r < ROWS; r++) {
                     double expected = 0;
-                    for (int c = 0; c < COLS; c++) {
-                        expected += (double) dense[r * COLS + c] * x[b * COLS + c];
+                    for (int c = 0; c < cols; c++) {
+                        expected += (double) dense[r * cols + c] * x[b * cols + c];
                     }
                     assertEquals(expected, out[b * ROWS + r], 1e-4 * (1 + Math.abs(expected)),
                             w.tensor().type() + " batch " + batch + " row " + r + " entry " + b);
@@ -117,24 +121,7 @@ class BatchedMatMulTest {
         Random random = new Random(6);
         int cols = 2 * F16Weights.CHUNK + 76;
         float[] dense = new float[ROWS * cols];
-        Weights w = WeightsFactory.of(f16(random, dense, ROWS, cols));
-        for (int batch = 2; batch <= 4; batch++) {
-            float[] x = new float[batch * cols];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) random.nextGaussian();
-            }
-            float[] out = new float[batch * ROWS];
-            w.matmul(x, out, batch, 0, ROWS);
-            for (int b = 0; b < batch; b++) {
-                for (int r = 0; r < ROWS; r++) {
-                    double expected = 0;
-                    for (int c = 0; c < cols; c++) {
-                        expected += (double) dense[r * cols + c] * x[b * cols + c];
-                    }
-                    assertEquals(expected, out[b * ROWS + r], 1e-4 * (1 + Math.abs(expected)), "batch " + batch + " row " + r + " entry " + b);
-                }
-            }
-        }
+        check(WeightsFactory.of(f16(random, dense, ROWS, cols)), dense, random, cols, 2, 3, 4);
     }
 
     @Test

@@ -1,0 +1,42 @@
+package dev.specula.runtime.kernel;
+
+import dev.specula.runtime.tensor.Tensor;
+
+/**
+ * Types with their own kernel for ensemble-sized batches: up to {@value #REGISTER_BATCH} activation rows
+ * (a LoRA ensemble's members) share each decoded weight vector, which then feeds one FMA per row.
+ * Larger (prompt) batches go through {@link BatchKernel}'s float tile, which then costs less per product.
+ */
+abstract sealed class RegisterBatchWeights extends RowMajorWeights permits F16Weights, ScaledBlockWeights {
+
+    static final int REGISTER_BATCH = 4;
+
+    RegisterBatchWeights(Tensor tensor) {
+        super(tensor);
+    }
+
+    @Override
+    final void batched(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
+        if (batch > REGISTER_BATCH) {
+            super.batched(x, out, batch, rowFrom, rowTo);
+            return;
+        }
+        // Fewer than four rows repeat the last one, so every row goes through the same code and
+        // identical activation rows (identical ensemble members) get bit-identical results.
+        int x1 = Math.min(1, batch - 1) * cols;
+        int x2 = Math.min(2, batch - 1) * cols;
+        int x3 = Math.min(3, batch - 1) * cols;
+        int o1 = Math.min(1, batch - 1) * rows;
+        int o2 = Math.min(2, batch - 1) * rows;
+        int o3 = Math.min(3, batch - 1) * rows;
+        for (int r = rowFrom; r < rowTo; r++) {
+            dot4(r * rowBytes, x, x1, x2, x3, out, r, r + o1, r + o2, r + o3);
+        }
+    }
+
+    /**
+     * Dot products of the row at byte {@code rowOffset} with four activation rows ({@code x[0 ..]},
+     * {@code x[x1 ..]}, ...) into {@code out[o0]}, {@code out[o1]}, ...
+     */
+    abstract void dot4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3);
+}
