@@ -1,12 +1,8 @@
 package dev.specula.runtime.kernel;
 
 import static dev.specula.runtime.kernel.QuantBlocks.BLOCK;
-import static dev.specula.runtime.kernel.Species.FLOATS;
-import static dev.specula.runtime.kernel.Species.LANES;
 
 import dev.specula.runtime.tensor.Tensor;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * ggml's scaled block types read in place: blocks of 32 values, each an fp16 scale {@code d} followed
@@ -15,10 +11,10 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Each subclass also has its own copy of the single-row (decode) loop: C2 compiles a loop shared by
  * the types once, and with two types in use it inlines both block kernels into it, reaches its
  * inlining node limit and calls them out of line, boxing the vectors (Q4_0 decoded at half speed
- * after Q8_0 had run). Their {@link #dot4} loops are per type for the same reason, and because Q4_0
- * splits each load into both nibble halves (decoding part by part cost it 33 against 23 cycles per
- * block for four rows): each block is decoded once into registers, each decoded vector feeds one FMA
- * per activation row, and the block's scale is applied once per row.
+ * after Q8_0 had run). Their {@link #dot4} loops are per type too, because Q4_0 splits each load into
+ * both nibble halves (a shared loop decoding part by part cost it 33 against 23 cycles per block for
+ * four rows): each block is decoded once into registers, each decoded vector feeds one FMA per
+ * activation row, and the block's scale is applied once per row.
  */
 abstract sealed class ScaledBlockWeights extends RegisterBatchWeights permits Q8_0Weights, Q4_0Weights {
 
