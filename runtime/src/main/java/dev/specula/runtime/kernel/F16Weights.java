@@ -5,7 +5,6 @@ import static dev.specula.runtime.kernel.Species.LANES;
 
 import dev.specula.runtime.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * IEEE half-precision weights. The Vector API has no fp16 conversion, and widening with integer
@@ -13,7 +12,7 @@ import jdk.incubator.vector.VectorOperators;
  * vectorized by C2 into {@code vcvtph2ps} (F16C), so rows are widened a chunk at a time into a
  * per-thread scratch that stays in L1, and the dot product runs on floats: ~14 cycles per 32 values.
  */
-final class F16Weights extends RegisterBatchWeights {
+final class F16Weights extends ElementWeights {
 
     /** Values widened per pass: small enough for L1 next to the activations. */
     static final int CHUNK = 512;
@@ -58,21 +57,12 @@ final class F16Weights extends RegisterBatchWeights {
                 acc3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), acc3);
             }
         }
-        float s0 = acc0.reduceLanes(VectorOperators.ADD);
-        float s1 = acc1.reduceLanes(VectorOperators.ADD);
-        float s2 = acc2.reduceLanes(VectorOperators.ADD);
-        float s3 = acc3.reduceLanes(VectorOperators.ADD);
-        for (int k = vectorCols; k < cols; k++) {
-            float v = Float.float16ToFloat(data.get(SHORT, rowOffset + (long) k * Short.BYTES));
-            s0 += v * x[k];
-            s1 += v * x[x1 + k];
-            s2 += v * x[x2 + k];
-            s3 += v * x[x3 + k];
-        }
-        out[o0] = s0;
-        out[o1] = s1;
-        out[o2] = s2;
-        out[o3] = s3;
+        store4(rowOffset, vectorCols, x, x1, x2, x3, acc0, acc1, acc2, acc3, out, o0, o1, o2, o3);
+    }
+
+    @Override
+    float value(long rowOffset, int c) {
+        return Float.float16ToFloat(data.get(SHORT, rowOffset + (long) c * Short.BYTES));
     }
 
     @Override

@@ -75,10 +75,10 @@ final class Q8_0Weights extends ScaledBlockWeights {
             acc2 = s2.fma(d, acc2);
             acc3 = s3.fma(d, acc3);
         }
-        out[o0] = acc0.reduceLanes(VectorOperators.ADD);
-        out[o1] = acc1.reduceLanes(VectorOperators.ADD);
-        out[o2] = acc2.reduceLanes(VectorOperators.ADD);
-        out[o3] = acc3.reduceLanes(VectorOperators.ADD);
+        out[o0] = VectorMath.sumLanes(acc0);
+        out[o1] = VectorMath.sumLanes(acc1);
+        out[o2] = VectorMath.sumLanes(acc2);
+        out[o3] = VectorMath.sumLanes(acc3);
     }
 
     @Override

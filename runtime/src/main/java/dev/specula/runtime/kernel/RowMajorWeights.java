@@ -11,7 +11,7 @@ import java.util.Objects;
  * kernel only has to know how to take the dot product of one row with one activation vector.
  */
 abstract sealed class RowMajorWeights implements Weights
-        permits F32Weights, BF16Weights, RegisterBatchWeights {
+        permits BF16Weights, RegisterBatchWeights {
 
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);

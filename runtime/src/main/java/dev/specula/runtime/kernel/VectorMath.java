@@ -3,14 +3,44 @@ package dev.specula.runtime.kernel;
 import static dev.specula.runtime.kernel.Species.FLOATS;
 import static dev.specula.runtime.kernel.Species.LANES;
 
+import java.util.ArrayList;
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /** Vectorised element-wise and reduction operations on float arrays at offsets. */
 public final class VectorMath {
 
+    /** Lane i swapped with lane i ^ step, for step = LANES/2, LANES/4, ..., 1: the folds of {@link #sumLanes}. */
+    private static final List<VectorShuffle<Float>> FOLDS = folds();
+
     private VectorMath() {
+    }
+
+    private static List<VectorShuffle<Float>> folds() {
+        List<VectorShuffle<Float>> folds = new ArrayList<>();
+        for (int step = LANES / 2; step >= 1; step /= 2) {
+            int s = step;
+            folds.add(VectorShuffle.fromOp(FLOATS, i -> i ^ s));
+        }
+        return List.copyOf(folds);
+    }
+
+    /**
+     * The sum of {@code v}'s lanes, folded in halves with lanewise adds, so it is the same number
+     * whether C2 has compiled the caller yet or not. {@code reduceLanes(ADD)} is not: before C2
+     * intrinsifies it, it adds the lanes in another order. Kernels on paths that run rarely (an
+     * ensemble's batch of members, a prompt's last few tokens) use this, so that identical members
+     * scored one after another agree bit for bit although the JIT compiled the kernel in between.
+     */
+    static float sumLanes(FloatVector v) {
+        FloatVector sum = v;
+        for (int i = 0; i < FOLDS.size(); i++) {
+            sum = sum.add(sum.rearrange(FOLDS.get(i)));
+        }
+        return sum.lane(0);
     }
 
     /** {@code sum a[aOff + i] * b[bOff + i]} for {@code i < n}. */

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Batched products against a scalar reference over the dequantized values, for batch sizes that
- * use the quantized types' register kernel (2..4 activation rows), the float tile kernel (four
+ * use the register kernels (2..4 activation rows; F32 two weight rows per pass), the float tile kernel (four
  * weight rows at a time, with its single-row remainder), or both.
  */
 class BatchedMatMulTest {
@@ -21,11 +21,23 @@ class BatchedMatMulTest {
     private static final int COLS = 96;
 
     private static Tensor f32(float[] values) {
+        return f32(values, ROWS, COLS);
+    }
+
+    private static Tensor f32(float[] values, int rows, int cols) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
             b.putFloat(v);
         }
-        return new Tensor("w", GgmlType.F32, new long[]{COLS, ROWS}, MemorySegment.ofArray(b.array()));
+        return new Tensor("w", GgmlType.F32, new long[]{cols, rows}, MemorySegment.ofArray(b.array()));
+    }
+
+    private static float[] gaussian(Random random, int n) {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return values;
     }
 
     /** Halves of random values; fills {@code dense} with what they decode to. */
@@ -101,11 +113,43 @@ class BatchedMatMulTest {
     @Test
     void f32BatchesMatchScalarReference() {
         Random random = new Random(1);
-        float[] dense = new float[ROWS * COLS];
-        for (int i = 0; i < dense.length; i++) {
-            dense[i] = (float) random.nextGaussian();
-        }
+        float[] dense = gaussian(random, ROWS * COLS);
         check(WeightsFactory.of(f32(dense)), dense, random);
+    }
+
+    /** F32 ensemble batches run two weight rows per pass: rows whose length is no whole number of vectors. */
+    @Test
+    void f32BatchesWithColumnTailMatchScalarReference() {
+        Random random = new Random(7);
+        int cols = 101;
+        float[] dense = gaussian(random, ROWS * cols);
+        check(WeightsFactory.of(f32(dense, ROWS, cols)), dense, random, cols, 2, 3, 4);
+    }
+
+    /**
+     * F32 and F16 rows computed in a pair (two weight rows per pass) or alone (the odd row of a range)
+     * give the same bits, so splitting rows over threads cannot change a result.
+     */
+    @Test
+    void rowsGiveTheSameBitsPairedOrAlone() {
+        Random random = new Random(8);
+        int f32Cols = 101;
+        int f16Cols = 2 * F16Weights.CHUNK + 76;
+        Weights[] weights = {
+                WeightsFactory.of(f32(gaussian(random, ROWS * f32Cols), ROWS, f32Cols)),
+                WeightsFactory.of(f16(random, new float[ROWS * f16Cols], ROWS, f16Cols))};
+        for (Weights w : weights) {
+            float[] x = gaussian(random, 4 * w.cols());
+            float[] paired = new float[4 * ROWS];
+            w.matmul(x, paired, 4, 0, ROWS);
+            float[] alone = new float[4 * ROWS];
+            for (int r = 0; r < ROWS; r++) {
+                w.matmul(x, alone, 4, r, r + 1);
+            }
+            for (int i = 0; i < paired.length; i++) {
+                assertEquals(paired[i], alone[i], 0f, w.tensor().type() + " row " + i % ROWS + " entry " + i / ROWS);
+            }
+        }
     }
 
     @Test

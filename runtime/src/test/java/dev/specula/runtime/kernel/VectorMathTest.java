@@ -4,6 +4,8 @@ import static dev.specula.runtime.kernel.MatMulTest.gaussian;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,6 +34,31 @@ class VectorMathTest {
             boolean inside = i >= 2 * OFF && i < 2 * OFF + n;
             float want = inside ? (float) (b[i] + 0.75 * a[i - OFF]) : b[i];
             assertEquals(want, y[i], 1e-6f, "y[" + i + "]");
+        }
+    }
+
+    /**
+     * The lanes are summed in the documented fold order, bit for bit, on values whose sum depends on
+     * the order (large values cancelling around small ones), many times so that C2 compiles the loop.
+     */
+    @Test
+    void sumLanesFoldsHalvesInAFixedOrder() {
+        Random random = new Random(11);
+        float[] lanes = new float[Species.LANES];
+        for (int round = 0; round < 20_000; round++) {
+            for (int i = 0; i < lanes.length; i++) {
+                lanes[i] = (float) (random.nextGaussian() * (i % 2 == 0 ? 1e7 : 1));
+            }
+            float[] folded = lanes.clone();
+            for (int step = folded.length / 2; step >= 1; step /= 2) {
+                float[] next = new float[folded.length];
+                for (int i = 0; i < folded.length; i++) {
+                    next[i] = folded[i] + folded[i ^ step];
+                }
+                folded = next;
+            }
+            float sum = VectorMath.sumLanes(FloatVector.fromArray(Species.FLOATS, lanes, 0));
+            assertEquals(folded[0], sum, 0f, "round " + round);
         }
     }
 
