@@ -4,7 +4,6 @@ import static dev.specula.runtime.kernel.Species.FLOATS;
 import static dev.specula.runtime.kernel.Species.LANES;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * The batched (prompt) product for any storage type: rows are decoded to floats {@value #TILE_ROWS}
@@ -95,14 +94,14 @@ final class BatchKernel {
             a30 = w.fma(v0, a30);
             a31 = w.fma(v1, a31);
         }
-        float s00 = a00.reduceLanes(VectorOperators.ADD);
-        float s01 = a01.reduceLanes(VectorOperators.ADD);
-        float s10 = a10.reduceLanes(VectorOperators.ADD);
-        float s11 = a11.reduceLanes(VectorOperators.ADD);
-        float s20 = a20.reduceLanes(VectorOperators.ADD);
-        float s21 = a21.reduceLanes(VectorOperators.ADD);
-        float s30 = a30.reduceLanes(VectorOperators.ADD);
-        float s31 = a31.reduceLanes(VectorOperators.ADD);
+        float s00 = VectorMath.sumLanes(a00);
+        float s01 = VectorMath.sumLanes(a01);
+        float s10 = VectorMath.sumLanes(a10);
+        float s11 = VectorMath.sumLanes(a11);
+        float s20 = VectorMath.sumLanes(a20);
+        float s21 = VectorMath.sumLanes(a21);
+        float s30 = VectorMath.sumLanes(a30);
+        float s31 = VectorMath.sumLanes(a31);
         for (; k < cols; k++) {
             s00 += t[k] * x[x0 + k];
             s01 += t[k] * x[x1 + k];

@@ -6,19 +6,8 @@ import static dev.specula.runtime.kernel.Species.LANES;
 import dev.specula.runtime.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
-/**
- * Plain float weights, read straight from the segment.
- *
- * <p>Ensemble-sized batches take two weight rows per pass, so that each activation vector loaded
- * feeds two FMAs. With one row per pass the four activation rows (32 KB at dim 2048, 88 KB for the
- * feed-forward's down projection) were reloaded from L2 for every weight vector, and a batch of four
- * ran at 0.73-0.82x the speed of one row; with two rows per pass at 0.90-0.94x (tinyllama-1.1b shape,
- * whole model, 2 threads). F16 gained nothing from pairs: its widening, not the reloads, bounds it.
- * Each row keeps its own accumulators, summed in the same order whether it was paired or ran alone
- * (the odd row of a range), so a row's result does not depend on how rows were split.
- */
+/** Plain float weights, read straight from the segment. */
 final class F32Weights extends ElementWeights {
 
     F32Weights(Tensor tensor) {
@@ -43,7 +32,7 @@ final class F32Weights extends ElementWeights {
         for (; i <= cols - LANES; i += LANES) {
             acc0 = load(rowOffset + (long) i * Float.BYTES).fma(FloatVector.fromArray(FLOATS, x, xOffset + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < cols; i++) {
             sum += value(rowOffset, i) * x[xOffset + i];
         }
@@ -51,21 +40,7 @@ final class F32Weights extends ElementWeights {
     }
 
     @Override
-    void registerBatch(float[] x, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom, int rowTo) {
-        int r = rowFrom;
-        for (; r + 1 < rowTo; r += 2) {
-            dot2x4(r * rowBytes, x, x1, x2, x3, out, r, o1, o2, o3);
-        }
-        if (r < rowTo) {
-            dot4(r * rowBytes, x, x1, x2, x3, out, r, r + o1, r + o2, r + o3);
-        }
-    }
-
-    /**
-     * The row at byte {@code rowOffset} and the next one against four activation rows (as {@link #dot4}),
-     * into {@code out[o]}, {@code out[o + o1]}, ... and {@code out[o + 1]}, {@code out[o + 1 + o1]}, ...
-     */
-    private void dot2x4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o, int o1, int o2, int o3) {
+    void dot2x4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o, int o1, int o2, int o3) {
         FloatVector a0 = FloatVector.zero(FLOATS);
         FloatVector a1 = FloatVector.zero(FLOATS);
         FloatVector a2 = FloatVector.zero(FLOATS);
@@ -92,8 +67,10 @@ final class F32Weights extends ElementWeights {
             a3 = w.fma(y, a3);
             b3 = v.fma(y, b3);
         }
-        store4(rowOffset, k, x, x1, x2, x3, a0, a1, a2, a3, out, o, o + o1, o + o2, o + o3);
-        store4(next, k, x, x1, x2, x3, b0, b1, b2, b3, out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
+        store4(rowOffset, k, x, x1, x2, x3, VectorMath.sumLanes(a0), VectorMath.sumLanes(a1),
+                VectorMath.sumLanes(a2), VectorMath.sumLanes(a3), out, o, o + o1, o + o2, o + o3);
+        store4(next, k, x, x1, x2, x3, VectorMath.sumLanes(b0), VectorMath.sumLanes(b1),
+                VectorMath.sumLanes(b2), VectorMath.sumLanes(b3), out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
     }
 
     @Override
@@ -110,7 +87,8 @@ final class F32Weights extends ElementWeights {
             a2 = w.fma(FloatVector.fromArray(FLOATS, x, x2 + k), a2);
             a3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), a3);
         }
-        store4(rowOffset, k, x, x1, x2, x3, a0, a1, a2, a3, out, o0, o1, o2, o3);
+        store4(rowOffset, k, x, x1, x2, x3, VectorMath.sumLanes(a0), VectorMath.sumLanes(a1),
+                VectorMath.sumLanes(a2), VectorMath.sumLanes(a3), out, o0, o1, o2, o3);
     }
 
     private FloatVector load(long at) {

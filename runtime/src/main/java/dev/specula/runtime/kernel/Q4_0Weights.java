@@ -45,7 +45,7 @@ final class Q4_0Weights extends ScaledBlockWeights {
         if (b < blocks) {
             acc0 = QuantBlocks.q4Dot(data, at + 2, scale(at), x, xi, acc0);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return VectorMath.sumLanes(acc0.add(acc1));
     }
 
     /** As Q8_0's, except that each load of packed nibbles is split into both halves of the block. */

@@ -6,7 +6,6 @@ import static dev.specula.runtime.kernel.Species.LANES;
 
 import dev.specula.runtime.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * ggml Q8_0, read in place: blocks of 32 values, each an fp16 scale {@code d} then 32 int8
@@ -41,7 +40,7 @@ final class Q8_0Weights extends ScaledBlockWeights {
         if (b < blocks) {
             acc0 = QuantBlocks.q8Dot(data, at + 2, scale(at), x, xi, acc0);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return VectorMath.sumLanes(acc0.add(acc1));
     }
 
     /**

@@ -8,10 +8,14 @@ import java.util.Objects;
 
 /**
  * Shared shape of every storage type: rows stored one after another in a memory segment, so a
- * kernel only has to know how to take the dot product of one row with one activation vector.
+ * kernel only has to know how to take the dot product of one row with one activation vector, and
+ * of one row with up to {@value #REGISTER_BATCH} activation rows (a LoRA ensemble's members), where
+ * each decoded weight vector feeds one FMA per activation row. Larger (prompt) batches go through
+ * {@link BatchKernel}'s float tile, which then costs less per product.
  */
-abstract sealed class RowMajorWeights implements Weights
-        permits BF16Weights, RegisterBatchWeights {
+abstract sealed class RowMajorWeights implements Weights permits ElementWeights, ScaledBlockWeights {
+
+    static final int REGISTER_BATCH = 4;
 
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
@@ -68,9 +72,37 @@ abstract sealed class RowMajorWeights implements Weights
     }
 
     /** {@link #matmul} for {@code batch > 1}, arguments checked. */
-    void batched(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
-        BatchKernel.matmul(this, x, out, batch, rowFrom, rowTo);
+    private void batched(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
+        if (batch > REGISTER_BATCH) {
+            BatchKernel.matmul(this, x, out, batch, rowFrom, rowTo);
+            return;
+        }
+        // Fewer than four rows repeat the last one, so every row goes through the same code and
+        // identical activation rows (identical ensemble members) get bit-identical results.
+        int x1 = Math.min(1, batch - 1) * cols;
+        int x2 = Math.min(2, batch - 1) * cols;
+        int x3 = Math.min(3, batch - 1) * cols;
+        int o1 = Math.min(1, batch - 1) * rows;
+        int o2 = Math.min(2, batch - 1) * rows;
+        int o3 = Math.min(3, batch - 1) * rows;
+        registerBatch(x, x1, x2, x3, out, o1, o2, o3, rowFrom, rowTo);
     }
+
+    /**
+     * Rows {@code [rowFrom, rowTo)} against the four activation rows at {@code x[0 ..]}, {@code x[x1 ..]}, ...:
+     * row {@code r}'s products go to {@code out[r]}, {@code out[r + o1]}, ... One row per {@link #dot4} call.
+     */
+    void registerBatch(float[] x, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom, int rowTo) {
+        for (int r = rowFrom; r < rowTo; r++) {
+            dot4(r * rowBytes, x, x1, x2, x3, out, r, r + o1, r + o2, r + o3);
+        }
+    }
+
+    /**
+     * Dot products of the row at byte {@code rowOffset} with four activation rows ({@code x[0 ..]},
+     * {@code x[x1 ..]}, ...) into {@code out[o0]}, {@code out[o1]}, ...
+     */
+    abstract void dot4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3);
 
     /** Dot product of the row starting at byte {@code rowOffset} with {@code x[xOffset .. xOffset + cols)}. */
     abstract float dot(long rowOffset, float[] x, int xOffset);

@@ -3,44 +3,31 @@ package dev.specula.runtime.kernel;
 import static dev.specula.runtime.kernel.Species.FLOATS;
 import static dev.specula.runtime.kernel.Species.LANES;
 
-import java.util.ArrayList;
-import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 /** Vectorised element-wise and reduction operations on float arrays at offsets. */
 public final class VectorMath {
 
-    /** Lane i swapped with lane i ^ step, for step = LANES/2, LANES/4, ..., 1: the folds of {@link #sumLanes}. */
-    private static final List<VectorShuffle<Float>> FOLDS = folds();
-
     private VectorMath() {
     }
 
-    private static List<VectorShuffle<Float>> folds() {
-        List<VectorShuffle<Float>> folds = new ArrayList<>();
-        for (int step = LANES / 2; step >= 1; step /= 2) {
-            int s = step;
-            folds.add(VectorShuffle.fromOp(FLOATS, i -> i ^ s));
-        }
-        return List.copyOf(folds);
-    }
-
     /**
-     * The sum of {@code v}'s lanes, folded in halves with lanewise adds, so it is the same number
-     * whether C2 has compiled the caller yet or not. {@code reduceLanes(ADD)} is not: before C2
-     * intrinsifies it, it adds the lanes in another order. Kernels on paths that run rarely (an
-     * ensemble's batch of members, a prompt's last few tokens) use this, so that identical members
-     * scored one after another agree bit for bit although the JIT compiled the kernel in between.
+     * The sum of {@code v}'s lanes, added one after another from lane 0, so it is the same number
+     * whether C2 has compiled the caller yet or not. {@code reduceLanes(ADD)} is not: once C2
+     * intrinsifies it, it adds the lanes in another order. Every matrix kernel sums its lanes with
+     * this, so a product does not depend on when the JIT compiled it: identical ensemble members
+     * scored one after another agree bit for bit, and a resumed training run matches an uninterrupted
+     * one. Small enough to be inlined at any call site: a vector passed to a call that is not inlined
+     * is boxed, and then reduced on the Vector API's slow path (ten times slower kernels, measured).
      */
     static float sumLanes(FloatVector v) {
-        FloatVector sum = v;
-        for (int i = 0; i < FOLDS.size(); i++) {
-            sum = sum.add(sum.rearrange(FOLDS.get(i)));
+        float sum = v.lane(0);
+        for (int i = 1; i < LANES; i++) {
+            sum += v.lane(i);
         }
-        return sum.lane(0);
+        return sum;
     }
 
     /** {@code sum a[aOff + i] * b[bOff + i]} for {@code i < n}. */
@@ -59,7 +46,7 @@ public final class VectorMath {
         for (; i <= n - LANES; i += LANES) {
             acc0 = load(a, aOff + i).fma(load(b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
@@ -122,7 +109,7 @@ public final class VectorMath {
             e.intoArray(x, off + i);
             sumV = sumV.add(e);
         }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(sumV);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;

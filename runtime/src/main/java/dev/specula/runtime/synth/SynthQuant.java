@@ -8,6 +8,7 @@ import java.util.Locale;
 public enum SynthQuant {
     F32(GgmlType.F32, 0),
     F16(GgmlType.F16, 1),
+    BF16(GgmlType.BF16, 32),
     Q8_0(GgmlType.Q8_0, 7),
     Q4_0(GgmlType.Q4_0, 2);
 
@@ -23,7 +24,7 @@ public enum SynthQuant {
         return type;
     }
 
-    /** llama.cpp's {@code llama_ftype}: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7. */
+    /** llama.cpp's {@code llama_ftype}: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7, MOSTLY_BF16 32. */
     public int fileType() {
         return fileType;
     }
@@ -34,7 +35,7 @@ public enum SynthQuant {
                 return q;
             }
         }
-        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, q8_0, q4_0)");
+        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, bf16, q8_0, q4_0)");
     }
 
     @Override

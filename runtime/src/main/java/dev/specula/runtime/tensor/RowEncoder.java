@@ -26,6 +26,11 @@ public final class RowEncoder {
                     dst.set(SHORT, at + 2L * i, Float.floatToFloat16(src[from + i]));
                 }
             }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst.set(SHORT, at + 2L * i, bf16(src[from + i]));
+                }
+            }
             case Q8_0 -> {
                 for (int b = 0; b < n / BLOCK; b++) {
                     q8Block(src, from + b * BLOCK, dst, at + b * 34L);
@@ -38,6 +43,18 @@ public final class RowEncoder {
             }
             default -> throw new IllegalArgumentException("no encoder for " + type);
         }
+    }
+
+    /**
+     * {@code f} rounded to the nearest bfloat16, ties to even, as ggml's {@code ggml_compute_fp32_to_bf16}
+     * does; a NaN stays a NaN (made quiet, so that dropping its low bits cannot turn it into infinity).
+     */
+    static short bf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) (bits >>> 16 | 0x40);
+        }
+        return (short) ((bits + 0x7FFF + (bits >>> 16 & 1)) >>> 16);
     }
 
     private static void q8Block(float[] x, int at, MemorySegment dst, long to) {

@@ -51,6 +51,17 @@ class BatchedMatMulTest {
         return new Tensor("w", GgmlType.F16, new long[]{cols, rows}, MemorySegment.ofArray(b.array()));
     }
 
+    /** bfloat16s of random values (the top halves of floats); fills {@code dense} with what they decode to. */
+    private static Tensor bf16(Random random, float[] dense, int rows, int cols) {
+        ByteBuffer b = ByteBuffer.allocate(rows * cols * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < rows * cols; i++) {
+            short h = (short) (Float.floatToRawIntBits((float) random.nextGaussian()) >>> 16);
+            b.putShort(h);
+            dense[i] = Float.intBitsToFloat(h << 16);
+        }
+        return new Tensor("w", GgmlType.BF16, new long[]{cols, rows}, MemorySegment.ofArray(b.array()));
+    }
+
     /** Q8_0 blocks (fp16 scale, 32 int8) of random quants; returns the tensor and fills {@code dense} with its values. */
     private static Tensor q8(Random random, float[] dense) {
         int blocks = ROWS * COLS / 32;
@@ -117,17 +128,25 @@ class BatchedMatMulTest {
         check(WeightsFactory.of(f32(dense)), dense, random);
     }
 
-    /** F32 ensemble batches run two weight rows per pass: rows whose length is no whole number of vectors. */
     @Test
-    void f32BatchesWithColumnTailMatchScalarReference() {
+    void bf16BatchesMatchScalarReference() {
+        Random random = new Random(9);
+        float[] dense = new float[ROWS * COLS];
+        check(WeightsFactory.of(bf16(random, dense, ROWS, COLS)), dense, random);
+    }
+
+    /** Ensemble batches run two weight rows per pass: rows whose length is no whole number of vectors. */
+    @Test
+    void elementBatchesWithColumnTailMatchScalarReference() {
         Random random = new Random(7);
         int cols = 101;
         float[] dense = gaussian(random, ROWS * cols);
         check(WeightsFactory.of(f32(dense, ROWS, cols)), dense, random, cols, 2, 3, 4);
+        check(WeightsFactory.of(bf16(random, dense, ROWS, cols)), dense, random, cols, 2, 3, 4);
     }
 
     /**
-     * F32 and F16 rows computed in a pair (two weight rows per pass) or alone (the odd row of a range)
+     * F32, F16 and BF16 rows computed in a pair (two weight rows per pass) or alone (the odd row of a range)
      * give the same bits, so splitting rows over threads cannot change a result.
      */
     @Test
@@ -137,7 +156,8 @@ class BatchedMatMulTest {
         int f16Cols = 2 * F16Weights.CHUNK + 76;
         Weights[] weights = {
                 WeightsFactory.of(f32(gaussian(random, ROWS * f32Cols), ROWS, f32Cols)),
-                WeightsFactory.of(f16(random, new float[ROWS * f16Cols], ROWS, f16Cols))};
+                WeightsFactory.of(f16(random, new float[ROWS * f16Cols], ROWS, f16Cols)),
+                WeightsFactory.of(bf16(random, new float[ROWS * f32Cols], ROWS, f32Cols))};
         for (Weights w : weights) {
             float[] x = gaussian(random, 4 * w.cols());
             float[] paired = new float[4 * ROWS];
@@ -188,7 +208,8 @@ class BatchedMatMulTest {
         Random random = new Random(4);
         float[] dense = new float[ROWS * COLS];
         for (Weights w : new Weights[]{WeightsFactory.of(q8(random, dense)), WeightsFactory.of(q4(random, dense)),
-                WeightsFactory.of(f32(dense)), WeightsFactory.of(f16(random, dense, ROWS, COLS))}) {
+                WeightsFactory.of(f32(dense)), WeightsFactory.of(f16(random, dense, ROWS, COLS)),
+                WeightsFactory.of(bf16(random, dense, ROWS, COLS))}) {
             for (int batch = 2; batch <= 9; batch++) {
                 float[] x = new float[batch * COLS];
                 for (int c = 0; c < COLS; c++) {

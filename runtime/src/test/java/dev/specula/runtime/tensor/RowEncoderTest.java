@@ -1,0 +1,57 @@
+package dev.specula.runtime.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import org.junit.jupiter.api.Test;
+
+/** bfloat16 encoding against hand-worked bit patterns: round to nearest, ties to even, NaN kept a NaN. */
+class RowEncoderTest {
+
+    private static float bits(int b) {
+        return Float.intBitsToFloat(b);
+    }
+
+    private static int bf16(float f) {
+        return RowEncoder.bf16(f) & 0xFFFF;
+    }
+
+    @Test
+    void exactValuesKeepTheirTopHalf() {
+        assertEquals(0x3F80, bf16(1f));
+        assertEquals(0xC000, bf16(-2f));
+        assertEquals(0x0000, bf16(0f));
+        assertEquals(0x8000, bf16(-0f));
+        assertEquals(0x7F80, bf16(Float.POSITIVE_INFINITY));
+        assertEquals(0xFF80, bf16(Float.NEGATIVE_INFINITY));
+    }
+
+    @Test
+    void roundsToNearestWithTiesToEven() {
+        assertEquals(0x3F80, bf16(bits(0x3F808000)), "1 + 2^-8 lies halfway: down to the even 0x3F80");
+        assertEquals(0x3F82, bf16(bits(0x3F818000)), "1 + 3 * 2^-8 lies halfway: up to the even 0x3F82");
+        assertEquals(0x3F81, bf16(bits(0x3F808001)), "just above halfway rounds up");
+        assertEquals(0x3F80, bf16(bits(0x3F807FFF)), "just below halfway rounds down");
+        assertEquals(0x7F80, bf16(Float.MAX_VALUE), "the largest float rounds up to infinity");
+    }
+
+    @Test
+    void nanStaysNan() {
+        // Truncating this signalling NaN's payload would leave 0x7F80: infinity.
+        short h = RowEncoder.bf16(bits(0x7F800001));
+        assertTrue(Float.isNaN(Float.intBitsToFloat(h << 16)), Integer.toHexString(h & 0xFFFF));
+    }
+
+    @Test
+    void encodesLittleEndianShorts() {
+        MemorySegment dst = MemorySegment.ofArray(new byte[6]);
+        RowEncoder.encode(GgmlType.BF16, new float[]{9f, 1f, -2f, 7f}, 1, 2, dst, 2);
+        ValueLayout.OfShort le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0, dst.get(le, 0));
+        assertEquals(0x3F80, dst.get(le, 2) & 0xFFFF);
+        assertEquals(0xC000, dst.get(le, 4) & 0xFFFF);
+    }
+}
