@@ -28,12 +28,12 @@ public final class LogProbKernels {
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
             FloatVector d = FloatVector.fromArray(FLOATS, x, off + i).sub(mv);
-            FloatVector e = d.lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(d);
             s0 = s0.add(e);
             s1 = e.fma(d, s1);
         }
-        double sum0 = s0.reduceLanes(VectorOperators.ADD);
-        double sum1 = s1.reduceLanes(VectorOperators.ADD);
+        double sum0 = VectorMath.sumLanes(s0);
+        double sum1 = VectorMath.sumLanes(s1);
         for (; i < n; i++) {
             double d = x[off + i] - m;
             double e = Math.exp(d);
@@ -58,8 +58,7 @@ public final class LogProbKernels {
             }
             FloatVector sum = FloatVector.zero(FLOATS);
             for (int k = 0; k < members; k++) {
-                sum = sum.add(FloatVector.fromArray(FLOATS, x, k * n + v).add(shift[k]).sub(max)
-                        .lanewise(VectorOperators.EXP));
+                sum = sum.add(VectorMath.exp(FloatVector.fromArray(FLOATS, x, k * n + v).add(shift[k]).sub(max)));
             }
             max.add(sum.lanewise(VectorOperators.LOG)).intoArray(out, v);
         }

@@ -4,11 +4,18 @@ import static dev.specula.runtime.kernel.Species.FLOATS;
 import static dev.specula.runtime.kernel.Species.LANES;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /** Vectorised element-wise and reduction operations on float arrays at offsets. */
 public final class VectorMath {
+
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HIGH = 0.693359375f;
+    private static final float LN2_LOW = -2.12194440e-4f;
+    private static final float ROUNDER = 12582912f;
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
 
     private VectorMath() {
     }
@@ -28,6 +35,38 @@ public final class VectorMath {
             sum += v.lane(i);
         }
         return sum;
+    }
+
+    /**
+     * {@code e^x} lane-wise, within 2 ulp, built from adds, multiplies and FMAs only, so it gives the same
+     * bits interpreted and compiled. {@code lanewise(EXP)} does not: compiled, it calls a vector math
+     * library that rounds some lanes differently from the {@code Math.exp} its slow path uses, so a
+     * softmax or a SiLU depended on whether C2 had compiled its caller (a resumed training run then
+     * drifted from an uninterrupted one in the last bit). Cephes' range reduction
+     * {@code x = n ln2 + r, |r| <= ln2/2} and degree-6 polynomial; below -87.3 the result is 0,
+     * above 88.3 it saturates at about {@code 2e38} instead of overflowing.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector c = x.max(-87.3f).min(88.3f);
+        // Adding 1.5 * 2^23 rounds to an integer, which the low mantissa bits then hold.
+        FloatVector shifted = c.fma(LOG2E, ROUNDER);
+        FloatVector n = shifted.sub(ROUNDER);
+        // n * LN2_HIGH is exact (n has 8 bits, LN2_HIGH 9), so only the low part needs the FMA.
+        FloatVector r = c.sub(n.mul(LN2_HIGH));
+        r = n.fma(constant(-LN2_LOW), r);
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, constant(8.3334519073e-3f));
+        p = p.fma(r, constant(4.1665795894e-2f));
+        p = p.fma(r, constant(1.6666665459e-1f));
+        p = p.fma(r, constant(5.0000001201e-1f));
+        FloatVector y = p.mul(r).fma(r, r).add(1f);
+        IntVector exponent = shifted.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector scaled = y.mul(exponent.reinterpretAsFloats());
+        return scaled.blend(0f, x.lt(-87.3f));
+    }
+
+    private static FloatVector constant(float c) {
+        return FloatVector.broadcast(FLOATS, c);
     }
 
     /** {@code sum a[aOff + i] * b[bOff + i]} for {@code i < n}. */
@@ -105,7 +144,7 @@ public final class VectorMath {
         FloatVector sumV = FloatVector.zero(FLOATS);
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector e = load(x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(load(x, off + i).sub(max));
             e.intoArray(x, off + i);
             sumV = sumV.add(e);
         }
@@ -123,7 +162,7 @@ public final class VectorMath {
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
             FloatVector g = load(gate, gOff + i);
-            FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector silu = g.div(exp(g.neg()).add(1f));
             silu.mul(load(up, uOff + i)).intoArray(gate, gOff + i);
         }
         if (i < n) {
@@ -131,7 +170,7 @@ public final class VectorMath {
             // differently, which would make a neuron's value depend on its position in the batch.
             VectorMask<Float> m = FLOATS.indexInRange(i, n);
             FloatVector g = FloatVector.fromArray(FLOATS, gate, gOff + i, m);
-            FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector silu = g.div(exp(g.neg()).add(1f));
             silu.mul(FloatVector.fromArray(FLOATS, up, uOff + i, m)).intoArray(gate, gOff + i, m);
         }
     }

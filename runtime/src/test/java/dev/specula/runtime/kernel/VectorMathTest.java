@@ -2,6 +2,7 @@ package dev.specula.runtime.kernel;
 
 import static dev.specula.runtime.kernel.MatMulTest.gaussian;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
@@ -55,6 +56,39 @@ class VectorMathTest {
             }
             float sum = VectorMath.sumLanes(FloatVector.fromArray(Species.FLOATS, lanes, 0));
             assertEquals(expected, sum, 0f, "round " + round);
+        }
+    }
+
+    /** Within 2 ulp of the double-precision exponential across float's range, 0 below it, saturating above. */
+    @Test
+    void expMatchesTheExponential() {
+        float[] x = new float[Species.LANES];
+        float[] y = new float[Species.LANES];
+        for (int step = 0; step <= 175_000; step += x.length) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = -87f + (step + i) * 0.001f;
+            }
+            VectorMath.exp(FloatVector.fromArray(Species.FLOATS, x, 0)).intoArray(y, 0);
+            for (int i = 0; i < x.length; i++) {
+                float want = (float) Math.exp(x[i]);
+                assertEquals(want, y[i], 2 * Math.ulp(want), "exp(" + x[i] + ")");
+            }
+        }
+        float[] edges = {0f, -87.5f, -1000f, Float.NEGATIVE_INFINITY, 100f, Float.POSITIVE_INFINITY, Float.NaN, 1f};
+        float[] out = new float[Species.LANES];
+        for (int from = 0; from < edges.length; from += x.length) {
+            java.util.Arrays.fill(x, 0f);
+            System.arraycopy(edges, from, x, 0, Math.min(x.length, edges.length - from));
+            VectorMath.exp(FloatVector.fromArray(Species.FLOATS, x, 0)).intoArray(out, 0);
+            for (int i = 0; i < Math.min(x.length, edges.length - from); i++) {
+                float e = x[i];
+                if (Float.isNaN(e)) {
+                    assertTrue(Float.isNaN(out[i]), "exp(NaN) is NaN");
+                    continue;
+                }
+                float want = e == 0f ? 1f : e < -87.3f ? 0f : e > 88.3f ? (float) Math.exp(88.3f) : (float) Math.E;
+                assertEquals(want, out[i], Math.ulp(want) * 2, "exp(" + e + ")");
+            }
         }
     }
 
