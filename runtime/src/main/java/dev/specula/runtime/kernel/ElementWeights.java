@@ -7,8 +7,9 @@ import dev.specula.runtime.tensor.Tensor;
  * rows per pass so that each activation vector loaded feeds two FMAs. With one row per pass the four
  * activation rows (32 KB at dim 2048, 88 KB for the feed-forward's down projection) were reloaded from
  * L2 for every weight vector: on F32 a batch of four ran at 0.73-0.82x the speed of one row, and at
- * 0.90-0.94x with two rows per pass (tinyllama-1.1b shape, whole model, 2 threads). F16 runs its two
- * rows one after the other: its widening, not the reloads, bounds it. The quantized types decode too much per block
+ * 0.90-0.94x with two rows per pass (tinyllama-1.1b shape, whole model, 2 threads). F16 and BF16 run
+ * their two rows one after the other: F16's widening, not the reloads, bounds it, and BF16's decoded
+ * pairs need registers that two rows' accumulators leave no room for. The quantized types decode too much per block
  * to hold two rows in registers (their pairs spilled), so they stay at one row per pass.
  *
  * <p>Each row keeps its own accumulators, summed in the same order whether it was paired or ran alone

@@ -55,12 +55,17 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
         Objects.checkFromToIndex(rowFrom, rowTo, rows);
         Objects.checkFromIndexSize(0, (long) batch * cols, x.length);
         Objects.checkFromIndexSize(0, (long) batch * rows, out.length);
+        if (batch > REGISTER_BATCH) {
+            BatchKernel.matmul(this, x, out, batch, rowFrom, rowTo);
+            return;
+        }
+        float[] arranged = arrange(x, batch);
         if (batch > 1) {
-            batched(x, out, batch, rowFrom, rowTo);
+            registerBatch(arranged, batch, out, rowFrom, rowTo);
             return;
         }
         for (int r = rowFrom; r < rowTo; r++) {
-            out[r] = dot(r * rowBytes, x, 0);
+            out[r] = dot(r * rowBytes, arranged, 0);
         }
     }
 
@@ -71,12 +76,17 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
         dequantize(r * rowBytes, dst, offset);
     }
 
-    /** {@link #matmul} for {@code batch > 1}, arguments checked. */
-    private void batched(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
-        if (batch > REGISTER_BATCH) {
-            BatchKernel.matmul(this, x, out, batch, rowFrom, rowTo);
-            return;
-        }
+    /**
+     * The {@code batch} activation rows of {@code x} as this type's {@link #dot} and {@link #dot4} read
+     * them: {@code x} itself unless a type reorders columns within a row to match how it decodes its
+     * weights. Called once per {@link #matmul} call, on the thread that runs it.
+     */
+    float[] arrange(float[] x, int batch) {
+        return x;
+    }
+
+    /** {@link #matmul} for {@code 1 < batch <= REGISTER_BATCH}, arguments checked and arranged. */
+    private void registerBatch(float[] x, int batch, float[] out, int rowFrom, int rowTo) {
         // Fewer than four rows repeat the last one, so every row goes through the same code and
         // identical activation rows (identical ensemble members) get bit-identical results.
         int x1 = Math.min(1, batch - 1) * cols;
