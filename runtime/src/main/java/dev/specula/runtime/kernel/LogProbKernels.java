@@ -1,7 +1,6 @@
 package dev.specula.runtime.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import static dev.specula.runtime.kernel.Species.FLOATS;
 import static dev.specula.runtime.kernel.Species.LANES;
@@ -60,7 +59,7 @@ public final class LogProbKernels {
             for (int k = 0; k < members; k++) {
                 sum = sum.add(VectorMath.exp(FloatVector.fromArray(FLOATS, x, k * n + v).add(shift[k]).sub(max)));
             }
-            max.add(sum.lanewise(VectorOperators.LOG)).intoArray(out, v);
+            max.add(VectorMath.log(sum)).intoArray(out, v);
         }
         for (; v < n; v++) {
             float max = Float.NEGATIVE_INFINITY;

@@ -65,6 +65,35 @@ public final class VectorMath {
         return scaled.blend(0f, x.lt(-87.3f));
     }
 
+    /**
+     * The natural logarithm lane-wise for positive normal {@code x} (what a sum of exponentials around
+     * its largest term is), within 2 ulp, from adds, multiplies and FMAs only, for the same reason as
+     * {@link #exp}. Cephes' {@code x = m 2^e} with {@code m} in {@code [sqrt(1/2), sqrt(2))} and a
+     * degree-9 polynomial in {@code m - 1}.
+     */
+    static FloatVector log(FloatVector x) {
+        IntVector bits = x.reinterpretAsInts();
+        FloatVector e = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126)
+                .convert(VectorOperators.I2F, 0);
+        FloatVector m = bits.and(0x007fffff).or(0x3f000000).reinterpretAsFloats();
+        VectorMask<Float> low = m.lt(0.707106781186547524f);
+        m = m.blend(m.add(m), low).sub(1f);
+        e = e.blend(e.sub(1f), low);
+        FloatVector z = m.mul(m);
+        FloatVector p = m.fma(7.0376836292e-2f, -1.1514610310e-1f);
+        p = p.fma(m, constant(1.1676998740e-1f));
+        p = p.fma(m, constant(-1.2420140846e-1f));
+        p = p.fma(m, constant(1.4249322787e-1f));
+        p = p.fma(m, constant(-1.6668057665e-1f));
+        p = p.fma(m, constant(2.0000714765e-1f));
+        p = p.fma(m, constant(-2.4999993993e-1f));
+        p = p.fma(m, constant(3.3333331174e-1f));
+        FloatVector y = p.mul(m).mul(z);
+        y = e.fma(constant(LN2_LOW), y);
+        y = z.fma(constant(-0.5f), y);
+        return e.fma(constant(LN2_HIGH), m.add(y));
+    }
+
     private static FloatVector constant(float c) {
         return FloatVector.broadcast(FLOATS, c);
     }
