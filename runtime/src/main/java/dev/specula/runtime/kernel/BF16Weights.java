@@ -108,18 +108,6 @@ final class BF16Weights extends ElementWeights {
         return sum;
     }
 
-    /**
-     * Each row on its own: with two rows per pass their eight accumulators and four decoded vectors did not
-     * fit AVX2's sixteen registers, and the spilled accumulator made the pair slower than two single rows
-     * (7.8 against 6.5 cycles per 16 values of a row in cache; K=4 ensemble decode on one thread 2.3-2.7
-     * against 2.9-3.2 tok/s).
-     */
-    @Override
-    void dot2x4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o, int o1, int o2, int o3) {
-        dot4(rowOffset, x, x1, x2, x3, out, o, o + o1, o + o2, o + o3);
-        dot4(rowOffset + rowBytes, x, x1, x2, x3, out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
-    }
-
     /** Even and odd columns keep separate accumulators, so no FMA waits on the one before it. */
     @Override
     void dot4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3) {

@@ -36,16 +36,6 @@ final class F16Weights extends ElementWeights {
         return sum;
     }
 
-    /**
-     * Each row on its own: pairs gained nothing here (0.64-0.65x against 0.64-0.66x of the single model
-     * for a K=4 ensemble), because the widening, not the activations' reloads, bounds F16.
-     */
-    @Override
-    void dot2x4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o, int o1, int o2, int o3) {
-        dot4(rowOffset, x, x1, x2, x3, out, o, o + o1, o + o2, o + o3);
-        dot4(rowOffset + rowBytes, x, x1, x2, x3, out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
-    }
-
     @Override
     void dot4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3) {
         FloatVector acc0 = FloatVector.zero(FLOATS);

@@ -135,7 +135,7 @@ class BatchedMatMulTest {
         check(WeightsFactory.of(bf16(random, dense, ROWS, COLS)), dense, random);
     }
 
-    /** Ensemble batches run two weight rows per pass: rows whose length is no whole number of vectors. */
+    /** Ensemble batches (F32 two weight rows per pass) on rows whose length is no whole number of vectors. */
     @Test
     void elementBatchesWithColumnTailMatchScalarReference() {
         Random random = new Random(7);
@@ -146,8 +146,8 @@ class BatchedMatMulTest {
     }
 
     /**
-     * F32, F16 and BF16 rows computed in a pair (two weight rows per pass) or alone (the odd row of a range)
-     * give the same bits, so splitting rows over threads cannot change a result.
+     * F32, F16 and BF16 rows computed in one range (F32 pairs them, two weight rows per pass) or one at a
+     * time give the same bits, so splitting rows over threads cannot change a result.
      */
     @Test
     void rowsGiveTheSameBitsPairedOrAlone() {
