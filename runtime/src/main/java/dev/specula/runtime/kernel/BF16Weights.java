@@ -28,8 +28,8 @@ final class BF16Weights extends ElementWeights {
     private static final int GROUP = 2 * LANES;
     private static final IntVector HIGH_HALF = IntVector.broadcast(INTS, 0xFFFF0000);
 
-    /** One per compute thread, so never shared: the activations of the call in progress, reordered. */
-    private static final ThreadLocal<float[]> ARRANGED = ThreadLocal.withInitial(() -> new float[0]);
+    /** The activations of the call in progress, reordered. */
+    private static final ThreadScratch ARRANGED = new ThreadScratch();
 
     BF16Weights(Tensor tensor) {
         super(tensor);
@@ -55,11 +55,7 @@ final class BF16Weights extends ElementWeights {
      */
     @Override
     float[] arrange(float[] x, int batch) {
-        float[] a = ARRANGED.get();
-        if (a.length < batch * cols) {
-            a = new float[batch * cols];
-            ARRANGED.set(a);
-        }
+        float[] a = ARRANGED.atLeast(batch * cols);
         int full = cols - cols % GROUP;
         for (int b = 0; b < batch; b++) {
             int base = b * cols;

@@ -17,8 +17,8 @@ final class BatchKernel {
 
     static final int TILE_ROWS = 4;
 
-    /** Grows to the widest tile seen; one per compute thread, so never shared. */
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    /** Grows to the widest tile seen. */
+    private static final ThreadScratch TILE = new ThreadScratch();
 
     private BatchKernel() {
     }
@@ -26,7 +26,7 @@ final class BatchKernel {
     /** {@code out[b * rows + r] = W[r] . x[b * cols ..]} for {@code r} in {@code [rowFrom, rowTo)}, every {@code b < batch}. */
     static void matmul(Weights w, float[] x, float[] out, int batch, int rowFrom, int rowTo) {
         int cols = w.cols();
-        float[] tile = scratch(TILE_ROWS * cols);
+        float[] tile = TILE.atLeast(TILE_ROWS * cols);
         for (int r = rowFrom; r < rowTo; r += TILE_ROWS) {
             int n = Math.min(TILE_ROWS, rowTo - r);
             for (int i = 0; i < n; i++) {
@@ -42,15 +42,6 @@ final class BatchKernel {
                 }
             }
         }
-    }
-
-    private static float[] scratch(int size) {
-        float[] s = SCRATCH.get();
-        if (s.length < size) {
-            s = new float[size];
-            SCRATCH.set(s);
-        }
-        return s;
     }
 
     private static void tile4(float[] t, int cols, float[] x, float[] out, int rows, int r, int batch) {
