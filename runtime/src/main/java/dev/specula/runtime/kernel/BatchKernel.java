@@ -3,113 +3,173 @@ package dev.specula.runtime.kernel;
 import static dev.specula.runtime.kernel.Species.FLOATS;
 import static dev.specula.runtime.kernel.Species.LANES;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The batched (prompt) product for any storage type: rows are decoded to floats {@value #TILE_ROWS}
- * at a time into a per-thread scratch tile, once per batch, and the tile is multiplied with the
- * activation columns two at a time in registers. Each weight byte is then read and decoded once
- * per batch, and every loaded vector feeds several FMAs (4 rows x 2 columns: 6 loads per 8 FMAs,
- * 8 accumulators, which fits AVX2's 16 registers), so the loop runs near the FMA peak rather than
- * at the rate of the type's widening instructions.
+ * The batched (prompt) product for any storage type, laid out as a BLAS kernel is: vectors run along
+ * the batch, not along a row, so no sum is ever reduced across lanes. Each thread transposes the
+ * activations once per call (a column then holds one value per batch entry, contiguous) and decodes
+ * its weight rows {@value #BLOCK_ROWS} at a time; every decoded value is broadcast against activation
+ * vectors in a tile of {@value #TILE_ROWS} rows by two vectors, whose 12 sums stay in registers (AVX2's
+ * 16 registers hold them with the two activation vectors and one broadcast): 8 loads per 12 FMAs. The
+ * columns go by in slices of {@value #DEPTH}, so a slice of the transposed activations (8 to 128 KiB
+ * for 8 to 128 prompt tokens) stays in L2 while every tile of the block passes over it, and the sums
+ * are carried from one slice to the next in a per-thread array.
+ *
+ * <p>Against the former tiles along the rows (4 rows x 2 batch entries, one horizontal sum per output),
+ * 128-token prompts on the tinyllama-1.1b shape ran 1.7-1.9x faster with AVX-512 (Q8_0 47 -> 83 tok/s,
+ * Q4_0 58 -> 108, BF16 41 -> 70, two threads) and 1.2x with AVX2.
+ *
+ * <p>Each sum adds its products in column order, the same in every lane, so identical activation rows
+ * (identical ensemble members) get bit-identical outputs wherever they sit in the batch.
  */
 final class BatchKernel {
 
-    static final int TILE_ROWS = 4;
+    private static final int TILE_ROWS = 6;
+    /** Columns per slice: a multiple of the quant block, small enough for the slice to stay in L2. */
+    private static final int DEPTH = 256;
+    private static final int TILE_COLUMNS = 2 * LANES;
 
-    /** Grows to the widest tile seen. */
-    private static final ThreadScratch TILE = new ThreadScratch();
+    /**
+     * Rows decoded at a time, whole (a row read from start to end streams from memory; slices of many
+     * rows read at once did not, and decoded four times slower).
+     */
+    private static final int BLOCK_ROWS = 4 * TILE_ROWS;
+
+    private static final ThreadScratch TRANSPOSED = new ThreadScratch();
+    private static final ThreadScratch DECODED = new ThreadScratch();
+    private static final ThreadScratch SUMS = new ThreadScratch();
 
     private BatchKernel() {
     }
 
     /** {@code out[b * rows + r] = W[r] . x[b * cols ..]} for {@code r} in {@code [rowFrom, rowTo)}, every {@code b < batch}. */
-    static void matmul(Weights w, float[] x, float[] out, int batch, int rowFrom, int rowTo) {
-        int cols = w.cols();
-        float[] tile = TILE.atLeast(TILE_ROWS * cols);
-        for (int r = rowFrom; r < rowTo; r += TILE_ROWS) {
-            int n = Math.min(TILE_ROWS, rowTo - r);
-            for (int i = 0; i < n; i++) {
-                w.row(r + i, tile, i * cols);
+    static void matmul(RowMajorWeights w, float[] x, float[] out, int batch, int rowFrom, int rowTo) {
+        int cols = w.cols;
+        int width = ceil(batch, TILE_COLUMNS);
+        float[] xt = TRANSPOSED.atLeast(cols * width);
+        float[] rows = DECODED.atLeast(BLOCK_ROWS * cols);
+        float[] sums = SUMS.atLeast(BLOCK_ROWS * width);
+        transpose(x, cols, batch, xt, width);
+        for (int from = rowFrom; from < rowTo; from += BLOCK_ROWS) {
+            int to = Math.min(from + BLOCK_ROWS, rowTo);
+            int padded = ceil(to - from, TILE_ROWS);
+            // A short last tile repeats the block's last row: every tile runs the same code.
+            for (int i = 0; i < padded; i++) {
+                w.dequantize(Math.min(from + i, to - 1) * w.rowBytes, 0, cols, rows, i * cols);
             }
-            if (n == TILE_ROWS) {
-                tile4(tile, cols, x, out, w.rows(), r, batch);
-            } else {
-                for (int i = 0; i < n; i++) {
-                    for (int b = 0; b < batch; b++) {
-                        out[b * w.rows() + r + i] = VectorMath.dot(tile, i * cols, x, b * cols, cols);
+            Arrays.fill(sums, 0, padded * width, 0f);
+            for (int k = 0; k < cols; k += DEPTH) {
+                int depth = Math.min(DEPTH, cols - k);
+                for (int t = 0; t < padded; t += TILE_ROWS) {
+                    for (int c = 0; c < width; c += TILE_COLUMNS) {
+                        tile6x2(rows, t * cols + k, cols, depth, xt, k * width + c * depth, sums, t * width + c, width);
                     }
+                }
+            }
+            // Along the rows, so stores are contiguous: along the batch they are a row apart, and with rows
+            // a power of two they all fell in one L1 set (a tenth of the call's time).
+            for (int b = 0; b < batch; b++) {
+                for (int r = from; r < to; r++) {
+                    out[b * w.rows + r] = sums[(r - from) * width + b];
                 }
             }
         }
     }
 
-    private static void tile4(float[] t, int cols, float[] x, float[] out, int rows, int r, int batch) {
-        int b = 0;
-        for (; b + 1 < batch; b += 2) {
-            tile4x2(t, cols, x, b * cols, (b + 1) * cols, out, b * rows + r, (b + 1) * rows + r);
-        }
-        if (b < batch) {
-            // The odd column goes through the same tile twice, so its sums are rounded exactly like its
-            // neighbours': identical inputs (e.g. identical ensemble members) give identical outputs.
-            tile4x2(t, cols, x, b * cols, b * cols, out, b * rows + r, b * rows + r);
+    private static int ceil(int n, int multiple) {
+        return (n + multiple - 1) / multiple * multiple;
+    }
+
+    /**
+     * The {@code batch} rows of {@code x} transposed, slice by slice of {@link #DEPTH} columns and within a
+     * slice in groups of {@link #TILE_COLUMNS} batch entries: entry {@code b}'s value at column {@code k + i}
+     * ({@code k} a multiple of {@code DEPTH}) goes to {@code xt[k * width + g * depth * TILE_COLUMNS +
+     * i * TILE_COLUMNS + b % TILE_COLUMNS]}, {@code g = b / TILE_COLUMNS}, so that a tile walks its group
+     * with a constant stride (C2 then drops the bounds checks). Entries from {@code batch} to {@code width}
+     * are zero: their sums are computed and never read.
+     */
+    private static void transpose(float[] x, int cols, int batch, float[] xt, int width) {
+        for (int k = 0; k < cols; k += DEPTH) {
+            int depth = Math.min(DEPTH, cols - k);
+            for (int b = 0; b < width; b++) {
+                int to = k * width + b / TILE_COLUMNS * depth * TILE_COLUMNS + b % TILE_COLUMNS;
+                int from = b * cols + k;
+                for (int i = 0; i < depth; i++) {
+                    xt[to + i * TILE_COLUMNS] = b < batch ? x[from + i] : 0f;
+                }
+            }
         }
     }
 
-    private static void tile4x2(float[] t, int cols, float[] x, int x0, int x1, float[] out, int o0, int o1) {
-        FloatVector a00 = FloatVector.zero(FLOATS);
-        FloatVector a01 = FloatVector.zero(FLOATS);
-        FloatVector a10 = FloatVector.zero(FLOATS);
-        FloatVector a11 = FloatVector.zero(FLOATS);
-        FloatVector a20 = FloatVector.zero(FLOATS);
-        FloatVector a21 = FloatVector.zero(FLOATS);
-        FloatVector a30 = FloatVector.zero(FLOATS);
-        FloatVector a31 = FloatVector.zero(FLOATS);
-        int r1 = cols;
-        int r2 = 2 * cols;
-        int r3 = 3 * cols;
-        int k = 0;
-        for (; k <= cols - LANES; k += LANES) {
-            FloatVector v0 = FloatVector.fromArray(FLOATS, x, x0 + k);
-            FloatVector v1 = FloatVector.fromArray(FLOATS, x, x1 + k);
-            FloatVector w = FloatVector.fromArray(FLOATS, t, k);
-            a00 = w.fma(v0, a00);
-            a01 = w.fma(v1, a01);
-            w = FloatVector.fromArray(FLOATS, t, r1 + k);
-            a10 = w.fma(v0, a10);
-            a11 = w.fma(v1, a11);
-            w = FloatVector.fromArray(FLOATS, t, r2 + k);
-            a20 = w.fma(v0, a20);
-            a21 = w.fma(v1, a21);
-            w = FloatVector.fromArray(FLOATS, t, r3 + k);
-            a30 = w.fma(v0, a30);
-            a31 = w.fma(v1, a31);
+    /**
+     * Adds to the sums of six weight rows ({@code w[t ..]}, {@code w[t + stride ..]}, ...) their products
+     * over {@code depth} columns with the group of batch entries at {@code slice[g ..]}; the sums of row
+     * {@code i} are at {@code sums[s + i * width ..]}.
+     */
+    private static void tile6x2(float[] w, int t, int stride, int depth, float[] slice, int g, float[] sums, int s,
+                                int width) {
+        int s1 = s + width;
+        int s2 = s1 + width;
+        int s3 = s2 + width;
+        int s4 = s3 + width;
+        int s5 = s4 + width;
+        FloatVector a00 = load(sums, s);
+        FloatVector a01 = load(sums, s + LANES);
+        FloatVector a10 = load(sums, s1);
+        FloatVector a11 = load(sums, s1 + LANES);
+        FloatVector a20 = load(sums, s2);
+        FloatVector a21 = load(sums, s2 + LANES);
+        FloatVector a30 = load(sums, s3);
+        FloatVector a31 = load(sums, s3 + LANES);
+        FloatVector a40 = load(sums, s4);
+        FloatVector a41 = load(sums, s4 + LANES);
+        FloatVector a50 = load(sums, s5);
+        FloatVector a51 = load(sums, s5 + LANES);
+        int t1 = t + stride;
+        int t2 = t1 + stride;
+        int t3 = t2 + stride;
+        int t4 = t3 + stride;
+        int t5 = t4 + stride;
+        for (int k = 0; k < depth; k++) {
+            int at = g + k * TILE_COLUMNS;
+            FloatVector x0 = load(slice, at);
+            FloatVector x1 = load(slice, at + LANES);
+            FloatVector v = FloatVector.broadcast(FLOATS, w[t + k]);
+            a00 = v.fma(x0, a00);
+            a01 = v.fma(x1, a01);
+            v = FloatVector.broadcast(FLOATS, w[t1 + k]);
+            a10 = v.fma(x0, a10);
+            a11 = v.fma(x1, a11);
+            v = FloatVector.broadcast(FLOATS, w[t2 + k]);
+            a20 = v.fma(x0, a20);
+            a21 = v.fma(x1, a21);
+            v = FloatVector.broadcast(FLOATS, w[t3 + k]);
+            a30 = v.fma(x0, a30);
+            a31 = v.fma(x1, a31);
+            v = FloatVector.broadcast(FLOATS, w[t4 + k]);
+            a40 = v.fma(x0, a40);
+            a41 = v.fma(x1, a41);
+            v = FloatVector.broadcast(FLOATS, w[t5 + k]);
+            a50 = v.fma(x0, a50);
+            a51 = v.fma(x1, a51);
         }
-        float s00 = VectorMath.sumLanes(a00);
-        float s01 = VectorMath.sumLanes(a01);
-        float s10 = VectorMath.sumLanes(a10);
-        float s11 = VectorMath.sumLanes(a11);
-        float s20 = VectorMath.sumLanes(a20);
-        float s21 = VectorMath.sumLanes(a21);
-        float s30 = VectorMath.sumLanes(a30);
-        float s31 = VectorMath.sumLanes(a31);
-        for (; k < cols; k++) {
-            s00 += t[k] * x[x0 + k];
-            s01 += t[k] * x[x1 + k];
-            s10 += t[r1 + k] * x[x0 + k];
-            s11 += t[r1 + k] * x[x1 + k];
-            s20 += t[r2 + k] * x[x0 + k];
-            s21 += t[r2 + k] * x[x1 + k];
-            s30 += t[r3 + k] * x[x0 + k];
-            s31 += t[r3 + k] * x[x1 + k];
-        }
-        out[o0] = s00;
-        out[o0 + 1] = s10;
-        out[o0 + 2] = s20;
-        out[o0 + 3] = s30;
-        out[o1] = s01;
-        out[o1 + 1] = s11;
-        out[o1 + 2] = s21;
-        out[o1 + 3] = s31;
+        a00.intoArray(sums, s);
+        a01.intoArray(sums, s + LANES);
+        a10.intoArray(sums, s1);
+        a11.intoArray(sums, s1 + LANES);
+        a20.intoArray(sums, s2);
+        a21.intoArray(sums, s2 + LANES);
+        a30.intoArray(sums, s3);
+        a31.intoArray(sums, s3 + LANES);
+        a40.intoArray(sums, s4);
+        a41.intoArray(sums, s4 + LANES);
+        a50.intoArray(sums, s5);
+        a51.intoArray(sums, s5 + LANES);
+    }
+
+    private static FloatVector load(float[] a, int at) {
+        return FloatVector.fromArray(FLOATS, a, at);
     }
 }

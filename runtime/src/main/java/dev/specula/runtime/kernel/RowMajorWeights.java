@@ -11,7 +11,8 @@ import java.util.Objects;
  * kernel only has to know how to take the dot product of one row with one activation vector, and
  * of one row with up to {@value #REGISTER_BATCH} activation rows (a LoRA ensemble's members), where
  * each decoded weight vector feeds one FMA per activation row. Larger (prompt) batches go through
- * {@link BatchKernel}'s float tile, which then costs less per product.
+ * {@link BatchKernel}, which decodes each row once per batch and broadcasts its values against
+ * transposed activations.
  */
 abstract sealed class RowMajorWeights implements Weights permits ElementWeights, ScaledBlockWeights {
 
@@ -73,7 +74,7 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
     public final void row(int r, float[] dst, int offset) {
         Objects.checkIndex(r, rows);
         Objects.checkFromIndexSize(offset, cols, dst.length);
-        dequantize(r * rowBytes, dst, offset);
+        dequantize(r * rowBytes, 0, cols, dst, offset);
     }
 
     /**
@@ -117,6 +118,9 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
     /** Dot product of the row starting at byte {@code rowOffset} with {@code x[xOffset .. xOffset + cols)}. */
     abstract float dot(long rowOffset, float[] x, int xOffset);
 
-    /** Writes the row starting at byte {@code rowOffset} as floats to {@code dst[offset ..]}. */
-    abstract void dequantize(long rowOffset, float[] dst, int offset);
+    /**
+     * Writes columns {@code [from, to)} of the row starting at byte {@code rowOffset} as floats to
+     * {@code dst[offset ..]}; a block type's {@code from} and {@code to} are multiples of its block.
+     */
+    abstract void dequantize(long rowOffset, int from, int to, float[] dst, int offset);
 }
