@@ -39,8 +39,9 @@ class VectorMathTest {
     }
 
     /**
-     * The lanes are summed one after another from lane 0, bit for bit, on values whose sum depends on
-     * the order (large values cancelling around small ones), many times so that C2 compiles the loop.
+     * The lanes are summed in the documented order (one after another from lane 0; 16 lanes as a pairwise
+     * tree), bit for bit, on values whose sum depends on the order (large values cancelling around small
+     * ones), many times so that C2 compiles the sum.
      */
     @Test
     void sumLanesAddsLanesInOrder() {
@@ -50,13 +51,17 @@ class VectorMathTest {
             for (int i = 0; i < lanes.length; i++) {
                 lanes[i] = (float) (random.nextGaussian() * (i % 2 == 0 ? 1e7 : 1));
             }
-            float expected = lanes[0];
-            for (int i = 1; i < lanes.length; i++) {
+            float expected = lanes.length == 16 ? pairwise(lanes, 0, 16) : lanes[0];
+            for (int i = 1; i < lanes.length && lanes.length != 16; i++) {
                 expected += lanes[i];
             }
             float sum = VectorMath.sumLanes(FloatVector.fromArray(Species.FLOATS, lanes, 0));
             assertEquals(expected, sum, 0f, "round " + round);
         }
+    }
+
+    private static float pairwise(float[] v, int from, int n) {
+        return n == 1 ? v[from] : pairwise(v, from, n / 2) + pairwise(v, from + n / 2, n / 2);
     }
 
     /** Within 2 ulp of the double-precision exponential across float's range, 0 below it, saturating above. */
