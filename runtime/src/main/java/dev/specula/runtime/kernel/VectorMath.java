@@ -31,9 +31,10 @@ public final class VectorMath {
      * kernels, measured).
      */
     static float sumLanes(FloatVector v) {
-        if (LANES == 16) {
-            return sum16(v);
-        }
+        return LANES == 16 ? sum16(v) : inOrder(v);
+    }
+
+    private static float inOrder(FloatVector v) {
         float sum = v.lane(0);
         for (int i = 1; i < LANES; i++) {
             sum += v.lane(i);
