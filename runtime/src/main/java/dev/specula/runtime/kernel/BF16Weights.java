@@ -138,19 +138,19 @@ final class BF16Weights extends ElementWeights {
         return IntVector.fromMemorySegment(INTS, data, at, ORDER);
     }
 
-    /** In column order, for the prompt's float tiles: short lanes widened to ints and shifted. */
+    /** In column order, for the prompt kernel's decoded rows: short lanes widened to ints and shifted. */
     @Override
-    void dequantize(long rowOffset, int from, int to, float[] dst, int offset) {
-        int i = from;
-        for (; i <= to - SHORTS.length(); i += SHORTS.length()) {
+    void dequantize(long rowOffset, float[] dst, int offset) {
+        int i = 0;
+        for (; i <= cols - SHORTS.length(); i += SHORTS.length()) {
             ShortVector w = ShortVector.fromMemorySegment(SHORTS, data, rowOffset + (long) i * Short.BYTES, ORDER);
             for (int p = 0; p < SHORT_PARTS; p++) {
                 ((IntVector) w.convertShape(VectorOperators.S2I, INTS, p)).lanewise(VectorOperators.LSHL, 16)
-                        .reinterpretAsFloats().intoArray(dst, offset + i - from + p * LANES);
+                        .reinterpretAsFloats().intoArray(dst, offset + i + p * LANES);
             }
         }
-        for (; i < to; i++) {
-            dst[offset + i - from] = value(rowOffset, i);
+        for (; i < cols; i++) {
+            dst[offset + i] = value(rowOffset, i);
         }
     }
 }

@@ -45,8 +45,8 @@ final class BatchKernel {
     }
 
     /** {@code out[b * rows + r] = W[r] . x[b * cols ..]} for {@code r} in {@code [rowFrom, rowTo)}, every {@code b < batch}. */
-    static void matmul(RowMajorWeights w, float[] x, float[] out, int batch, int rowFrom, int rowTo) {
-        int cols = w.cols;
+    static void matmul(Weights w, float[] x, float[] out, int batch, int rowFrom, int rowTo) {
+        int cols = w.cols();
         int width = ceil(batch, TILE_COLUMNS);
         float[] xt = TRANSPOSED.atLeast(cols * width);
         float[] rows = DECODED.atLeast(BLOCK_ROWS * cols);
@@ -57,7 +57,7 @@ final class BatchKernel {
             int padded = ceil(to - from, TILE_ROWS);
             // A short last tile repeats the block's last row: every tile runs the same code.
             for (int i = 0; i < padded; i++) {
-                w.dequantize(Math.min(from + i, to - 1) * w.rowBytes, 0, cols, rows, i * cols);
+                w.row(Math.min(from + i, to - 1), rows, i * cols);
             }
             Arrays.fill(sums, 0, padded * width, 0f);
             for (int k = 0; k < cols; k += DEPTH) {
@@ -72,14 +72,14 @@ final class BatchKernel {
             // a power of two they all fell in one L1 set (a tenth of the call's time).
             for (int b = 0; b < batch; b++) {
                 for (int r = from; r < to; r++) {
-                    out[b * w.rows + r] = sums[(r - from) * width + b];
+                    out[b * w.rows() + r] = sums[(r - from) * width + b];
                 }
             }
         }
     }
 
     private static int ceil(int n, int multiple) {
-        return (n + multiple - 1) / multiple * multiple;
+        return Math.ceilDiv(n, multiple) * multiple;
     }
 
     /**

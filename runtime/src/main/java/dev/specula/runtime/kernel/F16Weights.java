@@ -66,8 +66,8 @@ final class F16Weights extends ElementWeights {
     }
 
     @Override
-    void dequantize(long rowOffset, int from, int to, float[] dst, int offset) {
-        widen(rowOffset + (long) from * Short.BYTES, dst, offset, to - from);
+    void dequantize(long rowOffset, float[] dst, int offset) {
+        widen(rowOffset, dst, offset, cols);
     }
 
     /** {@code n} halves from byte {@code at} as floats into {@code dst[offset ..]}; exact, subnormals, inf and NaN included. */

@@ -129,7 +129,7 @@ final class F32Weights extends ElementWeights {
     }
 
     @Override
-    void dequantize(long rowOffset, int from, int to, float[] dst, int offset) {
-        MemorySegment.copy(data, FLOAT, rowOffset + (long) from * Float.BYTES, dst, offset, to - from);
+    void dequantize(long rowOffset, float[] dst, int offset) {
+        MemorySegment.copy(data, FLOAT, rowOffset, dst, offset, cols);
     }
 }

@@ -74,7 +74,7 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
     public final void row(int r, float[] dst, int offset) {
         Objects.checkIndex(r, rows);
         Objects.checkFromIndexSize(offset, cols, dst.length);
-        dequantize(r * rowBytes, 0, cols, dst, offset);
+        dequantize(r * rowBytes, dst, offset);
     }
 
     /**
@@ -118,9 +118,6 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
     /** Dot product of the row starting at byte {@code rowOffset} with {@code x[xOffset .. xOffset + cols)}. */
     abstract float dot(long rowOffset, float[] x, int xOffset);
 
-    /**
-     * Writes columns {@code [from, to)} of the row starting at byte {@code rowOffset} as floats to
-     * {@code dst[offset ..]}; a block type's {@code from} and {@code to} are multiples of its block.
-     */
-    abstract void dequantize(long rowOffset, int from, int to, float[] dst, int offset);
+    /** Writes the row starting at byte {@code rowOffset} as floats to {@code dst[offset ..]}. */
+    abstract void dequantize(long rowOffset, float[] dst, int offset);
 }

@@ -34,10 +34,10 @@ abstract sealed class ScaledBlockWeights extends RowMajorWeights permits Q8_0Wei
     }
 
     @Override
-    final void dequantize(long rowOffset, int from, int to, float[] dst, int offset) {
-        long at = rowOffset + (long) (from / BLOCK) * blockBytes;
-        for (int i = from; i < to; i += BLOCK, at += blockBytes) {
-            blockDecode(at + 2, scale(at), dst, offset + i - from);
+    final void dequantize(long rowOffset, float[] dst, int offset) {
+        long at = rowOffset;
+        for (int i = 0; i < cols; i += BLOCK, at += blockBytes) {
+            blockDecode(at + 2, scale(at), dst, offset + i);
         }
     }
 }

@@ -51,13 +51,18 @@ class VectorMathTest {
             for (int i = 0; i < lanes.length; i++) {
                 lanes[i] = (float) (random.nextGaussian() * (i % 2 == 0 ? 1e7 : 1));
             }
-            float expected = lanes.length == 16 ? pairwise(lanes, 0, 16) : lanes[0];
-            for (int i = 1; i < lanes.length && lanes.length != 16; i++) {
-                expected += lanes[i];
-            }
+            float expected = lanes.length == 16 ? pairwise(lanes, 0, 16) : inOrder(lanes);
             float sum = VectorMath.sumLanes(FloatVector.fromArray(Species.FLOATS, lanes, 0));
             assertEquals(expected, sum, 0f, "round " + round);
         }
+    }
+
+    private static float inOrder(float[] v) {
+        float sum = v[0];
+        for (int i = 1; i < v.length; i++) {
+            sum += v[i];
+        }
+        return sum;
     }
 
     private static float pairwise(float[] v, int from, int n) {
