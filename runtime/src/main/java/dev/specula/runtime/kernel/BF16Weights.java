@@ -28,9 +28,6 @@ final class BF16Weights extends ElementWeights {
     private static final int GROUP = 2 * LANES;
     private static final IntVector HIGH_HALF = IntVector.broadcast(INTS, 0xFFFF0000);
 
-    /** The activations of the call in progress, reordered. */
-    private static final ThreadScratch ARRANGED = new ThreadScratch();
-
     BF16Weights(Tensor tensor) {
         super(tensor);
     }
@@ -50,24 +47,19 @@ final class BF16Weights extends ElementWeights {
     }
 
     /**
-     * Each of the {@code batch} rows of {@code x} with every full group of {@link #GROUP} columns reordered
-     * to its even columns then its odd ones; the columns after the last full group stay where they were.
+     * The row with every full group of {@link #GROUP} columns reordered to its even columns then its odd
+     * ones; the columns after the last full group stay where they were.
      */
     @Override
-    float[] arrange(float[] x, int batch) {
-        float[] a = ARRANGED.atLeast(batch * cols);
+    void arrange(float[] x, int from, float[] dst, int to) {
         int full = cols - cols % GROUP;
-        for (int b = 0; b < batch; b++) {
-            int base = b * cols;
-            for (int g = base; g < base + full; g += GROUP) {
-                for (int i = 0; i < LANES; i++) {
-                    a[g + i] = x[g + 2 * i];
-                    a[g + LANES + i] = x[g + 2 * i + 1];
-                }
+        for (int g = 0; g < full; g += GROUP) {
+            for (int i = 0; i < LANES; i++) {
+                dst[to + g + i] = x[from + g + 2 * i];
+                dst[to + g + LANES + i] = x[from + g + 2 * i + 1];
             }
-            System.arraycopy(x, base + full, a, base + full, cols - full);
         }
-        return a;
+        System.arraycopy(x, from + full, dst, to + full, cols - full);
     }
 
     @Override
@@ -106,7 +98,8 @@ final class BF16Weights extends ElementWeights {
 
     /** Even and odd columns keep separate accumulators, so no FMA waits on the one before it. */
     @Override
-    void dot4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3) {
+    void dot4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o0, int o1, int o2,
+              int o3) {
         FloatVector a0 = FloatVector.zero(FLOATS);
         FloatVector a1 = FloatVector.zero(FLOATS);
         FloatVector a2 = FloatVector.zero(FLOATS);
@@ -119,18 +112,18 @@ final class BF16Weights extends ElementWeights {
         for (; k <= cols - GROUP; k += GROUP) {
             IntVector pairs = load(rowOffset + (long) k * Short.BYTES);
             FloatVector w = even(pairs);
-            a0 = w.fma(FloatVector.fromArray(FLOATS, x, k), a0);
+            a0 = w.fma(FloatVector.fromArray(FLOATS, x, x0 + k), a0);
             a1 = w.fma(FloatVector.fromArray(FLOATS, x, x1 + k), a1);
             a2 = w.fma(FloatVector.fromArray(FLOATS, x, x2 + k), a2);
             a3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), a3);
             w = odd(pairs);
             int c = k + LANES;
-            b0 = w.fma(FloatVector.fromArray(FLOATS, x, c), b0);
+            b0 = w.fma(FloatVector.fromArray(FLOATS, x, x0 + c), b0);
             b1 = w.fma(FloatVector.fromArray(FLOATS, x, x1 + c), b1);
             b2 = w.fma(FloatVector.fromArray(FLOATS, x, x2 + c), b2);
             b3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + c), b3);
         }
-        store4(rowOffset, k, x, x1, x2, x3, VectorMath.sumLanes(a0.add(b0)), VectorMath.sumLanes(a1.add(b1)),
+        store4(rowOffset, k, x, x0, x1, x2, x3, VectorMath.sumLanes(a0.add(b0)), VectorMath.sumLanes(a1.add(b1)),
                 VectorMath.sumLanes(a2.add(b2)), VectorMath.sumLanes(a3.add(b3)), out, o0, o1, o2, o3);
     }
 

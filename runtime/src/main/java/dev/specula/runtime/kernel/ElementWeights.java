@@ -16,15 +16,15 @@ abstract sealed class ElementWeights extends RowMajorWeights permits F32Weights,
     abstract float value(long rowOffset, int c);
 
     /**
-     * Adds to one row's sums with four activation rows (at {@code x[0 ..]}, {@code x[x1 ..]}, ...) the
+     * Adds to one row's sums with four activation rows (at {@code x[x0 ..]}, {@code x[x1 ..]}, ...) the
      * row's columns from {@code k} on, and stores them in {@code out[o0]}, ... {@code out[o3]}. Takes
      * the sums, not the accumulators: this call is not always inlined, and vectors passed to it would be boxed.
      */
-    final void store4(long rowOffset, int k, float[] x, int x1, int x2, int x3, float s0, float s1, float s2, float s3,
-                      float[] out, int o0, int o1, int o2, int o3) {
+    final void store4(long rowOffset, int k, float[] x, int x0, int x1, int x2, int x3, float s0, float s1, float s2,
+                      float s3, float[] out, int o0, int o1, int o2, int o3) {
         for (int c = k; c < cols; c++) {
             float w = value(rowOffset, c);
-            s0 += w * x[c];
+            s0 += w * x[x0 + c];
             s1 += w * x[x1 + c];
             s2 += w * x[x2 + c];
             s3 += w * x[x3 + c];

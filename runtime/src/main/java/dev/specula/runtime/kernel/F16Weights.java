@@ -37,7 +37,8 @@ final class F16Weights extends ElementWeights {
     }
 
     @Override
-    void dot4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3) {
+    void dot4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o0, int o1, int o2,
+              int o3) {
         FloatVector acc0 = FloatVector.zero(FLOATS);
         FloatVector acc1 = FloatVector.zero(FLOATS);
         FloatVector acc2 = FloatVector.zero(FLOATS);
@@ -50,13 +51,13 @@ final class F16Weights extends ElementWeights {
             for (int i = 0; i < n; i += LANES) {
                 FloatVector w = FloatVector.fromArray(FLOATS, scratch, i);
                 int k = c + i;
-                acc0 = w.fma(FloatVector.fromArray(FLOATS, x, k), acc0);
+                acc0 = w.fma(FloatVector.fromArray(FLOATS, x, x0 + k), acc0);
                 acc1 = w.fma(FloatVector.fromArray(FLOATS, x, x1 + k), acc1);
                 acc2 = w.fma(FloatVector.fromArray(FLOATS, x, x2 + k), acc2);
                 acc3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), acc3);
             }
         }
-        store4(rowOffset, vectorCols, x, x1, x2, x3, VectorMath.sumLanes(acc0), VectorMath.sumLanes(acc1),
+        store4(rowOffset, vectorCols, x, x0, x1, x2, x3, VectorMath.sumLanes(acc0), VectorMath.sumLanes(acc1),
                 VectorMath.sumLanes(acc2), VectorMath.sumLanes(acc3), out, o0, o1, o2, o3);
     }
 

@@ -54,13 +54,14 @@ final class F32Weights extends ElementWeights {
     }
 
     @Override
-    void registerBatch(float[] x, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom, int rowTo) {
+    void registerBatch(float[] x, int x0, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom,
+                       int rowTo) {
         int r = rowFrom;
         for (; r + 1 < rowTo; r += 2) {
-            dot2x4(r * rowBytes, x, x1, x2, x3, out, r, o1, o2, o3);
+            dot2x4(r * rowBytes, x, x0, x1, x2, x3, out, r, o1, o2, o3);
         }
         if (r < rowTo) {
-            dot4(r * rowBytes, x, x1, x2, x3, out, r, r + o1, r + o2, r + o3);
+            dot4(r * rowBytes, x, x0, x1, x2, x3, out, r, r + o1, r + o2, r + o3);
         }
     }
 
@@ -68,7 +69,8 @@ final class F32Weights extends ElementWeights {
      * The row at byte {@code rowOffset} and the next one against four activation rows (as {@link #dot4}),
      * into {@code out[o]}, {@code out[o + o1]}, ... and {@code out[o + 1]}, {@code out[o + 1 + o1]}, ...
      */
-    private void dot2x4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o, int o1, int o2, int o3) {
+    private void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
+                        int o3) {
         FloatVector a0 = FloatVector.zero(FLOATS);
         FloatVector a1 = FloatVector.zero(FLOATS);
         FloatVector a2 = FloatVector.zero(FLOATS);
@@ -82,7 +84,7 @@ final class F32Weights extends ElementWeights {
         for (; k <= cols - LANES; k += LANES) {
             FloatVector w = load(rowOffset + (long) k * Float.BYTES);
             FloatVector v = load(next + (long) k * Float.BYTES);
-            FloatVector y = FloatVector.fromArray(FLOATS, x, k);
+            FloatVector y = FloatVector.fromArray(FLOATS, x, x0 + k);
             a0 = w.fma(y, a0);
             b0 = v.fma(y, b0);
             y = FloatVector.fromArray(FLOATS, x, x1 + k);
@@ -95,14 +97,15 @@ final class F32Weights extends ElementWeights {
             a3 = w.fma(y, a3);
             b3 = v.fma(y, b3);
         }
-        store4(rowOffset, k, x, x1, x2, x3, VectorMath.sumLanes(a0), VectorMath.sumLanes(a1),
+        store4(rowOffset, k, x, x0, x1, x2, x3, VectorMath.sumLanes(a0), VectorMath.sumLanes(a1),
                 VectorMath.sumLanes(a2), VectorMath.sumLanes(a3), out, o, o + o1, o + o2, o + o3);
-        store4(next, k, x, x1, x2, x3, VectorMath.sumLanes(b0), VectorMath.sumLanes(b1),
+        store4(next, k, x, x0, x1, x2, x3, VectorMath.sumLanes(b0), VectorMath.sumLanes(b1),
                 VectorMath.sumLanes(b2), VectorMath.sumLanes(b3), out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
     }
 
     @Override
-    void dot4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3) {
+    void dot4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o0, int o1, int o2,
+              int o3) {
         FloatVector a0 = FloatVector.zero(FLOATS);
         FloatVector a1 = FloatVector.zero(FLOATS);
         FloatVector a2 = FloatVector.zero(FLOATS);
@@ -110,12 +113,12 @@ final class F32Weights extends ElementWeights {
         int k = 0;
         for (; k <= cols - LANES; k += LANES) {
             FloatVector w = load(rowOffset + (long) k * Float.BYTES);
-            a0 = w.fma(FloatVector.fromArray(FLOATS, x, k), a0);
+            a0 = w.fma(FloatVector.fromArray(FLOATS, x, x0 + k), a0);
             a1 = w.fma(FloatVector.fromArray(FLOATS, x, x1 + k), a1);
             a2 = w.fma(FloatVector.fromArray(FLOATS, x, x2 + k), a2);
             a3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), a3);
         }
-        store4(rowOffset, k, x, x1, x2, x3, VectorMath.sumLanes(a0), VectorMath.sumLanes(a1),
+        store4(rowOffset, k, x, x0, x1, x2, x3, VectorMath.sumLanes(a0), VectorMath.sumLanes(a1),
                 VectorMath.sumLanes(a2), VectorMath.sumLanes(a3), out, o0, o1, o2, o3);
     }
 

@@ -50,7 +50,8 @@ final class Q4_0Weights extends ScaledBlockWeights {
 
     /** As Q8_0's, except that each load of packed nibbles is split into both halves of the block. */
     @Override
-    void dot4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3) {
+    void dot4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o0, int o1, int o2,
+              int o3) {
         FloatVector acc0 = FloatVector.zero(FLOATS);
         FloatVector acc1 = FloatVector.zero(FLOATS);
         FloatVector acc2 = FloatVector.zero(FLOATS);
@@ -70,7 +71,7 @@ final class Q4_0Weights extends ScaledBlockWeights {
                     FloatVector w = (FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, p);
                     FloatVector v = (FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, p);
                     int k = b * BLOCK + j + p * LANES;
-                    s0 = v.fma(FloatVector.fromArray(FLOATS, x, k + HALF), w.fma(FloatVector.fromArray(FLOATS, x, k), s0));
+                    s0 = v.fma(FloatVector.fromArray(FLOATS, x, x0 + k + HALF), w.fma(FloatVector.fromArray(FLOATS, x, x0 + k), s0));
                     s1 = v.fma(FloatVector.fromArray(FLOATS, x, x1 + k + HALF), w.fma(FloatVector.fromArray(FLOATS, x, x1 + k), s1));
                     s2 = v.fma(FloatVector.fromArray(FLOATS, x, x2 + k + HALF), w.fma(FloatVector.fromArray(FLOATS, x, x2 + k), s2));
                     s3 = v.fma(FloatVector.fromArray(FLOATS, x, x3 + k + HALF), w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), s3));

@@ -48,7 +48,8 @@ final class Q8_0Weights extends ScaledBlockWeights {
      * (with offsets stepped alongside, it kept one per load: about 25% more time per block).
      */
     @Override
-    void dot4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3) {
+    void dot4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o0, int o1, int o2,
+              int o3) {
         FloatVector acc0 = FloatVector.zero(FLOATS);
         FloatVector acc1 = FloatVector.zero(FLOATS);
         FloatVector acc2 = FloatVector.zero(FLOATS);
@@ -63,7 +64,7 @@ final class Q8_0Weights extends ScaledBlockWeights {
             for (int p = 0; p < BLOCK / LANES; p++) {
                 FloatVector w = QuantBlocks.q8Part(data, at + 2, p);
                 int k = b * BLOCK + p * LANES;
-                s0 = w.fma(FloatVector.fromArray(FLOATS, x, k), s0);
+                s0 = w.fma(FloatVector.fromArray(FLOATS, x, x0 + k), s0);
                 s1 = w.fma(FloatVector.fromArray(FLOATS, x, x1 + k), s1);
                 s2 = w.fma(FloatVector.fromArray(FLOATS, x, x2 + k), s2);
                 s3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), s3);

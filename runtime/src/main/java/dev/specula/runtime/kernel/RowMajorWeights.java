@@ -12,7 +12,7 @@ import java.util.Objects;
  * of one row with up to {@value #REGISTER_BATCH} activation rows (a LoRA ensemble's members), where
  * each decoded weight vector feeds one FMA per activation row. Larger (prompt) batches go through
  * {@link BatchKernel}, which decodes each row once per batch and broadcasts its values against
- * transposed activations.
+ * transposed activations. Rows of four or fewer are first copied to 64-byte boundaries ({@link AlignedRows}).
  */
 abstract sealed class RowMajorWeights implements Weights permits ElementWeights, ScaledBlockWeights {
 
@@ -60,13 +60,18 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
             BatchKernel.matmul(this, x, out, batch, rowFrom, rowTo);
             return;
         }
-        float[] arranged = arrange(x, batch);
+        AlignedRows copy = AlignedRows.forRows(batch, cols);
+        float[] a = copy.data();
+        for (int b = 0; b < batch; b++) {
+            arrange(x, b * cols, a, copy.row(b));
+        }
         if (batch > 1) {
-            registerBatch(arranged, batch, out, rowFrom, rowTo);
+            registerBatch(copy, batch, out, rowFrom, rowTo);
             return;
         }
+        int x0 = copy.row(0);
         for (int r = rowFrom; r < rowTo; r++) {
-            out[r] = dot(r * rowBytes, arranged, 0);
+            out[r] = dot(r * rowBytes, a, x0);
         }
     }
 
@@ -78,42 +83,44 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
     }
 
     /**
-     * The {@code batch} activation rows of {@code x} as this type's {@link #dot} and {@link #dot4} read
-     * them: {@code x} itself unless a type reorders columns within a row to match how it decodes its
-     * weights. Called once per {@link #matmul} call, on the thread that runs it.
+     * One activation row, {@code x[from .. from + cols)}, written to {@code dst[to ..]} as this type's
+     * {@link #dot} and {@link #dot4} read it: unchanged unless a type reorders columns within a row to
+     * match how it decodes its weights. Called once per row per {@link #matmul} call, on the thread that runs it.
      */
-    float[] arrange(float[] x, int batch) {
-        return x;
+    void arrange(float[] x, int from, float[] dst, int to) {
+        System.arraycopy(x, from, dst, to, cols);
     }
 
-    /** {@link #matmul} for {@code 1 < batch <= REGISTER_BATCH}, arguments checked and arranged. */
-    private void registerBatch(float[] x, int batch, float[] out, int rowFrom, int rowTo) {
+    /** {@link #matmul} for {@code 1 < batch <= REGISTER_BATCH}, arguments checked and rows arranged. */
+    private void registerBatch(AlignedRows copy, int batch, float[] out, int rowFrom, int rowTo) {
         // Fewer than four rows repeat the last one, so every row goes through the same code and
         // identical activation rows (identical ensemble members) get bit-identical results.
-        int x1 = Math.min(1, batch - 1) * cols;
-        int x2 = Math.min(2, batch - 1) * cols;
-        int x3 = Math.min(3, batch - 1) * cols;
+        int x1 = copy.row(Math.min(1, batch - 1));
+        int x2 = copy.row(Math.min(2, batch - 1));
+        int x3 = copy.row(Math.min(3, batch - 1));
         int o1 = Math.min(1, batch - 1) * rows;
         int o2 = Math.min(2, batch - 1) * rows;
         int o3 = Math.min(3, batch - 1) * rows;
-        registerBatch(x, x1, x2, x3, out, o1, o2, o3, rowFrom, rowTo);
+        registerBatch(copy.data(), copy.row(0), x1, x2, x3, out, o1, o2, o3, rowFrom, rowTo);
     }
 
     /**
-     * Rows {@code [rowFrom, rowTo)} against the four activation rows at {@code x[0 ..]}, {@code x[x1 ..]}, ...:
+     * Rows {@code [rowFrom, rowTo)} against the four activation rows at {@code x[x0 ..]}, {@code x[x1 ..]}, ...:
      * row {@code r}'s products go to {@code out[r]}, {@code out[r + o1]}, ... One row per {@link #dot4} call.
      */
-    void registerBatch(float[] x, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom, int rowTo) {
+    void registerBatch(float[] x, int x0, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom,
+                       int rowTo) {
         for (int r = rowFrom; r < rowTo; r++) {
-            dot4(r * rowBytes, x, x1, x2, x3, out, r, r + o1, r + o2, r + o3);
+            dot4(r * rowBytes, x, x0, x1, x2, x3, out, r, r + o1, r + o2, r + o3);
         }
     }
 
     /**
-     * Dot products of the row at byte {@code rowOffset} with four activation rows ({@code x[0 ..]},
+     * Dot products of the row at byte {@code rowOffset} with four activation rows ({@code x[x0 ..]},
      * {@code x[x1 ..]}, ...) into {@code out[o0]}, {@code out[o1]}, ...
      */
-    abstract void dot4(long rowOffset, float[] x, int x1, int x2, int x3, float[] out, int o0, int o1, int o2, int o3);
+    abstract void dot4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o0, int o1, int o2,
+                       int o3);
 
     /** Dot product of the row starting at byte {@code rowOffset} with {@code x[xOffset .. xOffset + cols)}. */
     abstract float dot(long rowOffset, float[] x, int xOffset);
