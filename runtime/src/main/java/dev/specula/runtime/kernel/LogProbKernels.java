@@ -49,9 +49,6 @@ public final class LogProbKernels {
      * so that nothing underflows: the log of a mixture when {@code shift[k] = log pi_k - logSumExp_k}.
      */
     public static void logMixture(float[] x, int n, float[] shift, int members, float[] out) {
-        VectorMath.extent(x, 0, Math.multiplyExact(members, n));
-        VectorMath.extent(shift, 0, members);
-        VectorMath.extent(out, 0, n);
         int v = 0;
         for (; v <= n - LANES; v += LANES) {
             FloatVector max = FloatVector.fromArray(FLOATS, x, v).add(shift[0]);

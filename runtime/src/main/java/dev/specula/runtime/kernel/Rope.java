@@ -51,7 +51,6 @@ public final class Rope {
         if (pos < 0 || pos >= maxPositions) {
             throw new IndexOutOfBoundsException("position " + pos + " outside [0, " + maxPositions + ")");
         }
-        VectorMath.extent(v, off, Math.multiplyExact(heads, headDim));
         int table = pos * half;
         for (int h = 0; h < heads; h++) {
             int base = off + h * headDim;

@@ -3,7 +3,6 @@ package dev.specula.runtime.kernel;
 import static dev.specula.runtime.kernel.Species.FLOATS;
 import static dev.specula.runtime.kernel.Species.LANES;
 
-import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -118,8 +117,6 @@ public final class VectorMath {
 
     /** {@code sum a[aOff + i] * b[bOff + i]} for {@code i < n}. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        extent(a, aOff, n);
-        extent(b, bOff, n);
         FloatVector acc0 = FloatVector.zero(FLOATS);
         FloatVector acc1 = FloatVector.zero(FLOATS);
         FloatVector acc2 = FloatVector.zero(FLOATS);
@@ -143,8 +140,6 @@ public final class VectorMath {
 
     /** {@code y += a * x} over {@code n} elements. */
     public static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
-        extent(x, xOff, n);
-        extent(y, yOff, n);
         FloatVector av = FloatVector.broadcast(FLOATS, a);
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
@@ -157,8 +152,6 @@ public final class VectorMath {
 
     /** {@code y += x} over {@code n} elements. */
     public static void add(float[] y, int yOff, float[] x, int xOff, int n) {
-        extent(y, yOff, n);
-        extent(x, xOff, n);
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
             load(y, yOff + i).add(load(x, xOff + i)).intoArray(y, yOff + i);
@@ -170,7 +163,6 @@ public final class VectorMath {
 
     /** {@code x *= s} over {@code n} elements. */
     public static void scale(float[] x, int off, int n, float s) {
-        extent(x, off, n);
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
             load(x, off + i).mul(s).intoArray(x, off + i);
@@ -182,8 +174,6 @@ public final class VectorMath {
 
     /** {@code out = x / sqrt(mean(x^2) + eps) * weight} over {@code n} elements (RMSNorm; out may be x). */
     public static void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
-        extent(out, outOff, n);
-        extent(weight, 0, n);
         float inv = (float) (1.0 / Math.sqrt(dot(x, xOff, x, xOff, n) / n + eps));
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
@@ -215,8 +205,6 @@ public final class VectorMath {
 
     /** In place {@code gate = silu(gate) * up}, {@code silu(v) = v / (1 + exp(-v))}, over {@code n} elements. */
     public static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
-        extent(gate, gOff, n);
-        extent(up, uOff, n);
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
             FloatVector g = load(gate, gOff + i);
@@ -238,7 +226,6 @@ public final class VectorMath {
         if (n < 1) {
             throw new IllegalArgumentException("argmax of " + n + " elements");
         }
-        extent(x, off, n);
         float max = Float.NEGATIVE_INFINITY;
         int i = 0;
         if (n >= LANES) {
@@ -265,14 +252,6 @@ public final class VectorMath {
             }
         }
         throw new IllegalArgumentException("argmax over NaN values");
-    }
-
-    /**
-     * Checks that {@code a[off .. off + n)} exists. Every public kernel checks its extents once on entry
-     * rather than rely on the Vector API's per-load checks, which the launcher turns off (see {@code specula}).
-     */
-    static void extent(float[] a, int off, int n) {
-        Objects.checkFromIndexSize(off, n, a.length);
     }
 
     private static FloatVector load(float[] a, int off) {
