@@ -95,7 +95,7 @@ public final class FlashModel implements AutoCloseable {
         if (!java.nio.file.Files.isRegularFile(file) || !dev.specula.runtime.format.ModelLoader.isGguf(file)) {
             return false;
         }
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             return FlashLayout.isFlash(GgufFile.read(file, arena));
         }
     }

@@ -101,7 +101,7 @@ public final class ModelLoader {
             return TokenizerFactory.fromHuggingFace(tokenizer.toAbsolutePath().getParent());
         }
         if (isGguf(tokenizer)) {
-            try (Arena arena = Arena.ofConfined()) {
+            try (Arena arena = Arena.ofShared()) {
                 return TokenizerFactory.fromGguf(tokenizer, GgufFile.read(tokenizer, arena).metadata().asMap());
             }
         }

@@ -71,7 +71,7 @@ public final class EnsembleFile {
 
     /** Reads an ensemble made for a base model of configuration {@code base}; any mismatch is an error naming the field. */
     public static LoraEnsemble read(Path file, ModelConfig base) {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             SafetensorsFile st = SafetensorsFile.read(file, arena);
             Map<String, Object> meta = st.metadata();
             String format = string(file, meta, "format");

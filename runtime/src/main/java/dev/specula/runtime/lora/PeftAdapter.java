@@ -65,7 +65,7 @@ public final class PeftAdapter {
         Set<LoraTarget> targets = targets(configFile, json.get("target_modules"));
         LoraAdapter adapter = LoraAdapter.zeros(base, rank, alpha, targets);
         Path weights = folder.resolve(WEIGHTS);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             SafetensorsFile st = SafetensorsFile.read(weights, arena);
             Set<String> expected = new HashSet<>();
             for (int l = 0; l < base.layers(); l++) {

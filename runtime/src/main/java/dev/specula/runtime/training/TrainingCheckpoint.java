@@ -82,7 +82,7 @@ public final class TrainingCheckpoint {
         }
         Path optimizerFile = dir.resolve(OPTIMIZER);
         AdamW optimizer = trainer.optimizer();
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             Map<String, Tensor> tensors = SafetensorsFile.read(optimizerFile, arena).tensors();
             copy(optimizerFile, tensors, "m.", optimizer.firstMoments());
             copy(optimizerFile, tensors, "v.", optimizer.secondMoments());

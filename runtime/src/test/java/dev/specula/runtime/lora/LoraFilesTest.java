@@ -108,7 +108,7 @@ class LoraFilesTest {
                 assertArrayEquals(adapter.b(t, l), back.b(t, l));
             }
         }
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             var tensors = SafetensorsFile.read(folder.resolve(PeftAdapter.WEIGHTS), arena).tensors();
             // q: 2 heads of 4 rows; interleaved row 1 of head 0 (pair 0, second) is half-layout row 2.
             Weights onDisk = WeightsFactory.of(tensors.get(PeftAdapter.tensorName(0, LoraTarget.Q, true)));

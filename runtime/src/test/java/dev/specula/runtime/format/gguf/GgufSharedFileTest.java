@@ -31,7 +31,7 @@ class GgufSharedFileTest {
     void rewritingStories260KReproducesItByteForByte() throws IOException {
         Path original = TestFiles.models().resolve("stories260K.gguf");
         ByteArrayOutputStream copy = new ByteArrayOutputStream();
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             GgufFile g = GgufFile.read(original, arena);
             try (GgufWriter w = new GgufWriter(copy)) {
                 for (Map.Entry<String, Object> e : g.metadata().asMap().entrySet()) {
@@ -55,7 +55,7 @@ class GgufSharedFileTest {
 
     @Test
     void readsTheQ8File() {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             GgufFile g = GgufFile.read(TestFiles.models().resolve("TinyStories-656K-Q8_0.gguf"), arena);
             assertEquals(3, g.version());
             assertEquals(20, g.tensors().size());
