@@ -13,6 +13,11 @@ final class AlignedRows {
 
     private static final int ALIGN_BYTES = 64;
     private static final int ALIGN_FLOATS = ALIGN_BYTES / Float.BYTES;
+    /**
+     * Floats before row 0 where a kernel stores its accumulators to sum their lanes (up to two weight rows
+     * against four activation rows), a whole number of 64-byte lines.
+     */
+    static final int SUMS = 2 * RowMajorWeights.REGISTER_BATCH * Species.LANES;
     private static final ThreadLocal<AlignedRows> ROWS = ThreadLocal.withInitial(AlignedRows::new);
 
     private float[] data = new float[0];
@@ -34,19 +39,19 @@ final class AlignedRows {
 
     private void place(int batch, int cols) {
         stride = Math.ceilDiv(cols, ALIGN_FLOATS) * ALIGN_FLOATS;
-        int size = batch * stride + ALIGN_FLOATS;
+        int size = SUMS + batch * stride + ALIGN_FLOATS;
         if (data.length < size) {
             data = new float[size];
         }
         long misaligned = ArrayAddress.of(data) % ALIGN_BYTES;
-        start = (int) ((ALIGN_BYTES - misaligned) % ALIGN_BYTES) / Float.BYTES;
+        start = (int) ((ALIGN_BYTES - misaligned) % ALIGN_BYTES) / Float.BYTES + SUMS;
     }
 
     float[] data() {
         return data;
     }
 
-    /** Where row {@code b} starts in {@link #data()}. */
+    /** Where row {@code b} starts in {@link #data()}; the {@link #SUMS} floats before row 0 are scratch. */
     int row(int b) {
         return start + b * stride;
     }

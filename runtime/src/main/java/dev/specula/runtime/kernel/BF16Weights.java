@@ -89,7 +89,9 @@ final class BF16Weights extends ElementWeights {
             acc0 = even(w).fma(FloatVector.fromArray(FLOATS, x, xOffset + i), acc0);
             acc1 = odd(w).fma(FloatVector.fromArray(FLOATS, x, xOffset + i + LANES), acc1);
         }
-        float sum = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+        int sums = sums(xOffset);
+        acc0.add(acc1).add(acc2.add(acc3)).intoArray(x, sums);
+        float sum = VectorMath.sumLanes(x, sums);
         for (; i < cols; i++) {
             sum += value(rowOffset, i) * x[xOffset + i];
         }
@@ -123,8 +125,12 @@ final class BF16Weights extends ElementWeights {
             b2 = w.fma(FloatVector.fromArray(FLOATS, x, x2 + c), b2);
             b3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + c), b3);
         }
-        store4(rowOffset, k, x, x0, x1, x2, x3, VectorMath.sumLanes(a0.add(b0)), VectorMath.sumLanes(a1.add(b1)),
-                VectorMath.sumLanes(a2.add(b2)), VectorMath.sumLanes(a3.add(b3)), out, o0, o1, o2, o3);
+        int sums = sums(x0);
+        a0.add(b0).intoArray(x, sums);
+        a1.add(b1).intoArray(x, sums + LANES);
+        a2.add(b2).intoArray(x, sums + 2 * LANES);
+        a3.add(b3).intoArray(x, sums + 3 * LANES);
+        store4(rowOffset, k, x, x0, x1, x2, x3, sums, out, o0, o1, o2, o3);
     }
 
     private IntVector load(long at) {

@@ -17,11 +17,15 @@ abstract sealed class ElementWeights extends RowMajorWeights permits F32Weights,
 
     /**
      * Adds to one row's sums with four activation rows (at {@code x[x0 ..]}, {@code x[x1 ..]}, ...) the
-     * row's columns from {@code k} on, and stores them in {@code out[o0]}, ... {@code out[o3]}. Takes
-     * the sums, not the accumulators: this call is not always inlined, and vectors passed to it would be boxed.
+     * row's columns from {@code k} on, and stores them in {@code out[o0]}, ... {@code out[o3]}. The sums so
+     * far are the lanes of the four accumulators the caller stored at {@code x[sums ..]} ({@link #sums}).
      */
-    final void store4(long rowOffset, int k, float[] x, int x0, int x1, int x2, int x3, float s0, float s1, float s2,
-                      float s3, float[] out, int o0, int o1, int o2, int o3) {
+    final void store4(long rowOffset, int k, float[] x, int x0, int x1, int x2, int x3, int sums, float[] out,
+                      int o0, int o1, int o2, int o3) {
+        float s0 = VectorMath.sumLanes(x, sums);
+        float s1 = VectorMath.sumLanes(x, sums + Species.LANES);
+        float s2 = VectorMath.sumLanes(x, sums + 2 * Species.LANES);
+        float s3 = VectorMath.sumLanes(x, sums + 3 * Species.LANES);
         for (int c = k; c < cols; c++) {
             float w = value(rowOffset, c);
             s0 += w * x[x0 + c];

@@ -57,8 +57,12 @@ final class F16Weights extends ElementWeights {
                 acc3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), acc3);
             }
         }
-        store4(rowOffset, vectorCols, x, x0, x1, x2, x3, VectorMath.sumLanes(acc0), VectorMath.sumLanes(acc1),
-                VectorMath.sumLanes(acc2), VectorMath.sumLanes(acc3), out, o0, o1, o2, o3);
+        int sums = sums(x0);
+        acc0.intoArray(x, sums);
+        acc1.intoArray(x, sums + LANES);
+        acc2.intoArray(x, sums + 2 * LANES);
+        acc3.intoArray(x, sums + 3 * LANES);
+        store4(rowOffset, vectorCols, x, x0, x1, x2, x3, sums, out, o0, o1, o2, o3);
     }
 
     @Override

