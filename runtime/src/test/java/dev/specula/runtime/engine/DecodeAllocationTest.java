@@ -1,0 +1,55 @@
+package dev.specula.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specula.runtime.synth.SynthModelWriter;
+import dev.specula.runtime.synth.SynthQuant;
+import dev.specula.runtime.synth.SynthShape;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * No per-token allocation once compiled: a decode step, single or ensemble, allocates nothing on the heap.
+ * What this guards against is a vector boxed where C2 stopped inlining: one call out of line in a kernel
+ * allocated about 100 bytes per weight row, megabytes per token, and a young collection every few tokens.
+ * Each type runs in a fresh JVM, like a served model, since which calls C2 inlines depends on what else ran.
+ */
+class DecodeAllocationTest {
+
+    /**
+     * Far below a boxed vector per row (this model has about 4500 rows per token). Not zero: the reductions
+     * at the end of {@code VectorMath}'s dot product and softmax still box their accumulator where they are
+     * inlined into a large caller, about 2 KB per token single and 7 KB as an ensemble of four (one young
+     * collection per several thousand tokens).
+     */
+    private static final long LIMIT_BYTES_PER_TOKEN = 16 * 1024;
+
+    @ParameterizedTest
+    @EnumSource(SynthQuant.class)
+    void decodingAllocatesNothingPerTokenOnceCompiled(SynthQuant quant, @TempDir Path dir)
+            throws IOException, InterruptedException {
+        Path model = dir.resolve(quant + ".gguf");
+        new SynthModelWriter(new SynthShape("probe", 512, 2, 8, 4, 1376, 1024, 64), quant, 3).write(model, false, n -> { });
+        Process p = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseParallelGC", "-Xss4m", "-cp", System.getProperty("java.class.path"),
+                DecodeAllocationProbe.class.getName(), model.toString(), "60", Long.toString(LIMIT_BYTES_PER_TOKEN)))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        Map<String, Long> perToken = out.lines().filter(l -> l.matches("(single|ensemble) \\d+"))
+                .collect(Collectors.toMap(l -> l.split(" ")[0], l -> Long.parseLong(l.split(" ")[1])));
+        assertEquals(2, perToken.size(), out);
+        perToken.forEach((mode, bytes) -> assertTrue(bytes <= LIMIT_BYTES_PER_TOKEN,
+                quant + " " + mode + " decode allocated " + bytes + " bytes per token at best\n" + out));
+    }
+}
