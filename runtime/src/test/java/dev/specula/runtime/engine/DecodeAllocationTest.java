@@ -17,10 +17,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * No per-token allocation once compiled: a decode step, single or ensemble, allocates nothing on the heap.
+ * No per-token allocation once compiled: a decode step, single or ensemble, allocates next to nothing on the
+ * heap (see the limit).
  * What this guards against is a vector boxed where C2 stopped inlining: one call out of line in a kernel
  * allocated about 100 bytes per weight row, megabytes per token, and a young collection every few tokens.
- * Each type runs in a fresh JVM, like a served model, since which calls C2 inlines depends on what else ran.
+ * Each type runs in a fresh JVM, like a served model, since which calls C2 inlines depends on what else ran;
+ * it gets 30 s per mode to compile (about 1.5 s here), so a failure costs at most a minute per type.
  */
 class DecodeAllocationTest {
 
@@ -42,7 +44,7 @@ class DecodeAllocationTest {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-XX:+UseParallelGC", "-Xss4m", "-cp", System.getProperty("java.class.path"),
-                DecodeAllocationProbe.class.getName(), model.toString(), "60", Long.toString(LIMIT_BYTES_PER_TOKEN)))
+                DecodeAllocationProbe.class.getName(), model.toString(), "30", Long.toString(LIMIT_BYTES_PER_TOKEN)))
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
