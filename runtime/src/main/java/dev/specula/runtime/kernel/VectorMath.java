@@ -24,6 +24,7 @@ public final class VectorMath {
     private static final float LN2_LOW = -2.12194440e-4f;
     private static final float ROUNDER = 12582912f;
     private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
+    private static final ThreadScratch LANE_SUMS = new ThreadScratch();
 
     private VectorMath() {
     }
@@ -218,7 +219,11 @@ public final class VectorMath {
             e.intoArray(x, off + i);
             sumV = sumV.add(e);
         }
-        float sum = sumLanes(sumV);
+        // Stored and summed from an array: attention inlines this into a caller large enough for C2 to stop
+        // inlining, and a vector passed to sumLanes is then boxed (most of decode's remaining allocation).
+        float[] lanes = LANE_SUMS.atLeast(LANES);
+        sumV.intoArray(lanes, 0);
+        float sum = sumLanes(lanes, 0);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             x[off + i] = e;
