@@ -49,8 +49,9 @@ final class Q8_0Weights extends ScaledBlockWeights {
     /**
      * Offsets derive from the int block counter, so C2 sees a counted loop and hoists most bounds checks
      * (with offsets stepped alongside, it kept one per load: about 25% more time per block). Part of that
-     * hoisting rests on a profiled loop predicate that C2 sometimes gives up in warm-up (profile_predicate
-     * traps here); the loop is then recompiled with the checks inside, about 1.4x slower for the run.
+     * hoisting rests on a profiled loop predicate; a confined arena used anywhere in the process once made it
+     * fail in most runs (loop recompiled with the checks inside, 1.4x slower), hence
+     * {@code SegmentReader.open}'s refusal of them.
      */
     @Override
     void dot4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o0, int o1, int o2,
