@@ -16,8 +16,8 @@ import jdk.incubator.vector.FloatVector;
  * widening, not the reloads, bounds it (pairs gained nothing, 0.64-0.65x against 0.64-0.66x of the single
  * model for a K=4 ensemble); BF16's decoded pairs need registers that two rows' accumulators leave no
  * room for on AVX2 (the spilled pair ran 7.8 against 6.5 cycles per 16 values of a row in cache, and its
- * K=4 ensemble decode 2.3-2.7 against 2.9-3.2 tok/s on one thread); the quantized types decode too much
- * per block to hold two rows in registers.
+ * K=4 ensemble decode 2.3-2.7 against 2.9-3.2 tok/s on one thread); Q4_0 decodes too much per block to hold
+ * two rows in registers, and Q8_0 pairs rows only where vectors are 512 bits wide ({@code Q8_0Weights}).
  *
  * <p>Each row keeps its own accumulators, summed in the same order whether it was paired or ran alone
  * (the odd row of a range), so a row's result does not depend on how rows were split.

@@ -146,8 +146,9 @@ class BatchedMatMulTest {
     }
 
     /**
-     * F32, F16 and BF16 rows computed in one range (F32 pairs them, two weight rows per pass) or one at a
-     * time give the same bits, so splitting rows over threads cannot change a result.
+     * Rows of every type computed in one range (F32 and, with 512-bit vectors, Q8_0 pair them, two weight rows
+     * per pass, Q8_0 in touched runs of 16) or one at a time give the same bits, so
+     * splitting rows over threads cannot change a result.
      */
     @Test
     void rowsGiveTheSameBitsPairedOrAlone() {
@@ -157,7 +158,9 @@ class BatchedMatMulTest {
         Weights[] weights = {
                 WeightsFactory.of(f32(gaussian(random, ROWS * f32Cols), ROWS, f32Cols)),
                 WeightsFactory.of(f16(random, new float[ROWS * f16Cols], ROWS, f16Cols)),
-                WeightsFactory.of(bf16(random, new float[ROWS * f32Cols], ROWS, f32Cols))};
+                WeightsFactory.of(bf16(random, new float[ROWS * f32Cols], ROWS, f32Cols)),
+                WeightsFactory.of(q8(random, new float[ROWS * COLS])),
+                WeightsFactory.of(q4(random, new float[ROWS * COLS]))};
         for (Weights w : weights) {
             float[] x = gaussian(random, 4 * w.cols());
             float[] paired = new float[4 * ROWS];
