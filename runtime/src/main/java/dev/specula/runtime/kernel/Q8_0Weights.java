@@ -23,10 +23,6 @@ final class Q8_0Weights extends ScaledBlockWeights {
      * spill on narrower vectors' 16 registers.
      */
     private static final boolean PAIRED = 2 * LANES == BLOCK;
-    /** Rows per touching pass: {@link MatMul}'s tile; 35 KB of rows of 2048, which stay in L2 until read. */
-    private static final int TOUCHED_ROWS = MatMul.ROW_TILE;
-    private static final int CACHE_LINE = 64;
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
     Q8_0Weights(Tensor tensor) {
         super(tensor, BLOCK_BYTES);
@@ -58,42 +54,18 @@ final class Q8_0Weights extends ScaledBlockWeights {
         return VectorMath.sumLanes(x, sums) + tail;
     }
 
-    /**
-     * Rows in runs of {@value #TOUCHED_ROWS}, each run read first one long per cache line. The four-row
-     * kernels spend so many instructions per block that the core's window reaches only a few cache lines
-     * ahead, and the weights then arrive at memory latency rather than bandwidth: the paired kernel took
-     * 1.9 ns per block in cache but 5.1 streaming, and 2.9 streaming after a touching pass (a tight loop of
-     * independent loads, which runs at the memory's speed; in cache it adds 0.2 ns per block). Touching ahead
-     * from inside the kernel's loop ran slower: those loads hold the same window. Q4_0's four-row kernel, bound
-     * by its nibble decode, ran 3-4% slower with the pass.
-     */
     @Override
-    void registerBatch(float[] x, int x0, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom,
-                       int rowTo) {
-        for (int from = rowFrom; from < rowTo; from += TOUCHED_ROWS) {
-            int to = Math.min(rowTo, from + TOUCHED_ROWS);
-            // Stored where the kernel's scratch is, so C2 cannot drop the loads as unused.
-            x[sums(x0)] = touch(from * rowBytes, to * rowBytes);
-            int r = from;
-            if (PAIRED) {
-                for (; r + 1 < to; r += 2) {
-                    dot2x4(r * rowBytes, x, x0, x1, x2, x3, out, r, o1, o2, o3);
-                }
-            }
-            for (; r < to; r++) {
-                dot4(r * rowBytes, x, x0, x1, x2, x3, out, r, r + o1, r + o2, r + o3);
+    void batchRows(float[] x, int x0, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom,
+                   int rowTo) {
+        int r = rowFrom;
+        if (PAIRED) {
+            for (; r + 1 < rowTo; r += 2) {
+                dot2x4(r * rowBytes, x, x0, x1, x2, x3, out, r, o1, o2, o3);
             }
         }
-    }
-
-    /** Reads bytes {@code [from, to)} one long per 64-byte line; returns their sum, for nothing. */
-    private float touch(long from, long to) {
-        long sum = 0;
-        int lines = (int) ((to - from) / CACHE_LINE);
-        for (int i = 0; i < lines; i++) {
-            sum += data.get(LONG, from + (long) i * CACHE_LINE);
+        for (; r < rowTo; r++) {
+            dot4(r * rowBytes, x, x0, x1, x2, x3, out, r, r + o1, r + o2, r + o3);
         }
-        return sum;
     }
 
     /**
