@@ -16,14 +16,6 @@ final class Q8_0Weights extends ScaledBlockWeights {
 
     private static final int BLOCK_BYTES = 2 + BLOCK;
 
-    /**
-     * With 512-bit vectors (two per block) a pass takes two weight rows, so each activation vector loaded
-     * feeds two FMAs: the activation loads, not the FMAs, bound the four-row product (with one activation
-     * row loaded for all four, a block took 1.9 against 3.4 ns in cache). The 16 accumulators would
-     * spill on narrower vectors' 16 registers.
-     */
-    private static final boolean PAIRED = 2 * LANES == BLOCK;
-
     Q8_0Weights(Tensor tensor) {
         super(tensor, BLOCK_BYTES);
     }
@@ -55,26 +47,8 @@ final class Q8_0Weights extends ScaledBlockWeights {
     }
 
     @Override
-    void batchRows(float[] x, int x0, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom,
-                   int rowTo) {
-        int r = rowFrom;
-        if (PAIRED) {
-            for (; r + 1 < rowTo; r += 2) {
-                dot2x4(r * rowBytes, x, x0, x1, x2, x3, out, r, o1, o2, o3);
-            }
-        }
-        for (; r < rowTo; r++) {
-            dot4(r * rowBytes, x, x0, x1, x2, x3, out, r, r + o1, r + o2, r + o3);
-        }
-    }
-
-    /**
-     * The row at byte {@code rowOffset} and the next one against four activation rows, into {@code out[o]},
-     * {@code out[o + o1]}, ... and {@code out[o + 1]}, {@code out[o + 1 + o1]}, ...; per row the same
-     * operations in the same order as {@link #dot4}, so a row's result does not depend on its pairing.
-     */
-    private void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1,
-                        int o2, int o3) {
+    void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
+                int o3) {
         FloatVector a0 = FloatVector.zero(FLOATS);
         FloatVector a1 = FloatVector.zero(FLOATS);
         FloatVector a2 = FloatVector.zero(FLOATS);

@@ -116,11 +116,11 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
      * lines ahead, and the weights then arrive at memory latency rather than bandwidth; the touching loop's
      * loads are independent, so it streams at the memory's speed and leaves the rows in L2. Two threads,
      * rows of 2048 streamed from memory, ns per 32 values per thread: BF16 8.6 -> 6.0, F16 10.0 -> 7.4, Q8_0
-     * (paired) 5.1 -> 3.1. In cache the pass costs what reading the rows again costs: 0.2 ns per Q8_0 block
-     * from L2, 0.7-1.4 ns per 32 F16/BF16 values from L3. Touching ahead from inside a kernel's loop ran
-     * slower: those loads hold the same window. Touching every other line (adjacent-line prefetch) or runs of
-     * 64 rows: slower, the same. F32 (at the memory's speed already) and Q4_0 (bound by its
-     * nibble decode) gain nothing and do without.
+     * (paired) 5.1 -> 3.1, Q4_0 (paired) 4.4 -> 3.2. In cache the pass costs what reading the rows again
+     * costs: 0.2 ns per Q8_0 block from L2, 0.7-1.4 ns per 32 F16/BF16 values from L3. Touching ahead from
+     * inside a kernel's loop ran slower: those loads hold the same window. Touching every other line
+     * (adjacent-line prefetch) or runs of 64 rows: slower, the same. F32 streams at the memory's speed
+     * already and does without.
      */
     void registerBatch(float[] x, int x0, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom,
                        int rowTo) {

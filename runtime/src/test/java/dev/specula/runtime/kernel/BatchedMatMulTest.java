@@ -146,8 +146,8 @@ class BatchedMatMulTest {
     }
 
     /**
-     * Rows of every type computed in one range (F32 and, with 512-bit vectors, Q8_0 pair them, two weight rows
-     * per pass; F16, BF16 and Q8_0 touch them in runs of 16) or one at a time give the same bits, so
+     * Rows of every type computed in one range (F32 and, with 512-bit vectors, Q8_0 and Q4_0 pair them, two
+     * weight rows per pass; all but F32 touch them in runs of 16) or one at a time give the same bits, so
      * splitting rows over threads cannot change a result.
      */
     @Test
