@@ -91,6 +91,82 @@ final class BF16Weights extends ElementWeights {
         return sum;
     }
 
+    @Override
+    boolean pairsRows() {
+        return true;
+    }
+
+    @Override
+    void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
+                int o3) {
+        if (!PAIRED) {
+            super.dot2x4(rowOffset, x, x0, x1, x2, x3, out, o, o1, o2, o3);
+            return;
+        }
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = FloatVector.zero(FLOATS);
+        FloatVector a2 = FloatVector.zero(FLOATS);
+        FloatVector a3 = FloatVector.zero(FLOATS);
+        FloatVector b0 = FloatVector.zero(FLOATS);
+        FloatVector b1 = FloatVector.zero(FLOATS);
+        FloatVector b2 = FloatVector.zero(FLOATS);
+        FloatVector b3 = FloatVector.zero(FLOATS);
+        FloatVector c0 = FloatVector.zero(FLOATS);
+        FloatVector c1 = FloatVector.zero(FLOATS);
+        FloatVector c2 = FloatVector.zero(FLOATS);
+        FloatVector c3 = FloatVector.zero(FLOATS);
+        FloatVector e0 = FloatVector.zero(FLOATS);
+        FloatVector e1 = FloatVector.zero(FLOATS);
+        FloatVector e2 = FloatVector.zero(FLOATS);
+        FloatVector e3 = FloatVector.zero(FLOATS);
+        long next = rowOffset + rowBytes;
+        int k = 0;
+        for (; k <= cols - GROUP; k += GROUP) {
+            IntVector pairs = load(rowOffset + (long) k * Short.BYTES);
+            IntVector nextPairs = load(next + (long) k * Short.BYTES);
+            FloatVector w = even(pairs);
+            FloatVector v = even(nextPairs);
+            FloatVector y = FloatVector.fromArray(FLOATS, x, x0 + k);
+            a0 = w.fma(y, a0);
+            c0 = v.fma(y, c0);
+            y = FloatVector.fromArray(FLOATS, x, x1 + k);
+            a1 = w.fma(y, a1);
+            c1 = v.fma(y, c1);
+            y = FloatVector.fromArray(FLOATS, x, x2 + k);
+            a2 = w.fma(y, a2);
+            c2 = v.fma(y, c2);
+            y = FloatVector.fromArray(FLOATS, x, x3 + k);
+            a3 = w.fma(y, a3);
+            c3 = v.fma(y, c3);
+            w = odd(pairs);
+            v = odd(nextPairs);
+            int c = k + LANES;
+            y = FloatVector.fromArray(FLOATS, x, x0 + c);
+            b0 = w.fma(y, b0);
+            e0 = v.fma(y, e0);
+            y = FloatVector.fromArray(FLOATS, x, x1 + c);
+            b1 = w.fma(y, b1);
+            e1 = v.fma(y, e1);
+            y = FloatVector.fromArray(FLOATS, x, x2 + c);
+            b2 = w.fma(y, b2);
+            e2 = v.fma(y, e2);
+            y = FloatVector.fromArray(FLOATS, x, x3 + c);
+            b3 = w.fma(y, b3);
+            e3 = v.fma(y, e3);
+        }
+        int sums = sums(x0);
+        a0.add(b0).intoArray(x, sums);
+        a1.add(b1).intoArray(x, sums + LANES);
+        a2.add(b2).intoArray(x, sums + 2 * LANES);
+        a3.add(b3).intoArray(x, sums + 3 * LANES);
+        c0.add(e0).intoArray(x, sums + 4 * LANES);
+        c1.add(e1).intoArray(x, sums + 5 * LANES);
+        c2.add(e2).intoArray(x, sums + 6 * LANES);
+        c3.add(e3).intoArray(x, sums + 7 * LANES);
+        store4(rowOffset, k, x, x0, x1, x2, x3, sums, out, o, o + o1, o + o2, o + o3);
+        store4(next, k, x, x0, x1, x2, x3, sums + 4 * LANES, out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
+    }
+
     /** Even and odd columns keep separate accumulators, so no FMA waits on the one before it. */
     @Override
     void dot4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o0, int o1, int o2,

@@ -12,12 +12,12 @@ import jdk.incubator.vector.FloatVector;
  * pass so that each activation vector loaded feeds two FMAs. With one row per pass the four activation
  * rows (32 KB at dim 2048, 88 KB for the feed-forward's down projection) were reloaded from L2 for every
  * weight vector: a batch of four ran at 0.73-0.82x the speed of one row, and at 0.90-0.94x with two rows
- * per pass (tinyllama-1.1b shape, whole model, 2 threads). The other types run one row per pass: F16's
- * widening, not the reloads, bounds it (pairs gained nothing, 0.64-0.65x against 0.64-0.66x of the single
- * model for a K=4 ensemble); BF16's decoded pairs need registers that two rows' accumulators leave no
- * room for on AVX2 (the spilled pair ran 7.8 against 6.5 cycles per 16 values of a row in cache, and its
- * K=4 ensemble decode 2.3-2.7 against 2.9-3.2 tok/s on one thread); Q4_0 decodes too much per block to hold
- * two rows in registers, and Q8_0 pairs rows only where vectors are 512 bits wide ({@code Q8_0Weights}).
+ * per pass (tinyllama-1.1b shape, whole model, 2 threads). F16 runs one row per pass: its widening, not
+ * the reloads, bounds it (pairs gained nothing, 0.64-0.65x against 0.64-0.66x of the single model for a K=4
+ * ensemble, AVX2). BF16, Q8_0 and Q4_0 pair rows only where vectors are 512 bits wide ({@link #PAIRED}): on
+ * AVX2, BF16's decoded pairs need registers that two rows' accumulators leave no room for (the spilled pair
+ * ran 7.8 against 6.5 cycles per 16 values of a row in cache, and its K=4 ensemble decode 2.3-2.7 against
+ * 2.9-3.2 tok/s on one thread).
  *
  * <p>Each row keeps its own accumulators, summed in the same order whether it was paired or ran alone
  * (the odd row of a range), so a row's result does not depend on how rows were split.
@@ -56,24 +56,21 @@ final class F32Weights extends ElementWeights {
         return sum;
     }
 
+    /** Without {@link #touch}ing: one row at a time already streams at the memory's speed. */
     @Override
     void registerBatch(float[] x, int x0, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom,
                        int rowTo) {
-        int r = rowFrom;
-        for (; r + 1 < rowTo; r += 2) {
-            dot2x4(r * rowBytes, x, x0, x1, x2, x3, out, r, o1, o2, o3);
-        }
-        if (r < rowTo) {
-            dot4(r * rowBytes, x, x0, x1, x2, x3, out, r, r + o1, r + o2, r + o3);
-        }
+        batchRows(x, x0, x1, x2, x3, out, o1, o2, o3, rowFrom, rowTo);
     }
 
-    /**
-     * The row at byte {@code rowOffset} and the next one against four activation rows (as {@link #dot4}),
-     * into {@code out[o]}, {@code out[o + o1]}, ... and {@code out[o + 1]}, {@code out[o + 1 + o1]}, ...
-     */
-    private void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
-                        int o3) {
+    @Override
+    boolean pairsRows() {
+        return true;
+    }
+
+    @Override
+    void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
+                int o3) {
         FloatVector a0 = FloatVector.zero(FLOATS);
         FloatVector a1 = FloatVector.zero(FLOATS);
         FloatVector a2 = FloatVector.zero(FLOATS);

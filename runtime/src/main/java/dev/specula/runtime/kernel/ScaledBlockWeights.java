@@ -18,43 +18,12 @@ import dev.specula.runtime.tensor.Tensor;
  */
 abstract sealed class ScaledBlockWeights extends RowMajorWeights permits Q8_0Weights, Q4_0Weights {
 
-    /**
-     * With 512-bit vectors (two per block) a pass takes two weight rows, so each activation vector loaded
-     * feeds two FMAs: the activation loads, not the FMAs, bound the four-row products (with one activation
-     * row loaded for all four, a Q8_0 block took 1.9 against 3.4 ns in cache; Q4_0 paired, 2.3 against 2.7).
-     * Their 16 accumulators and partial sums would spill on narrower vectors' 16 registers.
-     */
-    static final boolean PAIRED = 2 * Species.LANES == BLOCK;
-
     private final int blockBytes;
 
     ScaledBlockWeights(Tensor tensor, int blockBytes) {
         super(tensor);
         this.blockBytes = blockBytes;
     }
-
-    @Override
-    final void batchRows(float[] x, int x0, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom,
-                         int rowTo) {
-        int r = rowFrom;
-        if (PAIRED) {
-            for (; r + 1 < rowTo; r += 2) {
-                dot2x4(r * rowBytes, x, x0, x1, x2, x3, out, r, o1, o2, o3);
-            }
-        }
-        for (; r < rowTo; r++) {
-            dot4(r * rowBytes, x, x0, x1, x2, x3, out, r, r + o1, r + o2, r + o3);
-        }
-    }
-
-    /**
-     * The row at byte {@code rowOffset} and the next one against four activation rows, into {@code out[o]},
-     * {@code out[o + o1]}, ... and {@code out[o + 1]}, {@code out[o + 1 + o1]}, ...; per row the same
-     * operations in the same order as {@link #dot4}, so a row's result does not depend on its pairing. Called
-     * only where {@link #PAIRED}, so it may take a block as two vectors.
-     */
-    abstract void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1,
-                         int o2, int o3);
 
     /** Writes {@code d * q} for the quants at byte {@code at} to {@code dst[offset .. offset+32)}. */
     abstract void blockDecode(long at, float d, float[] dst, int offset);

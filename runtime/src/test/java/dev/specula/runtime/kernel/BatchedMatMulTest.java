@@ -146,7 +146,7 @@ class BatchedMatMulTest {
     }
 
     /**
-     * Rows of every type computed in one range (F32 and, with 512-bit vectors, Q8_0 and Q4_0 pair them, two
+     * Rows of every type computed in one range (F32 and, with 512-bit vectors, BF16, Q8_0 and Q4_0 pair them, two
      * weight rows per pass; all but F32 touch them in runs of 16) or one at a time give the same bits, so
      * splitting rows over threads cannot change a result.
      */
