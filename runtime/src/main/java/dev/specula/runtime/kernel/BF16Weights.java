@@ -93,16 +93,12 @@ final class BF16Weights extends ElementWeights {
 
     @Override
     boolean pairsRows() {
-        return true;
+        return PAIRED;
     }
 
     @Override
     void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
                 int o3) {
-        if (!PAIRED) {
-            super.dot2x4(rowOffset, x, x0, x1, x2, x3, out, o, o1, o2, o3);
-            return;
-        }
         FloatVector a0 = FloatVector.zero(FLOATS);
         FloatVector a1 = FloatVector.zero(FLOATS);
         FloatVector a2 = FloatVector.zero(FLOATS);

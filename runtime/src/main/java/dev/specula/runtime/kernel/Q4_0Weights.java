@@ -45,23 +45,19 @@ final class Q4_0Weights extends ScaledBlockWeights {
         return VectorMath.sumLanes(x, sums);
     }
 
+    @Override
+    boolean pairsRows() {
+        return PAIRED;
+    }
+
     /**
      * As {@link #dot4}, two rows a pass: one load of packed nibbles per row and block. The scales are read
      * first: read last, they came after C2 had reached its inlining node limit, so {@code scale} was called
      * out of line with every vector spilled around the call (3.5x slower).
      */
     @Override
-    boolean pairsRows() {
-        return true;
-    }
-
-    @Override
     void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
                 int o3) {
-        if (!PAIRED) {
-            super.dot2x4(rowOffset, x, x0, x1, x2, x3, out, o, o1, o2, o3);
-            return;
-        }
         FloatVector a0 = FloatVector.zero(FLOATS);
         FloatVector a1 = FloatVector.zero(FLOATS);
         FloatVector a2 = FloatVector.zero(FLOATS);

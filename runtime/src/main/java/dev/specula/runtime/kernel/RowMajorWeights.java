@@ -155,23 +155,24 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
     }
 
     /**
-     * Whether {@link #batchRows} hands rows out two at a time. Not F16: its two rows' {@link #dot4} in one
-     * method ran 5-30% slower than one row per call.
+     * Whether {@link #batchRows} hands rows out two at a time ({@link #dot2x4}): F32 always, BF16, Q8_0 and
+     * Q4_0 where {@link #PAIRED}. Not F16: its two rows' {@link #dot4} in one method ran 5-30% slower than one
+     * row per call.
      */
     boolean pairsRows() {
         return false;
     }
 
     /**
-     * The row at byte {@code rowOffset} and the next one against four activation rows, into {@code out[o]},
-     * {@code out[o + o1]}, ... and {@code out[o + 1]}, {@code out[o + 1 + o1]}, ...: here one after the other.
-     * Types that take both rows in one pass, so each activation vector loaded feeds two FMAs, do per row the
-     * same operations in the same order as {@link #dot4}, so a row's result does not depend on its pairing.
+     * The row at byte {@code rowOffset} and the next one against four activation rows in one pass, so each
+     * activation vector loaded feeds two FMAs, into {@code out[o]}, {@code out[o + o1]}, ... and
+     * {@code out[o + 1]}, {@code out[o + 1 + o1]}, ...; per row the same operations in the same order as
+     * {@link #dot4}, so a row's result does not depend on its pairing. Called only where {@link #pairsRows};
+     * the types that pair rows override it.
      */
     void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
                 int o3) {
-        dot4(rowOffset, x, x0, x1, x2, x3, out, o, o + o1, o + o2, o + o3);
-        dot4(rowOffset + rowBytes, x, x0, x1, x2, x3, out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
+        throw new UnsupportedOperationException(tensor.type() + " does not pair rows");
     }
 
     /** Reads bytes {@code [from, to)} of the weights one long per 64-byte line; returns their sum, for nothing. */
