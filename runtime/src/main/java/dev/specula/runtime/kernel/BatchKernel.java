@@ -8,8 +8,8 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The batched (prompt) product for any storage type, laid out as a BLAS kernel is: vectors run along
- * the batch, not along a row, so no sum is ever reduced across lanes. Each thread transposes the
- * activations once per call (a column then holds one value per batch entry, contiguous) and decodes
+ * the batch, not along a row, so no sum is ever reduced across lanes. The activations come transposed
+ * ({@link BatchActivations}: a column then holds one value per batch entry, contiguous); each thread decodes
  * its weight rows {@value #BLOCK_ROWS} at a time; every decoded value is broadcast against activation
  * vectors in a tile of {@value #TILE_ROWS} rows by two vectors, whose 12 sums stay in registers (AVX2's
  * 16 registers hold them with the two activation vectors and one broadcast): 8 loads per 12 FMAs. The
@@ -28,8 +28,8 @@ final class BatchKernel {
 
     private static final int TILE_ROWS = 6;
     /** Columns per slice: a multiple of the quant block, small enough for the slice to stay in L2. */
-    private static final int DEPTH = 256;
-    private static final int TILE_COLUMNS = 2 * LANES;
+    static final int DEPTH = 256;
+    static final int TILE_COLUMNS = 2 * LANES;
 
     /**
      * Rows decoded at a time, whole (a row read from start to end streams from memory; slices of many
@@ -37,7 +37,6 @@ final class BatchKernel {
      */
     private static final int BLOCK_ROWS = 4 * TILE_ROWS;
 
-    private static final ThreadScratch TRANSPOSED = new ThreadScratch();
     private static final ThreadScratch DECODED = new ThreadScratch();
     private static final ThreadScratch SUMS = new ThreadScratch();
 
@@ -45,13 +44,13 @@ final class BatchKernel {
     }
 
     /** {@code out[b * rows + r] = W[r] . x[b * cols ..]} for {@code r} in {@code [rowFrom, rowTo)}, every {@code b < batch}. */
-    static void matmul(Weights w, float[] x, float[] out, int batch, int rowFrom, int rowTo) {
+    static void matmul(Weights w, BatchActivations x, float[] out, int rowFrom, int rowTo) {
         int cols = w.cols();
-        int width = ceil(batch, TILE_COLUMNS);
-        float[] xt = TRANSPOSED.atLeast(cols * width);
+        int batch = x.batch();
+        int width = x.width();
+        float[] xt = x.data();
         float[] rows = DECODED.atLeast(BLOCK_ROWS * cols);
         float[] sums = SUMS.atLeast(BLOCK_ROWS * width);
-        transpose(x, cols, batch, xt, width);
         for (int from = rowFrom; from < rowTo; from += BLOCK_ROWS) {
             int to = Math.min(from + BLOCK_ROWS, rowTo);
             int padded = ceil(to - from, TILE_ROWS);
@@ -80,27 +79,6 @@ final class BatchKernel {
 
     private static int ceil(int n, int multiple) {
         return Math.ceilDiv(n, multiple) * multiple;
-    }
-
-    /**
-     * The {@code batch} rows of {@code x} transposed, slice by slice of {@link #DEPTH} columns and within a
-     * slice in groups of {@link #TILE_COLUMNS} batch entries: entry {@code b}'s value at column {@code k + i}
-     * ({@code k} a multiple of {@code DEPTH}) goes to {@code xt[k * width + g * depth * TILE_COLUMNS +
-     * i * TILE_COLUMNS + b % TILE_COLUMNS]}, {@code g = b / TILE_COLUMNS}, so that a tile walks its group
-     * with a constant stride (C2 then drops the bounds checks). Entries from {@code batch} to {@code width}
-     * are zero: their sums are computed and never read.
-     */
-    private static void transpose(float[] x, int cols, int batch, float[] xt, int width) {
-        for (int k = 0; k < cols; k += DEPTH) {
-            int depth = Math.min(DEPTH, cols - k);
-            for (int b = 0; b < width; b++) {
-                int to = k * width + b / TILE_COLUMNS * depth * TILE_COLUMNS + b % TILE_COLUMNS;
-                int from = b * cols + k;
-                for (int i = 0; i < depth; i++) {
-                    xt[to + i * TILE_COLUMNS] = b < batch ? x[from + i] : 0f;
-                }
-            }
-        }
     }
 
     /**

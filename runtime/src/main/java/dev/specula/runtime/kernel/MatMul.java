@@ -30,15 +30,23 @@ public final class MatMul {
         task.out = out;
         task.batch = batch;
         try {
+            if (batch > RowMajorWeights.REGISTER_BATCH) {
+                task.activations.prepare(x, w.cols(), batch);
+                pool.parallelFor(task.activations.units(), task.layout);
+            }
             pool.parallelFor((w.rows() + ROW_TILE - 1) / ROW_TILE, task);
         } finally {
             task.w = null;
             task.x = null;
             task.out = null;
+            task.activations.release();
         }
     }
 
     private static final class Task implements RangeBody {
+        /** A prompt batch's activations, laid out once per product for every thread. */
+        final BatchActivations activations = new BatchActivations();
+        final RangeBody layout = activations::fill;
         Weights w;
         float[] x;
         float[] out;
@@ -46,7 +54,13 @@ public final class MatMul {
 
         @Override
         public void run(int from, int to) {
-            w.matmul(x, out, batch, from * ROW_TILE, Math.min(w.rows(), to * ROW_TILE));
+            int rowFrom = from * ROW_TILE;
+            int rowTo = Math.min(w.rows(), to * ROW_TILE);
+            if (batch > RowMajorWeights.REGISTER_BATCH) {
+                w.matmul(activations, out, rowFrom, rowTo);
+            } else {
+                w.matmul(x, out, batch, rowFrom, rowTo);
+            }
         }
     }
 }

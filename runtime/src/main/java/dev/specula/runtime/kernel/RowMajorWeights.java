@@ -69,7 +69,7 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
         Objects.checkFromIndexSize(0, (long) batch * cols, x.length);
         Objects.checkFromIndexSize(0, (long) batch * rows, out.length);
         if (batch > REGISTER_BATCH) {
-            BatchKernel.matmul(this, x, out, batch, rowFrom, rowTo);
+            matmul(BatchActivations.ofThisThread(x, cols, batch), out, rowFrom, rowTo);
             return;
         }
         AlignedRows copy = AlignedRows.forRows(batch, cols);
@@ -85,6 +85,16 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
         for (int r = rowFrom; r < rowTo; r++) {
             out[r] = dot(r * rowBytes, a, x0);
         }
+    }
+
+    @Override
+    public final void matmul(BatchActivations x, float[] out, int rowFrom, int rowTo) {
+        Objects.checkFromToIndex(rowFrom, rowTo, rows);
+        if (x.cols() != cols) {
+            throw new IllegalArgumentException("activations of " + x.cols() + " columns for a matrix of " + cols);
+        }
+        Objects.checkFromIndexSize(0, (long) x.batch() * rows, out.length);
+        BatchKernel.matmul(this, x, out, rowFrom, rowTo);
     }
 
     @Override

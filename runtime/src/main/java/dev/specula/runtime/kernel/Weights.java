@@ -22,6 +22,12 @@ public interface Weights {
      */
     void matmul(float[] x, float[] out, int batch, int rowFrom, int rowTo);
 
+    /**
+     * {@link #matmul(float[], float[], int, int, int)} for a prompt batch (more than four rows) whose
+     * activations {@link MatMul} has laid out once for all of its threads.
+     */
+    void matmul(BatchActivations x, float[] out, int rowFrom, int rowTo);
+
     /** Writes row {@code r}, dequantized, to {@code dst[offset .. offset + cols())} (embedding lookup). */
     void row(int r, float[] dst, int offset);
 }
