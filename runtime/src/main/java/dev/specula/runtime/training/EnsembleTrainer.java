@@ -150,7 +150,7 @@ public final class EnsembleTrainer {
         }
         addL2();
         double norm = AdamW.clipGlobalNorm(gradients, options.clip());
-        optimizer.step(gradients, options.lr());
+        optimizer.step(gradients, options.schedule().rate(options.lr(), step, totalSteps));
         return new StepReport(epoch, step, totalSteps, lossSum / tokens, entropySum / batch.size(), norm, tokens);
     }
 
@@ -178,6 +178,7 @@ public final class EnsembleTrainer {
         meta.put("alpha_renyi", Double.toString(options.alpha()));
         meta.put("epochs", Integer.toString(options.epochs()));
         meta.put("lr", Double.toString(options.lr()));
+        meta.put("lr_schedule", options.schedule().label());
         meta.put("batch", Integer.toString(options.batch()));
         meta.put("seed", Long.toString(options.seed()));
         meta.put("lambda", Double.toString(options.lambda()));

@@ -3,6 +3,7 @@ package dev.specula.runtime.training;
 import dev.specula.runtime.lora.LoraTarget;
 
 import java.util.EnumSet;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -14,7 +15,8 @@ import java.util.Set;
  * @param targets     adapted projections
  * @param alpha       alpha of the Renyi objective (0: mixture / specialists, 1: deep ensemble)
  * @param epochs      passes over the data
- * @param lr          AdamW learning rate
+ * @param lr          AdamW learning rate (the peak, where the schedule decays it)
+ * @param schedule    how the learning rate moves over the run
  * @param batch       examples per optimizer step
  * @param seed        seeds member initialisation (member k uses seed + k) and the data order
  * @param lambda      L2 penalty lambda * sum_k ||theta_k||^2, part of the objective
@@ -22,7 +24,7 @@ import java.util.Set;
  * @param initBStd    standard deviation of B at initialisation (breaks the symmetry between members)
  */
 public record TrainingOptions(int members, int rank, float loraAlpha, Set<LoraTarget> targets, double alpha,
-                              int epochs, double lr, int batch, long seed, double lambda, double clip,
+                              int epochs, double lr, LearningRateSchedule schedule, int batch, long seed, double lambda, double clip,
                               double initBStd) {
 
     public TrainingOptions {
@@ -42,6 +44,7 @@ public record TrainingOptions(int members, int rank, float loraAlpha, Set<LoraTa
         if (!(alpha >= 0) || !Double.isFinite(alpha)) {
             throw new IllegalArgumentException("alpha must be finite and >= 0, got " + alpha);
         }
+        Objects.requireNonNull(schedule, "schedule");
         targets = EnumSet.copyOf(targets);
     }
 

@@ -79,8 +79,8 @@ class ConflictingDataTest {
     }
 
     static LoraEnsemble train(Model model, FrozenModel base, double alpha, long seed, int epochs, double initB) {
-        TrainingOptions options = new TrainingOptions(2, 4, 8f, EnumSet.allOf(LoraTarget.class), alpha, epochs, 1e-2, 8, seed,
-                0, 1.0, initB);
+        TrainingOptions options = new TrainingOptions(2, 4, 8f, EnumSet.allOf(LoraTarget.class), alpha, epochs, 1e-2,
+                LearningRateSchedule.LINEAR, 8, seed, 0, 1.0, initB);
         EnsembleTrainer trainer = new EnsembleTrainer(base, options, 64);
         List<TrainingExample> data = dataset(model.tokenizer());
         long start = System.nanoTime();
@@ -89,34 +89,32 @@ class ConflictingDataTest {
         double seconds = (System.nanoTime() - start) / 1e9;
         long tokens = reports.stream().mapToLong(StepReport::tokens).sum();
         StepReport last = reports.getLast();
-        System.out.printf("alpha %.1f: %d steps in %.1f s (%d scored tokens, %d example passes x 2 members), final loss/token %.3f,"
+        System.out.printf("alpha %.2f: %d steps in %.1f s (%d scored tokens, %d example passes x 2 members), final loss/token %.3f,"
                         + " routing entropy %.3f%n", alpha, reports.size(), seconds, tokens, data.size() * epochs,
                 last.lossPerToken(), last.routingEntropy());
         return trainer.ensemble(Map.of());
     }
 
     /**
-     * At alpha = 0.5 whether (and how far) the two members split on a contradictory context depends on
-     * the initial asymmetry, and float rounding (Vector API reduction order changes once the JIT
-     * compiles a kernel) is enough to change a single run's outcome: single runs gave contradictory
-     * MI from 0.05 to 0.54 nats. Training longer (16 epochs) or starting further apart (B at 0.2) makes
-     * one member take over every example, and the members then disagree everywhere (MI near ln 2 on
-     * consistent contexts too). The test therefore trains 8 epochs from B at 0.05 and compares means
-     * over seeds, alpha 0.5 against alpha 1 on the same seeds.
+     * Trained as `lora train` does by default, the learning rate decaying linearly to zero. At a constant
+     * rate the outcome was chaotic: single runs at alpha 0.5 gave contradictory MI from 0.02 to 0.63 nats,
+     * deep ensembles from 0.01 to 0.25, and which seeds did what changed with the CPU's vector width
+     * (256-bit vectors failed the comparison with the deep ensemble). With the decay a deep ensemble ends
+     * at 0.001-0.005 nats on every seed and width; alpha 0.5 then splits in few seeds, alpha 0.25 in every
+     * one (0.35-0.64 nats; a consistent context is now and then taken by one member, ~0.23).
      */
     @Test
     void softSpecialistsDisagreeOnlyWhereTheDataContradicts() {
         try (Model model = RandomModels.stories260K()) {
             FrozenModel base = new FrozenModel(model, pool);
-            Tokenizer tok = model.tokenizer();
-            double[] special = meanOverSeeds(model, base, 0.5, 4);
+            double[] special = meanOverSeeds(model, base, 0.25, 4);
             double[] deep = meanOverSeeds(model, base, 1.0, 2);
-            System.out.printf("mutual information (nats) at the continuation: alpha 0.5: contradictory %.4f,"
+            System.out.printf("mutual information (nats) at the continuation: alpha 0.25: contradictory %.4f,"
                     + " consistent %.4f; alpha 1: contradictory %.4f, consistent %.4f%n", special[0], special[1],
                     deep[0], deep[1]);
-            assertTrue(special[0] > 0.06, "specialists disagree on contradictory contexts: " + special[0]);
+            assertTrue(special[0] > 0.2, "specialists disagree on contradictory contexts: " + special[0]);
             assertTrue(special[0] > 3 * special[1], special[0] + " vs consistent " + special[1]);
-            assertTrue(special[0] > 1.5 * deep[0], special[0] + " vs deep ensemble " + deep[0]);
+            assertTrue(deep[0] < 0.05, "a deep ensemble's members both fit the 50/50 split: " + deep[0]);
         }
     }
 
@@ -127,7 +125,7 @@ class ConflictingDataTest {
             EnsembleEvaluator e = new EnsembleEvaluator(base, train(model, base, alpha, seed, 8, 0.05), 64);
             double contra = meanMi(e, model.tokenizer(), CONTRADICTORY);
             double consistent = meanMi(e, model.tokenizer(), CONSISTENT);
-            System.out.printf("alpha %.1f seed %d: mutual information contradictory %.4f, consistent %.4f%n", alpha,
+            System.out.printf("alpha %.2f seed %d: mutual information contradictory %.4f, consistent %.4f%n", alpha,
                     seed, contra, consistent);
             mean[0] += contra / seeds;
             mean[1] += consistent / seeds;

@@ -56,7 +56,7 @@ class EnsembleTrainerTest {
 
     private static TrainingOptions options(int epochs) {
         return new TrainingOptions(3, 2, 4f, EnumSet.of(LoraTarget.Q, LoraTarget.V, LoraTarget.DOWN), 0.5, epochs,
-                1e-2, 4, 3, 1e-3, 1.0, 0.05);
+                1e-2, LearningRateSchedule.LINEAR, 4, 3, 1e-3, 1.0, 0.05);
     }
 
     @Test

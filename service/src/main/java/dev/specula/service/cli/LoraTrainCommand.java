@@ -9,6 +9,7 @@ import dev.specula.runtime.lora.PeftAdapter;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.training.EnsembleTrainer;
 import dev.specula.runtime.training.FrozenModel;
+import dev.specula.runtime.training.LearningRateSchedule;
 import dev.specula.runtime.training.StepReport;
 import dev.specula.runtime.training.TrainingCheckpoint;
 import dev.specula.runtime.training.TrainingData;
@@ -64,6 +65,11 @@ public final class LoraTrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.005", description = "AdamW learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
+    @Option(names = "--lr-schedule", defaultValue = "linear", paramLabel = "linear|constant",
+            description = "Learning rate over the run: linear decays it to zero by the last step, so the members do not "
+                    + "end wherever the last batches pushed them (default: ${DEFAULT-VALUE}).")
+    String lrSchedule;
+
     @Option(names = "--batch", defaultValue = "8", description = "Examples per optimizer step (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -113,7 +119,8 @@ public final class LoraTrainCommand implements Callable<Integer> {
         TrainingOptions options;
         try {
             options = new TrainingOptions(members, rank, loraAlpha == null ? 2f * rank : loraAlpha,
-                    LoraTarget.parseList(targets), alpha, epochs, lr, batch, seed, lambda, clip, initB);
+                    LoraTarget.parseList(targets), alpha, epochs, lr, LearningRateSchedule.parse(lrSchedule), batch, seed,
+                    lambda, clip, initB);
         } catch (IllegalArgumentException e) {
             throw new SpeculaException("invalid training settings: " + e.getMessage());
         }

@@ -86,6 +86,7 @@ class LoraTrainCommandTest {
         assertEquals(2, ensemble.rank());
         assertEquals("stories.txt", ensemble.training().get("data"));
         assertEquals("0.5", ensemble.training().get("alpha_renyi"));
+        assertEquals("linear", ensemble.training().get("lr_schedule"));
         assertTrue(Double.isFinite(Double.parseDouble(ensemble.training().get("loss_per_token"))), ensemble.training().toString());
 
         for (int k = 0; k < MEMBERS; k++) {
@@ -146,6 +147,8 @@ class LoraTrainCommandTest {
                 "members must be positive, got 0");
         assertUserError(train("--data", text.toString(), "--alpha=-0.5", "--out", out), "alpha", "-0.5");
         assertUserError(train("--data", text.toString(), "--alpha", "NaN", "--out", out), "alpha", "NaN");
+        assertUserError(train("--data", text.toString(), "--lr-schedule", "cosine", "--out", out),
+                "unknown learning-rate schedule 'cosine'", "linear or constant");
 
         Path noCheckpoint = dir.resolve("no-checkpoint");
         assertUserError(train("--data", text.toString(), "--checkpoint", noCheckpoint.toString(), "--resume",
