@@ -39,7 +39,8 @@ public record GpuBackend(OpenClContext context, GpuKernels kernels) implements A
 
     /**
      * One line saying why {@code auto} stays on the CPU: no usable OpenCL at all (the discovery summary), or
-     * OpenCL without a GPU (CPU devices such as PoCL are never picked automatically). For front ends to print.
+     * OpenCL without an integrated GPU (CPU devices such as PoCL and discrete GPUs are never picked
+     * automatically). For front ends to print.
      */
     public static String cpuFallbackReason() {
         OpenClDevices.Discovery discovery = OpenClDevices.discover();
@@ -50,8 +51,8 @@ public record GpuBackend(OpenClContext context, GpuKernels kernels) implements A
         if (devices.isEmpty()) {
             return discovery.available() ? "no OpenCL platform" : discovery.summary();
         }
-        return "no OpenCL GPU among " + devices.size() + " OpenCL device(s); CPU devices are only used when "
-                + "selected explicitly (--gpu N or NAME)";
+        return "no integrated OpenCL GPU among " + devices.size() + " OpenCL device(s); CPU devices and discrete "
+                + "GPUs are only used when selected explicitly (--gpu N or NAME)";
     }
 
     /** Attention with each session's KV cache in device memory. */

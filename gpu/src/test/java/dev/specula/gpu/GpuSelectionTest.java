@@ -11,16 +11,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GpuSelectionTest {
 
-    static OpenClDevice dev(int index, String name, String platform, OpenClDevice.Type type, int cus) {
+    static OpenClDevice dev(int index, String name, String platform, OpenClDevice.Type type, int cus, boolean unified) {
         String version = platform.startsWith("Portable") ? "OpenCL 3.0 PoCL 3.1+debian" : "OpenCL 3.0 " + platform;
         return new OpenClDevice(index, platform, version, name, "vendor-" + name, type, cus,
-                8L << 30, 64 << 10, 2L << 30, 1024, type != OpenClDevice.Type.GPU || name.contains("Mali"),
-                "OpenCL C 3.0", true, "1.0", 0, 0);
+                8L << 30, 64 << 10, 2L << 30, 1024, unified, "OpenCL C 3.0", true, "1.0", 0, 0);
     }
 
-    static final OpenClDevice POCL = dev(0, "pthread-haswell", "Portable Computing Language", OpenClDevice.Type.CPU, 2);
-    static final OpenClDevice MALI = dev(1, "Mali-G710", "ARM Platform", OpenClDevice.Type.GPU, 10);
-    static final OpenClDevice ADRENO = dev(2, "Adreno 740", "QUALCOMM Snapdragon", OpenClDevice.Type.GPU, 12);
+    static final OpenClDevice POCL = dev(0, "pthread-haswell", "Portable Computing Language", OpenClDevice.Type.CPU, 2, true);
+    static final OpenClDevice MALI = dev(1, "Mali-G710", "ARM Platform", OpenClDevice.Type.GPU, 10, true);
+    static final OpenClDevice ADRENO = dev(2, "Adreno 740", "QUALCOMM Snapdragon", OpenClDevice.Type.GPU, 12, true);
+    static final OpenClDevice H200 = dev(3, "NVIDIA H200", "NVIDIA CUDA", OpenClDevice.Type.GPU, 132, false);
 
     @Test
     void parses() {
@@ -44,12 +44,20 @@ class GpuSelectionTest {
     }
 
     @Test
-    void autoPrefersTheLargestGpuAndNeverACpuDevice() {
+    void autoPrefersTheLargestIntegratedGpuAndNeverACpuDevice() {
         assertEquals(Optional.of(ADRENO), GpuSelection.parse("auto").resolve(List.of(POCL, MALI, ADRENO)));
         assertEquals(Optional.of(MALI), GpuSelection.parse("auto").resolve(List.of(POCL, MALI)));
         assertEquals(Optional.empty(), GpuSelection.parse("auto").resolve(List.of(POCL)));
         assertEquals(Optional.empty(), GpuSelection.parse("auto").resolve(List.of()));
         assertEquals(Optional.empty(), GpuSelection.parse("off").resolve(List.of(POCL, MALI)));
+    }
+
+    @Test
+    void autoLeavesDiscreteGpusToAnExplicitSelection() {
+        assertEquals(Optional.of(MALI), GpuSelection.parse("auto").resolve(List.of(POCL, H200, MALI)));
+        assertEquals(Optional.empty(), GpuSelection.parse("auto").resolve(List.of(POCL, H200)));
+        assertEquals(Optional.of(H200), GpuSelection.parse("nvidia").resolve(List.of(POCL, H200, MALI)));
+        assertEquals(Optional.of(H200), GpuSelection.parse("1").resolve(List.of(POCL, H200, MALI)));
     }
 
     @Test

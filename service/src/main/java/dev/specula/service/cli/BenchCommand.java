@@ -81,8 +81,8 @@ public final class BenchCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--gpu", paramLabel = "auto|off|N|NAME", defaultValue = "off",
-            description = "Also run with attention and KV cache on this OpenCL device (auto: a GPU if there is one; "
-                    + "a CPU device such as PoCL only by index or name, see `specula devices list`), "
+            description = "Also run with attention and KV cache on this OpenCL device (auto: an integrated GPU if there is one; "
+                    + "a discrete GPU or a CPU device such as PoCL only by index or name, see `specula devices list`), "
                     + "one more row with its speed relative to the CPU. Default: ${DEFAULT-VALUE}.")
     String gpu;
 

@@ -38,7 +38,7 @@ public final class DevicesListCommand implements Callable<Integer> {
         if (!discovery.available()) {
             out.println("OpenCL: " + discovery.summary());
         } else {
-            out.println("OpenCL devices (--gpu N or --gpu NAME; auto picks a GPU, never a CPU device):");
+            out.println("OpenCL devices (--gpu N or --gpu NAME; auto picks an integrated GPU, never a CPU device or a discrete GPU):");
             for (OpenClDevice d : discovery.devices()) {
                 out.println("  " + d.describe());
                 out.println("      platform " + d.platformVersion() + ", driver " + d.driverVersion());

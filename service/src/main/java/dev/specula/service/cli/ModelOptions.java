@@ -32,7 +32,7 @@ public final class ModelOptions {
     int context;
 
     @Option(names = "--gpu", paramLabel = "auto|off|N|NAME", defaultValue = "auto",
-            description = "OpenCL device for attention: auto (a GPU if there is one), off, a device index or a "
+            description = "OpenCL device for attention: auto (an integrated GPU if there is one), off, a device index or a "
                     + "name substring (see `specula devices list`). Default: ${DEFAULT-VALUE}.")
     String gpu;
 
