@@ -18,7 +18,7 @@ final class F16Weights extends ElementWeights {
     static final int CHUNK = 512;
 
     /** One per compute thread, so never shared. */
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[CHUNK]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * CHUNK]);
 
     F16Weights(Tensor tensor) {
         super(tensor);
@@ -63,6 +63,73 @@ final class F16Weights extends ElementWeights {
         acc2.intoArray(x, sums + 2 * LANES);
         acc3.intoArray(x, sums + 3 * LANES);
         store4(rowOffset, vectorCols, x, x0, x1, x2, x3, sums, out, o0, o1, o2, o3);
+    }
+
+    @Override
+    boolean pairsRows() {
+        return PAIRED;
+    }
+
+    /**
+     * Both rows widened chunk by chunk in one loop ({@link #widenPair}), then each activation vector feeds
+     * two FMAs. Widening each row in a loop of its own (two {@link #dot4} bodies in one method) had run
+     * 5-30% slower than one row per call; this way, K=4 ensemble decode of tinyllama-1.1b went from 6.3-6.6
+     * to 7.8-8.0 tok/s (two threads, interleaved runs).
+     */
+    @Override
+    void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
+                int o3) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = FloatVector.zero(FLOATS);
+        FloatVector a2 = FloatVector.zero(FLOATS);
+        FloatVector a3 = FloatVector.zero(FLOATS);
+        FloatVector c0 = FloatVector.zero(FLOATS);
+        FloatVector c1 = FloatVector.zero(FLOATS);
+        FloatVector c2 = FloatVector.zero(FLOATS);
+        FloatVector c3 = FloatVector.zero(FLOATS);
+        long next = rowOffset + rowBytes;
+        int vectorCols = cols - cols % LANES;
+        float[] scratch = SCRATCH.get();
+        for (int c = 0; c < vectorCols; c += CHUNK) {
+            int n = Math.min(CHUNK, vectorCols - c);
+            widenPair(rowOffset + (long) c * Short.BYTES, next + (long) c * Short.BYTES, scratch, n);
+            for (int i = 0; i < n; i += LANES) {
+                FloatVector w = FloatVector.fromArray(FLOATS, scratch, i);
+                FloatVector v = FloatVector.fromArray(FLOATS, scratch, CHUNK + i);
+                int k = c + i;
+                FloatVector y = FloatVector.fromArray(FLOATS, x, x0 + k);
+                a0 = w.fma(y, a0);
+                c0 = v.fma(y, c0);
+                y = FloatVector.fromArray(FLOATS, x, x1 + k);
+                a1 = w.fma(y, a1);
+                c1 = v.fma(y, c1);
+                y = FloatVector.fromArray(FLOATS, x, x2 + k);
+                a2 = w.fma(y, a2);
+                c2 = v.fma(y, c2);
+                y = FloatVector.fromArray(FLOATS, x, x3 + k);
+                a3 = w.fma(y, a3);
+                c3 = v.fma(y, c3);
+            }
+        }
+        int sums = sums(x0);
+        a0.intoArray(x, sums);
+        a1.intoArray(x, sums + LANES);
+        a2.intoArray(x, sums + 2 * LANES);
+        a3.intoArray(x, sums + 3 * LANES);
+        c0.intoArray(x, sums + 4 * LANES);
+        c1.intoArray(x, sums + 5 * LANES);
+        c2.intoArray(x, sums + 6 * LANES);
+        c3.intoArray(x, sums + 7 * LANES);
+        store4(rowOffset, vectorCols, x, x0, x1, x2, x3, sums, out, o, o + o1, o + o2, o + o3);
+        store4(next, vectorCols, x, x0, x1, x2, x3, sums + 4 * LANES, out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
+    }
+
+    /** {@code n} halves of two rows, from bytes {@code a} and {@code b}, to {@code dst[0 ..]} and {@code dst[CHUNK ..]}. */
+    private void widenPair(long a, long b, float[] dst, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[i] = Float.float16ToFloat(data.get(SHORT, a + (long) i * Short.BYTES));
+            dst[CHUNK + i] = Float.float16ToFloat(data.get(SHORT, b + (long) i * Short.BYTES));
+        }
     }
 
     @Override

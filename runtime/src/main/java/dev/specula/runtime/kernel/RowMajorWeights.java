@@ -19,7 +19,7 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
     static final int REGISTER_BATCH = 4;
     /**
      * Whether vectors are 512 bits wide, and registers (32 of them) leave room for two weight rows' accumulators
-     * in {@link #dot2x4}: Q8_0, Q4_0 and BF16 pair rows only then (on 256-bit vectors' 16 registers the pairs
+     * in {@link #dot2x4}: Q8_0, Q4_0, BF16 and F16 pair rows only then (on 256-bit vectors' 16 registers the pairs
      * spilled). The activation loads, not the FMAs, bound their four-row products: with one activation row
      * loaded for all four, a Q8_0 block took 1.9 against 3.4 ns in cache; paired, Q4_0 2.3 against 2.7 and BF16
      * 3.9 against 5.5 ns per 32 values streaming (two threads).
@@ -165,9 +165,8 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
     }
 
     /**
-     * Whether {@link #batchRows} hands rows out two at a time ({@link #dot2x4}): F32 always, BF16, Q8_0 and
-     * Q4_0 where {@link #PAIRED}. Not F16: its two rows' {@link #dot4} in one method ran 5-30% slower than one
-     * row per call.
+     * Whether {@link #batchRows} hands rows out two at a time ({@link #dot2x4}): F32 always, BF16, F16, Q8_0
+     * and Q4_0 where {@link #PAIRED}.
      */
     boolean pairsRows() {
         return false;
