@@ -17,7 +17,7 @@ final class F16Weights extends ElementWeights {
     /** Values widened per pass: small enough for L1 next to the activations. */
     static final int CHUNK = 512;
 
-    /** One per compute thread, so never shared. */
+    /** One per compute thread, so never shared; two chunks long, for {@link #dot2x4}'s pair of rows. */
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * CHUNK]);
 
     F16Weights(Tensor tensor) {
