@@ -12,12 +12,11 @@ import jdk.incubator.vector.FloatVector;
  * pass so that each activation vector loaded feeds two FMAs. With one row per pass the four activation
  * rows (32 KB at dim 2048, 88 KB for the feed-forward's down projection) were reloaded from L2 for every
  * weight vector: a batch of four ran at 0.73-0.82x the speed of one row, and at 0.90-0.94x with two rows
- * per pass (tinyllama-1.1b shape, whole model, 2 threads). F16 runs one row per pass: its widening, not
- * the reloads, bounds it (pairs gained nothing, 0.64-0.65x against 0.64-0.66x of the single model for a K=4
- * ensemble, AVX2). BF16, Q8_0 and Q4_0 pair rows only where vectors are 512 bits wide ({@link #PAIRED}): on
- * AVX2, BF16's decoded pairs need registers that two rows' accumulators leave no room for (the spilled pair
- * ran 7.8 against 6.5 cycles per 16 values of a row in cache, and its K=4 ensemble decode 2.3-2.7 against
- * 2.9-3.2 tok/s on one thread).
+ * per pass (tinyllama-1.1b shape, whole model, 2 threads). The other types pair rows only where vectors are
+ * 512 bits wide ({@link #PAIRED}). On AVX2, F16's widening, not the reloads, bounds it (pairs gained nothing,
+ * 0.64-0.65x against 0.64-0.66x of the single model for a K=4 ensemble), and BF16's decoded pairs need
+ * registers that two rows' accumulators leave no room for (the spilled pair ran 7.8 against 6.5 cycles per
+ * 16 values of a row in cache, and its K=4 ensemble decode 2.3-2.7 against 2.9-3.2 tok/s on one thread).
  *
  * <p>Each row keeps its own accumulators, summed in the same order whether it was paired or ran alone
  * (the odd row of a range), so a row's result does not depend on how rows were split.

@@ -164,25 +164,19 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
         }
     }
 
-    /**
-     * Whether {@link #batchRows} hands rows out two at a time ({@link #dot2x4}): F32 always, BF16, F16, Q8_0
-     * and Q4_0 where {@link #PAIRED}.
-     */
+    /** Whether {@link #batchRows} hands rows out two at a time ({@link #dot2x4}): where {@link #PAIRED}; F32 always. */
     boolean pairsRows() {
-        return false;
+        return PAIRED;
     }
 
     /**
      * The row at byte {@code rowOffset} and the next one against four activation rows in one pass, so each
      * activation vector loaded feeds two FMAs, into {@code out[o]}, {@code out[o + o1]}, ... and
      * {@code out[o + 1]}, {@code out[o + 1 + o1]}, ...; per row the same operations in the same order as
-     * {@link #dot4}, so a row's result does not depend on its pairing. Called only where {@link #pairsRows};
-     * the types that pair rows override it.
+     * {@link #dot4}, so a row's result does not depend on its pairing. Called only where {@link #pairsRows}.
      */
-    void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
-                int o3) {
-        throw new UnsupportedOperationException(tensor.type() + " does not pair rows");
-    }
+    abstract void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1,
+                         int o2, int o3);
 
     /** Reads bytes {@code [from, to)} of the weights one long per 64-byte line; returns their sum, for nothing. */
     final float touch(long from, long to) {
