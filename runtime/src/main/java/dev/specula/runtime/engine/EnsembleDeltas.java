@@ -2,6 +2,7 @@ package dev.specula.runtime.engine;
 
 import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.kernel.LoraKernel;
+import dev.specula.runtime.kernel.RangeBody;
 import dev.specula.runtime.lora.LoraAdapter;
 import dev.specula.runtime.lora.LoraEnsemble;
 import dev.specula.runtime.lora.LoraTarget;
@@ -9,7 +10,7 @@ import dev.specula.runtime.model.ModelConfig;
 
 /**
  * The LoRA updates of an ensemble's members on the CPU, laid out for {@link LoraKernel} (B
- * transposed). Views are made once; applying allocates nothing but the pool's task.
+ * transposed). Views are made once; applying allocates nothing.
  */
 final class EnsembleDeltas implements EnsembleDeltaSet {
     private final ComputePool pool;
@@ -68,8 +69,19 @@ final class EnsembleDeltas implements EnsembleDeltaSet {
         return perMember[k];
     }
 
-    private final class View implements ProjectionDelta {
+    /**
+     * One way of assigning members to batch rows. It is also the pool's task for its own {@link #apply}, its
+     * fields holding the call's arguments: a lambda capturing them was an allocation per projection and token.
+     * Like {@link #scratch}, that makes a view usable by one thread at a time, as a session is.
+     */
+    private final class View implements ProjectionDelta, RangeBody {
         private final int fixedMember;
+        private int target;
+        private int layer;
+        private int in;
+        private int out;
+        private float[] x;
+        private float[] y;
 
         View(int fixedMember) {
             this.fixedMember = fixedMember;
@@ -85,16 +97,27 @@ final class EnsembleDeltas implements EnsembleDeltaSet {
             if (!modifies[target.ordinal()]) {
                 return;
             }
-            int in = target.in(config);
-            int out = target.out(config);
-            int t = target.ordinal();
-            pool.parallelFor(batch, (from, to) -> {
-                for (int b = from; b < to; b++) {
-                    int k = fixedMember < 0 ? b : fixedMember;
-                    LoraKernel.apply(a[k][t][layer], bt[k][t][layer], rank, in, out, scale, x, b * in, y, b * out,
-                            scratch, b * rank);
-                }
-            });
+            this.target = target.ordinal();
+            this.layer = layer;
+            this.in = target.in(config);
+            this.out = target.out(config);
+            this.x = x;
+            this.y = y;
+            try {
+                pool.parallelFor(batch, this);
+            } finally {
+                this.x = null;
+                this.y = null;
+            }
+        }
+
+        @Override
+        public void run(int from, int to) {
+            for (int b = from; b < to; b++) {
+                int k = fixedMember < 0 ? b : fixedMember;
+                LoraKernel.apply(a[k][target][layer], bt[k][target][layer], rank, in, out, scale, x, b * in, y,
+                        b * out, scratch, b * rank);
+            }
         }
     }
 }

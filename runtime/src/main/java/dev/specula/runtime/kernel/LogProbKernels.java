@@ -1,5 +1,6 @@
 package dev.specula.runtime.kernel;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 import static dev.specula.runtime.kernel.Species.FLOATS;
@@ -11,6 +12,11 @@ import static dev.specula.runtime.kernel.Species.LANES;
  * Sums accumulate in float lanes (relative error ~1e-6), enough for entropies in nats.
  */
 public final class LogProbKernels {
+    /** Vocabulary entries per chunk, a multiple of any lane count. */
+    private static final int CHUNK = 1024;
+    private static final ThreadScratch EXPS = new ThreadScratch();
+    private static final ThreadScratch TERMS = new ThreadScratch();
+
     private LogProbKernels() {
     }
 
@@ -24,53 +30,69 @@ public final class LogProbKernels {
         FloatVector mv = FloatVector.broadcast(FLOATS, m);
         FloatVector s0 = FloatVector.zero(FLOATS);
         FloatVector s1 = FloatVector.zero(FLOATS);
-        int i = 0;
-        for (; i <= n - LANES; i += LANES) {
-            FloatVector d = FloatVector.fromArray(FLOATS, x, off + i).sub(mv);
-            FloatVector e = VectorMath.exp(d);
-            s0 = s0.add(e);
-            s1 = e.fma(d, s1);
-        }
-        double sum0 = VectorMath.sumLanes(s0);
-        double sum1 = VectorMath.sumLanes(s1);
-        for (; i < n; i++) {
-            double d = x[off + i] - m;
-            double e = Math.exp(d);
-            sum0 += e;
-            sum1 += e * d;
+        float[] e = EXPS.atLeast(Math.min(n, CHUNK));
+        double tail0 = 0;
+        double tail1 = 0;
+        for (int from = 0; from < n; from += CHUNK) {
+            int len = Math.min(CHUNK, n - from);
+            int x0 = off + from;
+            System.arraycopy(x, x0, e, 0, len);
+            VectorMath.exp(e, 0, len, 1f, -m);
+            int i = 0;
+            for (; i <= len - LANES; i += LANES) {
+                FloatVector d = FloatVector.fromArray(FLOATS, x, x0 + i).sub(mv);
+                FloatVector ei = FloatVector.fromArray(FLOATS, e, i);
+                s0 = s0.add(ei);
+                s1 = ei.fma(d, s1);
+            }
+            for (; i < len; i++) {
+                tail0 += e[i];
+                tail1 += (double) e[i] * (x[x0 + i] - m);
+            }
         }
         out[0] = m;
-        out[1] = sum0;
-        out[2] = sum1;
+        out[1] = VectorMath.sumLanes(s0) + tail0;
+        out[2] = VectorMath.sumLanes(s1) + tail1;
     }
 
     /**
      * {@code out[v] = log sum_k exp(x[k*n + v] + shift[k])} for {@code v < n}, around the largest term
      * so that nothing underflows: the log of a mixture when {@code shift[k] = log pi_k - logSumExp_k}.
+     * In chunks: the maxima go to {@code out}, each member's terms through this thread's buffer.
      */
     public static void logMixture(float[] x, int n, float[] shift, int members, float[] out) {
-        int v = 0;
-        for (; v <= n - LANES; v += LANES) {
-            FloatVector max = FloatVector.fromArray(FLOATS, x, v).add(shift[0]);
-            for (int k = 1; k < members; k++) {
-                max = max.max(FloatVector.fromArray(FLOATS, x, k * n + v).add(shift[k]));
+        float[] buffer = TERMS.atLeast(2 * CHUNK);
+        for (int from = 0; from < n; from += CHUNK) {
+            int len = Math.min(CHUNK, n - from);
+            int v = from;
+            for (; v <= from + len - LANES; v += LANES) {
+                FloatVector max = FloatVector.fromArray(FLOATS, x, v).add(shift[0]);
+                for (int k = 1; k < members; k++) {
+                    max = max.max(FloatVector.fromArray(FLOATS, x, k * n + v).add(shift[k]));
+                }
+                max.intoArray(out, v);
             }
-            FloatVector sum = FloatVector.zero(FLOATS);
+            for (; v < from + len; v++) {
+                out[v] = x[v] + shift[0];
+                for (int k = 1; k < members; k++) {
+                    out[v] = Math.max(out[v], x[k * n + v] + shift[k]);
+                }
+            }
+            Arrays.fill(buffer, 0, len, 0f);
             for (int k = 0; k < members; k++) {
-                sum = sum.add(VectorMath.exp(FloatVector.fromArray(FLOATS, x, k * n + v).add(shift[k]).sub(max)));
+                int j = 0;
+                for (; j <= len - LANES; j += LANES) {
+                    FloatVector.fromArray(FLOATS, x, k * n + from + j).add(shift[k])
+                            .sub(FloatVector.fromArray(FLOATS, out, from + j)).intoArray(buffer, CHUNK + j);
+                }
+                for (; j < len; j++) {
+                    buffer[CHUNK + j] = x[k * n + from + j] + shift[k] - out[from + j];
+                }
+                VectorMath.exp(buffer, CHUNK, len, 1f, 0f);
+                VectorMath.add(buffer, 0, buffer, CHUNK, len);
             }
-            max.add(VectorMath.log(sum)).intoArray(out, v);
-        }
-        for (; v < n; v++) {
-            float max = Float.NEGATIVE_INFINITY;
-            for (int k = 0; k < members; k++) {
-                max = Math.max(max, x[k * n + v] + shift[k]);
-            }
-            double sum = 0;
-            for (int k = 0; k < members; k++) {
-                sum += Math.exp(x[k * n + v] + shift[k] - max);
-            }
-            out[v] = (float) (max + Math.log(sum));
+            VectorMath.log(buffer, 0, len);
+            VectorMath.add(out, from, buffer, 0, len);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.specula.runtime.kernel;
 import static dev.specula.runtime.kernel.Species.FLOATS;
 import static dev.specula.runtime.kernel.Species.LANES;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -14,8 +15,7 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Vectors are loaded and broadcast with the Vector API's own calls, not through small helpers of ours: a
  * helper is inlined only while its caller is under C2's inlining node limit, and one called out of line
  * boxes the vector it returns (attention's softmax, inlined into a large caller, allocated about 4 MB per
- * token that way). {@link #exp} and {@link #log} stay methods: {@code DecodeAllocationTest} catches a caller
- * that grows too large for them.
+ * token that way). For the same reason {@link #exp} and {@link #log} take arrays, not vectors.
  */
 public final class VectorMath {
 
@@ -24,7 +24,11 @@ public final class VectorMath {
     private static final float LN2_LOW = -2.12194440e-4f;
     private static final float ROUNDER = 12582912f;
     private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
+    /** Elements per {@link #swiglu} chunk, a multiple of any lane count: 4 KB of exponentials in cache. */
+    private static final int CHUNK = 1024;
     private static final ThreadScratch LANE_SUMS = new ThreadScratch();
+    private static final ThreadScratch PAD = new ThreadScratch();
+    private static final ThreadScratch SILU = new ThreadScratch();
 
     private VectorMath() {
     }
@@ -83,62 +87,101 @@ public final class VectorMath {
     }
 
     /**
-     * {@code e^x} lane-wise, within 2 ulp, built from adds, multiplies and FMAs only, so it gives the same
-     * bits interpreted and compiled. {@code lanewise(EXP)} does not: compiled, it calls a vector math
-     * library that rounds some lanes differently from the {@code Math.exp} its slow path uses, so a
-     * softmax or a SiLU depended on whether C2 had compiled its caller (a resumed training run then
-     * drifted from an uninterrupted one in the last bit). Cephes' range reduction
-     * {@code x = n ln2 + r, |r| <= ln2/2} and degree-6 polynomial; below -87.3 the result is 0,
-     * above 88.3 it saturates at about {@code 2e38} instead of overflowing.
+     * In place {@code x[off + i] = e^(scale * x[off + i] + shift)} for {@code i < n}, within 2 ulp, built from adds,
+     * multiplies and FMAs only, so it gives the same bits interpreted and compiled. {@code lanewise(EXP)} does not:
+     * compiled, it calls a vector math library that rounds some lanes differently from the {@code Math.exp} its slow
+     * path uses, so a softmax or a SiLU depended on whether C2 had compiled its caller (a resumed training run then
+     * drifted from an uninterrupted one in the last bit). Cephes' range reduction {@code x = n ln2 + r, |r| <= ln2/2}
+     * and degree-6 polynomial; below -87.3 the result is 0, above 88.3 it saturates at about {@code 2e38} instead of
+     * overflowing.
+     *
+     * <p>Over arrays rather than a function of one vector: C2 inlined such a function only where the caller's loop
+     * looked hot when compiled, and boxed the vector on every other call (attention's softmax compiled while
+     * contexts were short: 1-24 KB per decoded token, most of it at 128-bit vectors).
      */
-    static FloatVector exp(FloatVector x) {
-        FloatVector c = x.max(-87.3f).min(88.3f);
-        // Adding 1.5 * 2^23 rounds to an integer, which the low mantissa bits then hold.
-        FloatVector shifted = c.fma(LOG2E, ROUNDER);
-        FloatVector n = shifted.sub(ROUNDER);
-        // n * LN2_HIGH is exact (n has 8 bits, LN2_HIGH 9), so only the low part needs the FMA.
-        FloatVector r = c.sub(n.mul(LN2_HIGH));
-        r = n.fma(FloatVector.broadcast(FLOATS, -LN2_LOW), r);
-        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
-        p = p.fma(r, FloatVector.broadcast(FLOATS, 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(FLOATS, 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(FLOATS, 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(FLOATS, 5.0000001201e-1f));
-        FloatVector y = p.mul(r).fma(r, r).add(1f);
-        IntVector exponent = shifted.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23);
-        FloatVector scaled = y.mul(exponent.reinterpretAsFloats());
-        return scaled.blend(0f, x.lt(-87.3f));
+    static void exp(float[] x, int off, int n, float scale, float shift) {
+        inPlace(x, off, n, scale, shift, VectorMath::expVectors);
+    }
+
+    /** {@link #exp} over {@code n}, a multiple of the lane count. */
+    private static void expVectors(float[] x, int off, int n, float scale, float shift) {
+        for (int i = 0; i < n; i += LANES) {
+            FloatVector v = FloatVector.fromArray(FLOATS, x, off + i).fma(scale, shift);
+            FloatVector c = v.max(-87.3f).min(88.3f);
+            // Adding 1.5 * 2^23 rounds to an integer, which the low mantissa bits then hold.
+            FloatVector shifted = c.fma(LOG2E, ROUNDER);
+            FloatVector k = shifted.sub(ROUNDER);
+            // k * LN2_HIGH is exact (k has 8 bits, LN2_HIGH 9), so only the low part needs the FMA.
+            FloatVector r = c.sub(k.mul(LN2_HIGH));
+            r = k.fma(FloatVector.broadcast(FLOATS, -LN2_LOW), r);
+            FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+            p = p.fma(r, FloatVector.broadcast(FLOATS, 8.3334519073e-3f));
+            p = p.fma(r, FloatVector.broadcast(FLOATS, 4.1665795894e-2f));
+            p = p.fma(r, FloatVector.broadcast(FLOATS, 1.6666665459e-1f));
+            p = p.fma(r, FloatVector.broadcast(FLOATS, 5.0000001201e-1f));
+            FloatVector y = p.mul(r).fma(r, r).add(1f);
+            IntVector exponent = shifted.reinterpretAsInts().sub(ROUNDER_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+            FloatVector scaled = y.mul(exponent.reinterpretAsFloats());
+            scaled.blend(0f, v.lt(-87.3f)).intoArray(x, off + i);
+        }
     }
 
     /**
-     * The natural logarithm lane-wise for positive normal {@code x} (what a sum of exponentials around
-     * its largest term is), within 2 ulp, from adds, multiplies and FMAs only, for the same reason as
-     * {@link #exp}. Cephes' {@code x = m 2^e} with {@code m} in {@code [sqrt(1/2), sqrt(2))} and a
+     * In place {@code x[off + i] = ln(x[off + i])} for {@code i < n}, for positive normal values (what a sum of
+     * exponentials around its largest term is), within 2 ulp, from adds, multiplies and FMAs only, for the same
+     * reasons as {@link #exp}. Cephes' {@code x = m 2^e} with {@code m} in {@code [sqrt(1/2), sqrt(2))} and a
      * degree-9 polynomial in {@code m - 1}.
      */
-    static FloatVector log(FloatVector x) {
-        IntVector bits = x.reinterpretAsInts();
-        FloatVector e = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126)
-                .convert(VectorOperators.I2F, 0);
-        FloatVector m = bits.and(0x007fffff).or(0x3f000000).reinterpretAsFloats();
-        VectorMask<Float> low = m.lt(0.707106781186547524f);
-        m = m.blend(m.add(m), low).sub(1f);
-        e = e.blend(e.sub(1f), low);
-        FloatVector z = m.mul(m);
-        FloatVector p = m.fma(7.0376836292e-2f, -1.1514610310e-1f);
-        p = p.fma(m, FloatVector.broadcast(FLOATS, 1.1676998740e-1f));
-        p = p.fma(m, FloatVector.broadcast(FLOATS, -1.2420140846e-1f));
-        p = p.fma(m, FloatVector.broadcast(FLOATS, 1.4249322787e-1f));
-        p = p.fma(m, FloatVector.broadcast(FLOATS, -1.6668057665e-1f));
-        p = p.fma(m, FloatVector.broadcast(FLOATS, 2.0000714765e-1f));
-        p = p.fma(m, FloatVector.broadcast(FLOATS, -2.4999993993e-1f));
-        p = p.fma(m, FloatVector.broadcast(FLOATS, 3.3333331174e-1f));
-        FloatVector y = p.mul(m).mul(z);
-        y = e.fma(FloatVector.broadcast(FLOATS, LN2_LOW), y);
-        y = z.fma(FloatVector.broadcast(FLOATS, -0.5f), y);
-        return e.fma(FloatVector.broadcast(FLOATS, LN2_HIGH), m.add(y));
+    static void log(float[] x, int off, int n) {
+        inPlace(x, off, n, 1f, 0f, VectorMath::logVectors);
     }
 
+    /** {@code ln(scale * x + shift)} in place, as {@link #log}, over {@code n}, a multiple of the lane count. */
+    private static void logVectors(float[] x, int off, int n, float scale, float shift) {
+        for (int i = 0; i < n; i += LANES) {
+            IntVector bits = FloatVector.fromArray(FLOATS, x, off + i).fma(scale, shift).reinterpretAsInts();
+            FloatVector e = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126)
+                    .convert(VectorOperators.I2F, 0);
+            FloatVector m = bits.and(0x007fffff).or(0x3f000000).reinterpretAsFloats();
+            VectorMask<Float> low = m.lt(0.707106781186547524f);
+            m = m.blend(m.add(m), low).sub(1f);
+            e = e.blend(e.sub(1f), low);
+            FloatVector z = m.mul(m);
+            FloatVector p = m.fma(7.0376836292e-2f, -1.1514610310e-1f);
+            p = p.fma(m, FloatVector.broadcast(FLOATS, 1.1676998740e-1f));
+            p = p.fma(m, FloatVector.broadcast(FLOATS, -1.2420140846e-1f));
+            p = p.fma(m, FloatVector.broadcast(FLOATS, 1.4249322787e-1f));
+            p = p.fma(m, FloatVector.broadcast(FLOATS, -1.6668057665e-1f));
+            p = p.fma(m, FloatVector.broadcast(FLOATS, 2.0000714765e-1f));
+            p = p.fma(m, FloatVector.broadcast(FLOATS, -2.4999993993e-1f));
+            p = p.fma(m, FloatVector.broadcast(FLOATS, 3.3333331174e-1f));
+            FloatVector y = p.mul(m).mul(z);
+            y = e.fma(FloatVector.broadcast(FLOATS, LN2_LOW), y);
+            y = z.fma(FloatVector.broadcast(FLOATS, -0.5f), y);
+            e.fma(FloatVector.broadcast(FLOATS, LN2_HIGH), m.add(y)).intoArray(x, off + i);
+        }
+    }
+
+    /** An in-place lane-wise function of {@code scale * x + shift} over whole vectors. */
+    private interface VectorLoop {
+        void run(float[] x, int off, int n, float scale, float shift);
+    }
+
+    /**
+     * {@code loop} over {@code x[off .. off + n)}: the whole vectors in place, then the last {@code n % LANES} values
+     * in a zero-padded copy, so a value's result does not depend on where it sits in the array.
+     */
+    private static void inPlace(float[] x, int off, int n, float scale, float shift, VectorLoop loop) {
+        int whole = n - n % LANES;
+        loop.run(x, off, whole, scale, shift);
+        if (whole < n) {
+            float[] pad = PAD.atLeast(LANES);
+            System.arraycopy(x, off + whole, pad, 0, n - whole);
+            Arrays.fill(pad, n - whole, LANES, 0f);
+            loop.run(pad, 0, LANES, scale, shift);
+            System.arraycopy(pad, 0, x, off + whole, n - whole);
+        }
+    }
 
     /** {@code sum a[aOff + i] * b[bOff + i]} for {@code i < n}. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
@@ -212,41 +255,50 @@ public final class VectorMath {
     /** In place {@code x = exp(x - max) / sum exp(x - max)} over {@code n >= 1} elements. */
     public static void softmax(float[] x, int off, int n) {
         float max = x[off + argmax(x, off, n)];
-        FloatVector sumV = FloatVector.zero(FLOATS);
-        int i = 0;
-        for (; i <= n - LANES; i += LANES) {
-            FloatVector e = exp(FloatVector.fromArray(FLOATS, x, off + i).sub(max));
-            e.intoArray(x, off + i);
-            sumV = sumV.add(e);
-        }
-        // Stored and summed from an array: attention inlines this into a caller large enough for C2 to stop
-        // inlining, and a vector passed to sumLanes is then boxed (most of decode's remaining allocation).
-        float[] lanes = LANE_SUMS.atLeast(LANES);
-        sumV.intoArray(lanes, 0);
-        float sum = sumLanes(lanes, 0);
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - max);
-            x[off + i] = e;
-            sum += e;
-        }
-        scale(x, off, n, 1f / sum);
+        exp(x, off, n, 1f, -max);
+        scale(x, off, n, 1f / sum(x, off, n));
     }
 
-    /** In place {@code gate = silu(gate) * up}, {@code silu(v) = v / (1 + exp(-v))}, over {@code n} elements. */
-    public static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
+    /** {@code sum x[off + i]} for {@code i < n}: lane-wise over whole vectors, then the rest in order. */
+    public static float sum(float[] x, int off, int n) {
+        FloatVector acc = FloatVector.zero(FLOATS);
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector g = FloatVector.fromArray(FLOATS, gate, gOff + i);
-            FloatVector silu = g.div(exp(g.neg()).add(1f));
-            silu.mul(FloatVector.fromArray(FLOATS, up, uOff + i)).intoArray(gate, gOff + i);
+            acc = acc.add(FloatVector.fromArray(FLOATS, x, off + i));
         }
-        if (i < n) {
-            // The tail goes through the same vector exp under a mask: a scalar Math.exp rounds
-            // differently, which would make a neuron's value depend on its position in the batch.
-            VectorMask<Float> m = FLOATS.indexInRange(i, n);
-            FloatVector g = FloatVector.fromArray(FLOATS, gate, gOff + i, m);
-            FloatVector silu = g.div(exp(g.neg()).add(1f));
-            silu.mul(FloatVector.fromArray(FLOATS, up, uOff + i, m)).intoArray(gate, gOff + i, m);
+        // Stored and summed from an array: attention inlines this into a caller large enough for C2 to stop
+        // inlining, and a vector passed to sumLanes is then boxed.
+        float[] lanes = LANE_SUMS.atLeast(LANES);
+        acc.intoArray(lanes, 0);
+        float sum = sumLanes(lanes, 0);
+        for (; i < n; i++) {
+            sum += x[off + i];
+        }
+        return sum;
+    }
+
+    /**
+     * In place {@code gate = silu(gate) * up}, {@code silu(v) = v / (1 + exp(-v))}, over {@code n} elements, in
+     * chunks whose exponentials go through this thread's {@link #SILU} buffer.
+     */
+    public static void swiglu(float[] gate, int gOff, float[] up, int uOff, int n) {
+        float[] e = SILU.atLeast(Math.min(n, CHUNK));
+        for (int from = 0; from < n; from += CHUNK) {
+            int len = Math.min(CHUNK, n - from);
+            int g0 = gOff + from;
+            int u0 = uOff + from;
+            System.arraycopy(gate, g0, e, 0, len);
+            exp(e, 0, len, -1f, 0f);
+            int i = 0;
+            for (; i <= len - LANES; i += LANES) {
+                FloatVector g = FloatVector.fromArray(FLOATS, gate, g0 + i);
+                g.div(FloatVector.fromArray(FLOATS, e, i).add(1f)).mul(FloatVector.fromArray(FLOATS, up, u0 + i))
+                        .intoArray(gate, g0 + i);
+            }
+            // The same correctly rounded operations as the lanes, so a neuron's value does not depend on its position.
+            for (; i < len; i++) {
+                gate[g0 + i] = gate[g0 + i] / (e[i] + 1f) * up[u0 + i];
+            }
         }
     }
 

@@ -69,58 +69,72 @@ class VectorMathTest {
         return n == 1 ? v[from] : pairwise(v, from, n / 2) + pairwise(v, from + n / 2, n / 2);
     }
 
-    /** Within 2 ulp of the double-precision exponential across float's range, 0 below it, saturating above. */
+    /**
+     * Within 2 ulp of the double-precision exponential across float's range, 0 below it, saturating above; at an
+     * odd offset and length, so the last values go through the padded tail.
+     */
     @Test
     void expMatchesTheExponential() {
-        float[] x = new float[Species.LANES];
-        float[] y = new float[Species.LANES];
-        for (int step = 0; step <= 175_000; step += x.length) {
-            for (int i = 0; i < x.length; i++) {
-                x[i] = -87f + (step + i) * 0.001f;
-            }
-            VectorMath.exp(FloatVector.fromArray(Species.FLOATS, x, 0)).intoArray(y, 0);
-            for (int i = 0; i < x.length; i++) {
-                float want = (float) Math.exp(x[i]);
-                assertEquals(want, y[i], 2 * Math.ulp(want), "exp(" + x[i] + ")");
-            }
+        int n = 175_003;
+        float[] x = new float[OFF + n];
+        for (int i = 0; i < n; i++) {
+            x[OFF + i] = -87f + i * 0.001f;
+        }
+        float[] y = x.clone();
+        VectorMath.exp(y, OFF, n, 1f, 0f);
+        for (int i = 0; i < n; i++) {
+            float want = (float) Math.exp(x[OFF + i]);
+            assertEquals(want, y[OFF + i], 2 * Math.ulp(want), "exp(" + x[OFF + i] + ")");
         }
         float[] edges = {0f, -87.5f, -1000f, Float.NEGATIVE_INFINITY, 100f, Float.POSITIVE_INFINITY, Float.NaN, 1f};
-        float[] out = new float[Species.LANES];
-        for (int from = 0; from < edges.length; from += x.length) {
-            java.util.Arrays.fill(x, 0f);
-            System.arraycopy(edges, from, x, 0, Math.min(x.length, edges.length - from));
-            VectorMath.exp(FloatVector.fromArray(Species.FLOATS, x, 0)).intoArray(out, 0);
-            for (int i = 0; i < Math.min(x.length, edges.length - from); i++) {
-                float e = x[i];
-                if (Float.isNaN(e)) {
-                    assertTrue(Float.isNaN(out[i]), "exp(NaN) is NaN");
-                    continue;
-                }
-                float want = e == 0f ? 1f : e < -87.3f ? 0f : e > 88.3f ? (float) Math.exp(88.3f) : (float) Math.E;
-                assertEquals(want, out[i], Math.ulp(want) * 2, "exp(" + e + ")");
+        float[] out = edges.clone();
+        VectorMath.exp(out, 0, edges.length, 1f, 0f);
+        for (int i = 0; i < edges.length; i++) {
+            float e = edges[i];
+            if (Float.isNaN(e)) {
+                assertTrue(Float.isNaN(out[i]), "exp(NaN) is NaN");
+                continue;
             }
+            float want = e == 0f ? 1f : e < -87.3f ? 0f : e > 88.3f ? (float) Math.exp(88.3f) : (float) Math.E;
+            assertEquals(want, out[i], Math.ulp(want) * 2, "exp(" + e + ")");
+        }
+    }
+
+    /** {@code exp(scale * x + shift)}, as softmax (shift -max) and SiLU (scale -1) use it. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 8, 33, 100})
+    void expOfAScaledAndShiftedArgument(int n) {
+        float[] x = gaussian(new Random(n), OFF + n + 2, 3f);
+        float[] y = x.clone();
+        VectorMath.exp(y, OFF, n, -1f, 0.5f);
+        for (int i = 0; i < x.length; i++) {
+            if (i < OFF || i >= OFF + n) {
+                assertEquals(x[i], y[i], 0f, "outside the range, index " + i);
+                continue;
+            }
+            float want = (float) Math.exp(-x[i] + 0.5f);
+            assertEquals(want, y[i], 2 * Math.ulp(want), "exp(-" + x[i] + " + 0.5)");
         }
     }
 
     /** Within 2 ulp of the double-precision logarithm over positive normal floats, exact at 1. */
     @Test
     void logMatchesTheLogarithm() {
-        float[] x = new float[Species.LANES];
-        float[] y = new float[Species.LANES];
+        int n = 320_005;
+        float[] x = new float[OFF + n];
         Random random = new Random(5);
-        for (int round = 0; round < 20_000; round++) {
-            for (int i = 0; i < x.length; i++) {
-                // Half the rounds near 1, where the result is small and its ulp tiny.
-                x[i] = round == 0 ? 1f + i
-                        : round % 2 == 0 ? (float) random.nextDouble(0.5, 2) : (float) Math.exp(random.nextDouble(-87, 88));
-            }
-            VectorMath.log(FloatVector.fromArray(Species.FLOATS, x, 0)).intoArray(y, 0);
-            for (int i = 0; i < x.length; i++) {
-                float want = (float) Math.log(x[i]);
-                assertEquals(want, y[i], 2 * Math.ulp(want), "log(" + x[i] + ")");
-            }
+        for (int i = 0; i < n; i++) {
+            // Half the values near 1, where the result is small and its ulp tiny.
+            x[OFF + i] = i < 16 ? 1f + i
+                    : i % 2 == 0 ? (float) random.nextDouble(0.5, 2) : (float) Math.exp(random.nextDouble(-87, 88));
         }
-        assertEquals(0f, VectorMath.log(FloatVector.broadcast(Species.FLOATS, 1f)).lane(0), 0f);
+        float[] y = x.clone();
+        VectorMath.log(y, OFF, n);
+        for (int i = 0; i < n; i++) {
+            float want = (float) Math.log(x[OFF + i]);
+            assertEquals(want, y[OFF + i], 2 * Math.ulp(want), "log(" + x[OFF + i] + ")");
+        }
+        assertEquals(0f, y[OFF], 0f, "log(1)");
     }
 
     @ParameterizedTest
