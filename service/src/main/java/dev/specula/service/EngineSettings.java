@@ -39,9 +39,14 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
     }
 
     public int threadCount() {
+        return threadCount(threads);
+    }
+
+    /** {@code threads}, or all cores for null; a count no pool takes is an error naming {@code --threads}. */
+    public static int threadCount(Integer threads) {
         int n = threads == null ? ComputePool.defaultThreads() : threads;
-        if (n < 1) {
-            throw new SpeculaException("invalid --threads " + n + ": must be >= 1");
+        if (n < 1 || n > ComputePool.MAX_THREADS) {
+            throw new SpeculaException("invalid --threads " + n + ": must be between 1 and " + ComputePool.MAX_THREADS);
         }
         return n;
     }

@@ -1,5 +1,6 @@
 package dev.specula.runtime.kernel;
 
+import dev.specula.runtime.SpeculaException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -38,6 +39,8 @@ public final class ComputePool implements AutoCloseable {
     /** Bits of the claim word for the chunk count and for the next chunk. */
     private static final int CHUNK_BITS = 16;
     private static final int CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+    /** The most threads a pool takes: their chunks must fit the claim word's chunk count. */
+    public static final int MAX_THREADS = CHUNK_MASK / CHUNKS_PER_THREAD;
 
     private final int threads;
     private final Worker[] workers;
@@ -56,10 +59,10 @@ public final class ComputePool implements AutoCloseable {
     /** The thread inside {@link #parallelFor}; only read to detect nested calls from that thread. */
     private Thread owner;
 
+    /** A pool of {@code threads} threads, the caller's included; a count out of range is the user's to fix. */
     public ComputePool(int threads) {
-        if (threads < 1 || (long) threads * CHUNKS_PER_THREAD > CHUNK_MASK) {
-            throw new IllegalArgumentException("threads must be in 1.." + CHUNK_MASK / CHUNKS_PER_THREAD + ", got "
-                    + threads);
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new SpeculaException("invalid thread count " + threads + ": must be between 1 and " + MAX_THREADS);
         }
         this.threads = threads;
         this.workers = new Worker[threads - 1];

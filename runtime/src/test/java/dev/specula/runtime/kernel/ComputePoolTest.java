@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.specula.runtime.SpeculaException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,16 @@ class ComputePoolTest {
      * Jobs of alternating chunk counts back to back: a worker late for one job must never claim a chunk
      * counted against the next (which hung the caller, or let it return with a range not yet run).
      */
+    /** A thread count comes from the user (--threads): one no pool can take is their error, named, not a bug. */
+    @Test
+    void refusesThreadCountsItCannotHold() {
+        for (int threads : new int[]{0, -2, ComputePool.MAX_THREADS + 1}) {
+            SpeculaException e = assertThrows(SpeculaException.class, () -> new ComputePool(threads));
+            assertEquals("invalid thread count " + threads + ": must be between 1 and " + ComputePool.MAX_THREADS,
+                    e.getMessage());
+        }
+    }
+
     @Test
     void alternatingJobSizesNeitherHangNorSkipRanges() {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {

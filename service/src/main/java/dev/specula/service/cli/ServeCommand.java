@@ -1,7 +1,9 @@
 package dev.specula.service.cli;
 
 import dev.specula.runtime.SpeculaException;
+import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.format.ModelLocator;
+import dev.specula.service.EngineSettings;
 import dev.specula.service.EnsembleChoice;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.server.exceptions.ServerStartupException;
@@ -27,6 +29,8 @@ import java.util.concurrent.CountDownLatch;
                 "Unset options come from the environment (SPECULA_SERVE_MODEL, SPECULA_SERVE_ENSEMBLE, SPECULA_SERVE_API_KEY, "
                         + "SPECULA_SERVE_QUEUE, MICRONAUT_SERVER_HOST, MICRONAUT_SERVER_PORT, ...), then the defaults."})
 public final class ServeCommand implements Callable<Integer> {
+
+    private static final int MAX_PORT = 65_535;
 
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
             description = "Model file, folder or name in the models directory (default: stories260K).")
@@ -86,6 +90,7 @@ public final class ServeCommand implements Callable<Integer> {
             ModelLocator.resolve(model); // a wrong name is a usage error now, not a failed load later
         }
         new EnsembleChoice(ensemble).requireExists();
+        checkSettings();
         EmbeddedServer server;
         try {
             server = ApplicationContext.run(EmbeddedServer.class, properties());
@@ -102,6 +107,21 @@ public final class ServeCommand implements Callable<Integer> {
                 server.getURL(), ManagementFactory.getRuntimeMXBean().getUptime());
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Settings that cannot work fail here, in one line, before the server starts: the model loads in the background,
+     * and a bad thread count or context length found there would leave a server answering 503 for good.
+     */
+    private void checkSettings() {
+        EngineSettings.threadCount(threads);
+        if (context != null && context < 0) {
+            throw new SpeculaException("invalid --context " + context + ": must be >= 0 (0: the model's, at most "
+                    + Engine.DEFAULT_MAX_CONTEXT + ")");
+        }
+        if (port != null && (port < 0 || port > MAX_PORT)) {
+            throw new SpeculaException("invalid --port " + port + ": must be between 0 and " + MAX_PORT + " (0: any free port)");
+        }
     }
 
     /** A bad setting or a busy port is the user's to fix: say so in one line instead of a stack trace. */

@@ -30,6 +30,25 @@ class ServeCommandTest {
                 "specula: error: /nonexistent/e.ensemble.safetensors: no such ensemble file or adapter folder"), err.toString());
     }
 
+    /** Before the server starts: the model loads in the background, where these would leave it answering 503. */
+    @Test
+    void settingsThatCannotWorkAreUsageErrorsBeforeTheServerStarts() {
+        String[][] cases = {
+                {"--port", "99999", "specula: error: invalid --port 99999: must be between 0 and 65535"},
+                {"--port", "-1", "specula: error: invalid --port -1: must be between 0 and 65535"},
+                {"--threads", "0", "specula: error: invalid --threads 0: must be between 1 and 16383"},
+                {"--threads", "100000", "specula: error: invalid --threads 100000: must be between 1 and 16383"},
+                {"--context", "-3", "specula: error: invalid --context -3: must be >= 0"},
+        };
+        for (String[] c : cases) {
+            CommandLine cl = SpeculaCommand.commandLine();
+            StringWriter err = new StringWriter();
+            cl.setErr(new PrintWriter(err));
+            assertEquals(SpeculaCommand.USER_ERROR, cl.execute("serve", c[0], c[1]), c[0] + " " + c[1]);
+            assertTrue(err.toString().startsWith(c[2]), err.toString());
+        }
+    }
+
     @Test
     void helpListsTheServerOptions() {
         String usage = SpeculaCommand.commandLine().getSubcommands().get("serve").getUsageMessage();
