@@ -1,5 +1,6 @@
 package dev.specula.runtime.generate;
 
+import dev.specula.runtime.InvalidParameterException;
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.sampling.SamplerConfig;
 
@@ -28,12 +29,11 @@ public record GenerationRequest(String prompt, int maxTokens, SamplerConfig samp
             throw new SpeculaException("prompt is missing");
         }
         if (maxTokens < 1) {
-            throw new SpeculaException("invalid max_tokens " + maxTokens + ": must be >= 1");
+            throw new InvalidParameterException("max_tokens", maxTokens, "must be >= 1");
         }
         stop = stop == null ? List.of() : List.copyOf(stop);
         if (topLogprobs < 0 || topLogprobs > MAX_TOP_LOGPROBS) {
-            throw new SpeculaException("invalid top_logprobs " + topLogprobs + ": must be between 0 and "
-                    + MAX_TOP_LOGPROBS);
+            throw new InvalidParameterException("top_logprobs", topLogprobs, "must be between 0 and " + MAX_TOP_LOGPROBS);
         }
         for (String s : stop) {
             if (s.isEmpty()) {

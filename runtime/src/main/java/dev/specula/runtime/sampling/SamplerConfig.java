@@ -1,6 +1,6 @@
 package dev.specula.runtime.sampling;
 
-import dev.specula.runtime.SpeculaException;
+import dev.specula.runtime.InvalidParameterException;
 
 /**
  * How the next token is chosen from the logits.
@@ -30,7 +30,7 @@ public record SamplerConfig(float temperature, int topK, float topP, float minP,
 
     private static void check(boolean ok, String name, Object value, String rule) {
         if (!ok) {
-            throw new SpeculaException("invalid " + name + " " + value + ": " + rule);
+            throw new InvalidParameterException(name, value, rule);
         }
     }
 

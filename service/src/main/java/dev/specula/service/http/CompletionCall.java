@@ -1,5 +1,6 @@
 package dev.specula.service.http;
 
+import dev.specula.runtime.InvalidParameterException;
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.generate.GenerationRequest;
 import dev.specula.runtime.sampling.SamplerConfig;
@@ -116,6 +117,8 @@ public record CompletionCall(boolean chat, GenerationRequest generation, boolean
                     REPETITION_WINDOW,
                     r.integer("seed", System.nanoTime()));
             return new GenerationRequest(prompt, maxTokens, sampler, stop, topLogprobs);
+        } catch (InvalidParameterException e) {
+            throw ApiException.badRequest(e.parameter(), e.getMessage());
         } catch (SpeculaException e) {
             throw ApiException.badRequest(null, e.getMessage());
         }

@@ -1,5 +1,6 @@
 package dev.specula.service.http;
 
+import dev.specula.runtime.InvalidParameterException;
 import dev.specula.runtime.SpeculaException;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -66,6 +67,7 @@ public class ErrorResponses {
                 ? error.getCause() : error;
         return switch (e) {
             case ApiException api -> api;
+            case InvalidParameterException p -> ApiException.badRequest(p.parameter(), p.getMessage());
             case SpeculaException s -> ApiException.badRequest(null, s.getMessage());
             case ContentLengthExceededException c -> ApiException.tooLarge(null, "request_too_large", c.getMessage());
             case UnsatisfiedRouteException u -> ApiException.badRequest(u.getArgument().getName(), u.getMessage());
