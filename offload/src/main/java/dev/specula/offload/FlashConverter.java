@@ -52,6 +52,14 @@ public final class FlashConverter {
      */
     public record Options(boolean pageAlign, boolean force, int rank, Path calibrationText, int calibrationTokens,
                           boolean exactDown) {
+        public Options {
+            if (rank < -1) {
+                throw new SpeculaException("invalid --predictor-rank " + rank + ": must be >= 0 (0 stores none)");
+            }
+            if (calibrationText != null && calibrationTokens < 1) {
+                throw new SpeculaException("invalid --calibration-tokens " + calibrationTokens + ": must be >= 1");
+            }
+        }
     }
 
     /** Told the progress of each stage. */

@@ -129,6 +129,16 @@ class FlashConverterTest {
     }
 
     @Test
+    void refusesANegativePredictorRankOrNoCalibrationTokens() {
+        SpeculaException rank = assertThrows(SpeculaException.class,
+                () -> new FlashConverter.Options(false, false, -3, null, 0, false));
+        assertEquals("invalid --predictor-rank -3: must be >= 0 (0 stores none)", rank.getMessage());
+        SpeculaException tokens = assertThrows(SpeculaException.class,
+                () -> new FlashConverter.Options(false, false, 0, dir.resolve("calibration.txt"), 0, false));
+        assertEquals("invalid --calibration-tokens 0: must be >= 1", tokens.getMessage());
+    }
+
+    @Test
     void rejectsSourcesThatAreNotDenseGguf() {
         Path flash = TestModels.convert(TestModels.STORIES_260K, dir, false);
         var options = new FlashConverter.Options(false, true, 0, null, 0, false);
