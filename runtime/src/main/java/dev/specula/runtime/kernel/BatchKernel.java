@@ -26,7 +26,7 @@ import jdk.incubator.vector.FloatVector;
  */
 final class BatchKernel {
 
-    private static final int TILE_ROWS = 6;
+    static final int TILE_ROWS = 6;
     /** Columns per slice: a multiple of the quant block, small enough for the slice to stay in L2. */
     static final int DEPTH = 256;
     static final int TILE_COLUMNS = 2 * LANES;
