@@ -97,7 +97,7 @@ public final class VectorMath {
      *
      * <p>Over arrays rather than a function of one vector: C2 inlined such a function only where the caller's loop
      * looked hot when compiled, and boxed the vector on every other call (attention's softmax compiled while
-     * contexts were short: 1-24 KB per decoded token, most of it at 128-bit vectors).
+     * contexts were short: up to 24 KB per decoded token with 128-bit vectors, 1 KB with 512-bit ones).
      */
     static void exp(float[] x, int off, int n, float scale, float shift) {
         inPlace(x, off, n, scale, shift, VectorMath::expVectors);
