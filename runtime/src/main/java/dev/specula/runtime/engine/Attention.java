@@ -19,7 +19,7 @@ public interface Attention extends AutoCloseable {
     /** Positions the cache can hold. */
     int capacity();
 
-    /** Bytes held by the cache. */
+    /** Bytes the cache holds now (a cache may grow with the sequence, up to {@link #capacity()} positions). */
     long bytes();
 
     /** Releases the cache (device memory for a GPU backend). */

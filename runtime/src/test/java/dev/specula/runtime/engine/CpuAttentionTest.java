@@ -1,0 +1,95 @@
+package dev.specula.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.model.ModelConfig;
+import dev.specula.runtime.model.RopeStyle;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The CPU key/value cache against a straightforward scalar attention over the same history. */
+class CpuAttentionTest {
+
+    private static final ModelConfig CONFIG = new ModelConfig(32, 48, 2, 4, 2, 50, 700, 1e-5f, 10000f, RopeStyle.INTERLEAVED);
+
+    /** Batches that cross the cache's growth from 256 positions to 512 and then to its capacity of 700. */
+    @Test
+    void growsWithTheSequenceAndAttendsOverAllOfIt() {
+        int dim = CONFIG.dim();
+        int kvDim = CONFIG.kvDim();
+        int layers = CONFIG.layers();
+        Random random = new Random(11);
+        float[][] keys = new float[layers][CONFIG.contextLength() * kvDim];
+        float[][] values = new float[layers][CONFIG.contextLength() * kvDim];
+        long full = 2L * layers * CONFIG.contextLength() * kvDim * Float.BYTES;
+        try (ComputePool pool = new ComputePool(2); CpuAttention attention = new CpuAttention(CONFIG, 700, pool)) {
+            assertTrue(attention.bytes() < full / 2, "starts small: " + attention.bytes());
+            int position = 0;
+            for (int batch : new int[]{1, 200, 60, 1, 250, 100, 88}) {
+                for (int layer = 0; layer < layers; layer++) {
+                    float[] k = gaussian(random, batch * kvDim);
+                    float[] v = gaussian(random, batch * kvDim);
+                    System.arraycopy(k, 0, keys[layer], position * kvDim, k.length);
+                    System.arraycopy(v, 0, values[layer], position * kvDim, v.length);
+                    attention.store(layer, k, v, batch, position);
+                    float[] q = gaussian(random, batch * dim);
+                    float[] out = new float[batch * dim];
+                    attention.attend(layer, q, batch, position, out);
+                    for (int b = 0; b < batch; b++) {
+                        for (int h = 0; h < CONFIG.heads(); h++) {
+                            float[] want = reference(q, b * dim + h * CONFIG.headDim(), keys[layer], values[layer],
+                                    (h / CONFIG.groupSize()) * CONFIG.headDim(), position + b + 1);
+                            for (int i = 0; i < want.length; i++) {
+                                assertEquals(want[i], out[b * dim + h * CONFIG.headDim() + i], 1e-5,
+                                        "layer " + layer + ", position " + (position + b) + ", head " + h);
+                            }
+                        }
+                    }
+                }
+                position += batch;
+            }
+            assertEquals(700, position);
+            assertEquals(full, attention.bytes() - 4L * CONFIG.heads() * 700, "holds the whole capacity at the end");
+        }
+    }
+
+    /** Softmax-weighted values of one query head over {@code positions} cached positions, in double precision. */
+    private static float[] reference(float[] q, int qOff, float[] keys, float[] values, int kvOff, int positions) {
+        int headDim = CONFIG.headDim();
+        int kvDim = CONFIG.kvDim();
+        double[] scores = new double[positions];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int p = 0; p < positions; p++) {
+            double s = 0;
+            for (int i = 0; i < headDim; i++) {
+                s += (double) q[qOff + i] * keys[p * kvDim + kvOff + i];
+            }
+            scores[p] = s / Math.sqrt(headDim);
+            max = Math.max(max, scores[p]);
+        }
+        double sum = 0;
+        for (int p = 0; p < positions; p++) {
+            scores[p] = Math.exp(scores[p] - max);
+            sum += scores[p];
+        }
+        float[] out = new float[headDim];
+        for (int i = 0; i < headDim; i++) {
+            double o = 0;
+            for (int p = 0; p < positions; p++) {
+                o += scores[p] / sum * values[p * kvDim + kvOff + i];
+            }
+            out[i] = (float) o;
+        }
+        return out;
+    }
+
+    private static float[] gaussian(Random random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+}
