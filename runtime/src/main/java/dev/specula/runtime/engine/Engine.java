@@ -130,7 +130,7 @@ public final class Engine implements AutoCloseable {
         return Optional.ofNullable(ensemble);
     }
 
-    /** Bytes of the KV caches of one generation: one cache per ensemble member. */
+    /** Bytes of the KV caches of one generation at the full context: one cache per ensemble member. */
     public long generationKvCacheBytes() {
         return kvCacheBytes() * (ensemble == null ? 1 : ensemble.members());
     }

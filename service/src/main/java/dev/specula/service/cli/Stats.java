@@ -50,7 +50,7 @@ final class Stats {
     }
 
     static String memoryLine(Engine engine) {
-        return String.format(Locale.ROOT, "[memory] weights %s mapped | KV cache %s | %s",
+        return String.format(Locale.ROOT, "[memory] weights %s mapped | KV cache at most %s | %s",
                 ByteSize.format(engine.model().weightBytes()),
                 ByteSize.format(engine.generationKvCacheBytes()), HostMemory.read());
     }
