@@ -8,12 +8,16 @@ import java.util.List;
 
 /**
  * One sequence's key/value cache kept on the device (float32, one K and one V buffer per layer of
- * {@code capacity x kvHeads*headDim}), with attention computed there: the runtime's {@link Attention}
- * for sessions that run attention on an OpenCL device.
+ * {@code positions x kvHeads*headDim}), with attention computed there: the runtime's {@link Attention}
+ * for sessions that run attention on an OpenCL device. The buffers grow with the sequence, doubling from
+ * {@value #INITIAL_POSITIONS} positions up to the capacity, as the CPU cache does: on an integrated GPU they are
+ * the host's memory.
  *
  * <p>Not thread-safe (one sequence, one thread), though several caches may share a {@link GpuKernels}.
  */
 public final class GpuKvCache implements Attention {
+
+    private static final int INITIAL_POSITIONS = 256;
 
     private final GpuKernels kernels;
     private final OpenClContext ctx;
@@ -22,6 +26,8 @@ public final class GpuKvCache implements Attention {
     private final int kvHeads;
     private final int headDim;
     private final int capacity;
+    /** Positions the buffers of {@link #keys} and {@link #values} hold now. */
+    private int held;
     private final List<DeviceBuffer> keys = new ArrayList<>();
     private final List<DeviceBuffer> values = new ArrayList<>();
     private int chunk;
@@ -47,7 +53,8 @@ public final class GpuKvCache implements Attention {
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.capacity = capacity;
-        long layerBytes = 4L * capacity * kvDim();
+        this.held = Math.min(capacity, INITIAL_POSITIONS);
+        long layerBytes = 4L * held * kvDim();
         try {
             for (int l = 0; l < layers; l++) {
                 keys.add(ctx.allocate(layerBytes));
@@ -57,6 +64,25 @@ public final class GpuKvCache implements Attention {
             close();
             throw e;
         }
+    }
+
+    /** Grows every layer's buffers to hold at least {@code positions} (at most the capacity), doubling. */
+    private void reserve(int positions) {
+        if (positions <= held) {
+            return;
+        }
+        int grown = Math.min(capacity, Math.max(positions, 2 * held));
+        long kept = 4L * held * kvDim();
+        for (List<DeviceBuffer> buffers : List.of(keys, values)) {
+            for (int l = 0; l < layers; l++) {
+                DeviceBuffer old = buffers.get(l);
+                DeviceBuffer bigger = ctx.allocate(4L * grown * kvDim());
+                ctx.copy(old, 0, bigger, 0, kept);
+                buffers.set(l, bigger);
+                old.close();
+            }
+        }
+        held = grown;
     }
 
     public int kvDim() {
@@ -72,10 +98,10 @@ public final class GpuKvCache implements Attention {
         return capacity;
     }
 
-    /** Device bytes of the cache (scratch excluded). */
+    /** Device bytes the cache holds now (scratch excluded). */
     @Override
     public long bytes() {
-        return 2L * layers * capacity * kvDim() * 4;
+        return 2L * layers * held * kvDim() * 4;
     }
 
     /**
@@ -93,10 +119,12 @@ public final class GpuKvCache implements Attention {
         return chunk;
     }
 
+    /** The layer's key buffer; a store that grows the cache replaces it, so callers fetch it again. */
     public DeviceBuffer keys(int layer) {
         return keys.get(layer);
     }
 
+    /** The layer's value buffer, replaced as {@link #keys}. */
     public DeviceBuffer values(int layer) {
         return values.get(layer);
     }
@@ -112,6 +140,7 @@ public final class GpuKvCache implements Attention {
     @Override
     public void store(int layer, float[] k, float[] v, int batch, int startPos) {
         checkRange(batch, startPos);
+        reserve(startPos + batch);
         long off = (long) startPos * kvDim();
         ctx.write(keys.get(layer), off, k, 0, batch * kvDim());
         ctx.write(values.get(layer), off, v, 0, batch * kvDim());
@@ -120,6 +149,7 @@ public final class GpuKvCache implements Attention {
     /** Device-resident store: copies rows from device buffers (e.g. the K/V projection outputs). */
     public void store(int layer, DeviceBuffer k, DeviceBuffer v, int batch, int startPos) {
         checkRange(batch, startPos);
+        reserve(startPos + batch);
         long bytes = 4L * batch * kvDim();
         long off = 4L * startPos * kvDim();
         ctx.copy(k, 0, keys.get(layer), off, bytes);

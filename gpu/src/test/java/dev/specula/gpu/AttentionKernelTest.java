@@ -45,6 +45,41 @@ class AttentionKernelTest {
         }
     }
 
+    /** Stores that cross the growth from 256 positions to 512 and then to the capacity keep what came before. */
+    @Test
+    void growsWithTheSequence() {
+        Random r = new Random(5);
+        int heads = 4;
+        int kvHeads = 2;
+        int hd = 16;
+        int capacity = 700;
+        try (GpuKvCache cache = new GpuKvCache(Pocl.kernels(), 2, heads, kvHeads, hd, capacity)) {
+            int kvDim = cache.kvDim();
+            assertEquals(2L * 2 * 256 * kvDim * 4, cache.bytes());
+            float[][] keys = new float[2][capacity * kvDim];
+            float[][] values = new float[2][capacity * kvDim];
+            int position = 0;
+            for (int batch : new int[] {1, 200, 60, 250, 189}) {
+                for (int layer = 0; layer < 2; layer++) {
+                    float[] k = Ref.random(r, batch * kvDim);
+                    float[] v = Ref.random(r, batch * kvDim);
+                    System.arraycopy(k, 0, keys[layer], position * kvDim, k.length);
+                    System.arraycopy(v, 0, values[layer], position * kvDim, v.length);
+                    cache.store(layer, k, v, batch, position);
+                }
+                position += batch;
+            }
+            assertEquals(2L * 2 * capacity * kvDim * 4, cache.bytes());
+            for (int layer = 0; layer < 2; layer++) {
+                float[] q = Ref.random(r, heads * hd);
+                float[] expected = Ref.attention(q, keys[layer], values[layer], 1, capacity - 1, heads, kvHeads, hd);
+                float[] out = new float[heads * hd];
+                cache.attend(layer, q, 1, capacity - 1, out);
+                Ref.assertClose(expected, out, 1e-4, "layer " + layer);
+            }
+        }
+    }
+
     @Test
     void chunkedEqualsUnsplit() {
         Random r = new Random(99);
