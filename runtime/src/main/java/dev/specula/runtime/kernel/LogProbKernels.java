@@ -26,7 +26,7 @@ public final class LogProbKernels {
      * {@code logSumExp = m + log out[1]} and entropy {@code H = log out[1] - out[2] / out[1]}.
      */
     public static void expMoments(float[] x, int off, int n, double[] out) {
-        float m = x[off + VectorMath.argmax(x, off, n)];
+        float m = VectorMath.max(x, off, n);
         FloatVector mv = FloatVector.broadcast(FLOATS, m);
         FloatVector s0 = FloatVector.zero(FLOATS);
         FloatVector s1 = FloatVector.zero(FLOATS);

@@ -254,7 +254,7 @@ public final class VectorMath {
 
     /** In place {@code x = exp(x - max) / sum exp(x - max)} over {@code n >= 1} elements. */
     public static void softmax(float[] x, int off, int n) {
-        float max = x[off + argmax(x, off, n)];
+        float max = max(x, off, n);
         exp(x, off, n, 1f, -max);
         scale(x, off, n, 1f / sum(x, off, n));
     }
@@ -302,10 +302,10 @@ public final class VectorMath {
         }
     }
 
-    /** Index (relative to {@code off}) of the largest of {@code n >= 1} elements; the first one on ties. */
-    public static int argmax(float[] x, int off, int n) {
+    /** The largest of {@code n >= 1} elements (NaN if one is NaN). */
+    public static float max(float[] x, int off, int n) {
         if (n < 1) {
-            throw new IllegalArgumentException("argmax of " + n + " elements");
+            throw new IllegalArgumentException("the maximum of " + n + " elements");
         }
         float max = Float.NEGATIVE_INFINITY;
         int i = 0;
@@ -319,8 +319,14 @@ public final class VectorMath {
         for (; i < n; i++) {
             max = Math.max(max, x[off + i]);
         }
+        return max;
+    }
+
+    /** Index (relative to {@code off}) of the largest of {@code n >= 1} elements; the first one on ties. */
+    public static int argmax(float[] x, int off, int n) {
+        float max = max(x, off, n);
         // Second pass for the first position holding the maximum.
-        i = 0;
+        int i = 0;
         for (; i <= n - LANES; i += LANES) {
             int lane = FloatVector.fromArray(FLOATS, x, off + i).eq(max).firstTrue();
             if (lane < LANES) {
