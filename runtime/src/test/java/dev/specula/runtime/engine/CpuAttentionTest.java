@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.ReferenceAttention;
 import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.model.RopeStyle;
 import java.util.Random;
@@ -39,8 +40,10 @@ class CpuAttentionTest {
                     attention.attend(layer, q, batch, position, out);
                     for (int b = 0; b < batch; b++) {
                         for (int h = 0; h < CONFIG.heads(); h++) {
-                            float[] want = reference(q, b * dim + h * CONFIG.headDim(), keys[layer], values[layer],
-                                    (h / CONFIG.groupSize()) * CONFIG.headDim(), position + b + 1);
+                            int kvOff = (h / CONFIG.groupSize()) * CONFIG.headDim();
+                            double[] want = ReferenceAttention.output(ReferenceAttention.weights(q,
+                                    b * dim + h * CONFIG.headDim(), keys[layer], kvOff, kvDim, position + b + 1,
+                                    CONFIG.headDim()), values[layer], kvOff, kvDim, CONFIG.headDim());
                             for (int i = 0; i < want.length; i++) {
                                 assertEquals(want[i], out[b * dim + h * CONFIG.headDim() + i], 1e-5,
                                         "layer " + layer + ", position " + (position + b) + ", head " + h);
@@ -53,36 +56,6 @@ class CpuAttentionTest {
             assertEquals(700, position);
             assertEquals(full, attention.bytes() - 4L * CONFIG.heads() * 700, "holds the whole capacity at the end");
         }
-    }
-
-    /** Softmax-weighted values of one query head over {@code positions} cached positions, in double precision. */
-    private static float[] reference(float[] q, int qOff, float[] keys, float[] values, int kvOff, int positions) {
-        int headDim = CONFIG.headDim();
-        int kvDim = CONFIG.kvDim();
-        double[] scores = new double[positions];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int p = 0; p < positions; p++) {
-            double s = 0;
-            for (int i = 0; i < headDim; i++) {
-                s += (double) q[qOff + i] * keys[p * kvDim + kvOff + i];
-            }
-            scores[p] = s / Math.sqrt(headDim);
-            max = Math.max(max, scores[p]);
-        }
-        double sum = 0;
-        for (int p = 0; p < positions; p++) {
-            scores[p] = Math.exp(scores[p] - max);
-            sum += scores[p];
-        }
-        float[] out = new float[headDim];
-        for (int i = 0; i < headDim; i++) {
-            double o = 0;
-            for (int p = 0; p < positions; p++) {
-                o += scores[p] / sum * values[p * kvDim + kvOff + i];
-            }
-            out[i] = (float) o;
-        }
-        return out;
     }
 
     private static float[] gaussian(Random random, int n) {

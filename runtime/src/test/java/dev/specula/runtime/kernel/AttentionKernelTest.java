@@ -30,32 +30,14 @@ class AttentionKernelTest {
         }
 
         for (int h = 0; h < heads; h++) {
-            int kvHead = h / group;
-            double[] weights = new double[positions];
-            double max = Double.NEGATIVE_INFINITY;
+            int kvOff = (h / group) * headDim;
+            double[] weights = ReferenceAttention.weights(q, h * headDim, keys, kvOff, kvDim, positions, headDim);
             for (int p = 0; p < positions; p++) {
-                double s = 0;
-                for (int i = 0; i < headDim; i++) {
-                    s += (double) q[h * headDim + i] * keys[p * kvDim + kvHead * headDim + i];
-                }
-                weights[p] = s / Math.sqrt(headDim);
-                max = Math.max(max, weights[p]);
-            }
-            double sum = 0;
-            for (int p = 0; p < positions; p++) {
-                weights[p] = Math.exp(weights[p] - max);
-                sum += weights[p];
-            }
-            for (int p = 0; p < positions; p++) {
-                weights[p] /= sum;
                 assertEquals(weights[p], scores[1 + h * positions + p], 1e-5, "score head " + h + " pos " + p);
             }
+            double[] want = ReferenceAttention.output(weights, values, kvOff, kvDim, headDim);
             for (int i = 0; i < headDim; i++) {
-                double want = 0;
-                for (int p = 0; p < positions; p++) {
-                    want += weights[p] * values[p * kvDim + kvHead * headDim + i];
-                }
-                assertEquals(want, out[h * headDim + i], 1e-5, "head " + h + " dim " + i);
+                assertEquals(want[i], out[h * headDim + i], 1e-5, "head " + h + " dim " + i);
             }
         }
     }
