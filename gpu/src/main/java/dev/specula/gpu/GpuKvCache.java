@@ -1,6 +1,7 @@
 package dev.specula.gpu;
 
 import dev.specula.runtime.engine.Attention;
+import dev.specula.runtime.engine.KvCacheGrowth;
 import dev.specula.runtime.model.ModelConfig;
 
 import java.util.ArrayList;
@@ -9,15 +10,12 @@ import java.util.List;
 /**
  * One sequence's key/value cache kept on the device (float32, one K and one V buffer per layer of
  * {@code positions x kvHeads*headDim}), with attention computed there: the runtime's {@link Attention}
- * for sessions that run attention on an OpenCL device. The buffers grow with the sequence, doubling from
- * {@value #INITIAL_POSITIONS} positions up to the capacity, as the CPU cache does: on an integrated GPU they are
- * the host's memory.
+ * for sessions that run attention on an OpenCL device. The buffers grow with the sequence as the CPU cache does
+ * ({@link KvCacheGrowth}): on an integrated GPU they are the host's memory.
  *
  * <p>Not thread-safe (one sequence, one thread), though several caches may share a {@link GpuKernels}.
  */
 public final class GpuKvCache implements Attention {
-
-    private static final int INITIAL_POSITIONS = 256;
 
     private final GpuKernels kernels;
     private final OpenClContext ctx;
@@ -53,7 +51,7 @@ public final class GpuKvCache implements Attention {
         this.kvHeads = kvHeads;
         this.headDim = headDim;
         this.capacity = capacity;
-        this.held = Math.min(capacity, INITIAL_POSITIONS);
+        this.held = KvCacheGrowth.initial(capacity);
         long layerBytes = 4L * held * kvDim();
         try {
             for (int l = 0; l < layers; l++) {
@@ -66,12 +64,12 @@ public final class GpuKvCache implements Attention {
         }
     }
 
-    /** Grows every layer's buffers to hold at least {@code positions} (at most the capacity), doubling. */
+    /** Grows every layer's buffers to hold at least {@code positions}, their contents copied on the device. */
     private void reserve(int positions) {
         if (positions <= held) {
             return;
         }
-        int grown = Math.min(capacity, Math.max(positions, 2 * held));
+        int grown = KvCacheGrowth.grown(held, positions, capacity);
         long kept = 4L * held * kvDim();
         for (List<DeviceBuffer> buffers : List.of(keys, values)) {
             for (int l = 0; l < layers; l++) {

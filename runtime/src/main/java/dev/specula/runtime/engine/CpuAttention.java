@@ -7,14 +7,10 @@ import dev.specula.runtime.model.ModelConfig;
 import java.util.Arrays;
 
 /**
- * Attention on the CPU with an F32 key/value cache, parallel over query heads. The cache grows with the sequence,
- * doubling from {@value #INITIAL_POSITIONS} positions up to the capacity: every generation starts a session, and a
- * cache allocated whole at once (2048 positions of tinyllama-1.1b: 92 MB, four times that for a K=4 ensemble)
- * was zeroed, made resident and collected again for requests of a few hundred tokens.
+ * Attention on the CPU with an F32 key/value cache, parallel over query heads. The cache grows with the sequence
+ * ({@link KvCacheGrowth}).
  */
 public final class CpuAttention implements Attention {
-    private static final int INITIAL_POSITIONS = 256;
-
     private final ModelConfig config;
     private final ComputePool pool;
     private final int capacity;
@@ -33,7 +29,7 @@ public final class CpuAttention implements Attention {
         Math.multiplyExact(contextLength, config.kvDim()); // a full cache must still fit an array
         this.keys = new float[config.layers()][0];
         this.values = new float[config.layers()][0];
-        reserve(Math.min(contextLength, INITIAL_POSITIONS));
+        reserve(KvCacheGrowth.initial(contextLength));
         this.scores = new float[Math.multiplyExact(config.heads(), contextLength)];
     }
 
@@ -60,12 +56,12 @@ public final class CpuAttention implements Attention {
         pool.parallelFor(config.heads(), heads);
     }
 
-    /** Grows every layer's arrays to hold at least {@code positions} (at most the capacity), doubling. */
+    /** Grows every layer's arrays to hold at least {@code positions}. */
     private void reserve(int positions) {
         if (positions <= held) {
             return;
         }
-        int grown = Math.min(capacity, Math.max(positions, 2 * held));
+        int grown = KvCacheGrowth.grown(held, positions, capacity);
         int length = grown * config.kvDim();
         for (int l = 0; l < keys.length; l++) {
             keys[l] = Arrays.copyOf(keys[l], length);
