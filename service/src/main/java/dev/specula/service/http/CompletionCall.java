@@ -1,7 +1,5 @@
 package dev.specula.service.http;
 
-import dev.specula.runtime.InvalidParameterException;
-import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.generate.GenerationRequest;
 import dev.specula.runtime.sampling.SamplerConfig;
 
@@ -107,20 +105,14 @@ public record CompletionCall(boolean chat, GenerationRequest generation, boolean
         int maxTokens = r.integer("max_tokens", defaultMaxTokens, 1, Integer.MAX_VALUE);
         List<String> stop = new ArrayList<>(r.strings("stop"));
         stop.addAll(templateStops);
-        try {
-            SamplerConfig sampler = new SamplerConfig(
-                    (float) r.number("temperature", 1.0),
-                    r.integer("top_k", 0, 0, Integer.MAX_VALUE),
-                    (float) r.number("top_p", 1.0),
-                    (float) r.number("min_p", 0.0),
-                    (float) r.number("repetition_penalty", 1.0),
-                    REPETITION_WINDOW,
-                    r.integer("seed", System.nanoTime()));
-            return new GenerationRequest(prompt, maxTokens, sampler, stop, topLogprobs);
-        } catch (InvalidParameterException e) {
-            throw ApiException.badRequest(e.parameter(), e.getMessage());
-        } catch (SpeculaException e) {
-            throw ApiException.badRequest(null, e.getMessage());
-        }
+        SamplerConfig sampler = new SamplerConfig(
+                (float) r.number("temperature", 1.0),
+                r.integer("top_k", 0, 0, Integer.MAX_VALUE),
+                (float) r.number("top_p", 1.0),
+                (float) r.number("min_p", 0.0),
+                (float) r.number("repetition_penalty", 1.0),
+                REPETITION_WINDOW,
+                r.integer("seed", System.nanoTime()));
+        return new GenerationRequest(prompt, maxTokens, sampler, stop, topLogprobs);
     }
 }
