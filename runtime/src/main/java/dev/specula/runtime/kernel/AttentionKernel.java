@@ -58,7 +58,8 @@ public final class AttentionKernel {
         for (; d + LANES <= headDim; d += LANES) {
             FloatVector a = FloatVector.zero(FLOATS);
             for (int p = 0; p < positions; p++) {
-                a = FloatVector.fromArray(FLOATS, values, p * kvStride + kvOff + d).fma(FloatVector.broadcast(FLOATS, scores[s + p]), a);
+                FloatVector w = FloatVector.broadcast(FLOATS, scores[s + p]);
+                a = FloatVector.fromArray(FLOATS, values, p * kvStride + kvOff + d).fma(w, a);
             }
             a.intoArray(out, o + d);
         }

@@ -34,12 +34,13 @@ public final class MatMul {
         task.x = x;
         task.out = out;
         task.batch = batch;
+        boolean prompt = batch > RowMajorWeights.REGISTER_BATCH;
         try {
-            if (batch > RowMajorWeights.REGISTER_BATCH) {
+            if (prompt) {
                 task.activations.prepare(x, w.cols(), batch);
                 pool.parallelFor(task.activations.units(), task.layout);
             }
-            task.tile = batch > RowMajorWeights.REGISTER_BATCH ? BATCH_ROW_TILE : ROW_TILE;
+            task.tile = prompt ? BATCH_ROW_TILE : ROW_TILE;
             pool.parallelFor(Math.ceilDiv(w.rows(), task.tile), task);
         } finally {
             task.w = null;

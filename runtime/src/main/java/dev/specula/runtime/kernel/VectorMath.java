@@ -260,7 +260,7 @@ public final class VectorMath {
     }
 
     /** {@code sum x[off + i]} for {@code i < n}: lane-wise over whole vectors, then the rest in order. */
-    public static float sum(float[] x, int off, int n) {
+    private static float sum(float[] x, int off, int n) {
         FloatVector acc = FloatVector.zero(FLOATS);
         int i = 0;
         for (; i <= n - LANES; i += LANES) {
