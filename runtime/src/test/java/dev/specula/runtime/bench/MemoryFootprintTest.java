@@ -12,13 +12,17 @@ import dev.specula.runtime.synth.SynthModelWriter;
 import dev.specula.runtime.synth.SynthQuant;
 import dev.specula.runtime.synth.SynthShape;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MemoryFootprintTest {
 
     private static final long MiB = 1 << 20;
+    /** A mapping's header line in smaps: address range, then permissions. */
+    private static final Pattern SMAPS_MAPPING = Pattern.compile("[0-9a-f]+-[0-9a-f]+ ");
 
     @Test
     void heapAndBuffersAreTheHighestAnonymousGrowthOverTheBaseline() {
@@ -52,7 +56,8 @@ class MemoryFootprintTest {
      * not the weight matrices, so most of the file is not resident afterwards; one forward pass then
      * reads every matrix once. The kernel maps a touched page's whole folio, up to 2 MiB (the norms
      * made 5 MiB of a 27 MiB, 8-layer file resident on Linux 6.18 ext4, 4.5 MiB of a 1.1 GB one), hence
-     * few wide layers and a loose bound.
+     * few wide layers and a loose bound. Residency is the model mapping's own (smaps), not the process's
+     * RssFile: the JDK's mapped files count there too, and the kernel may drop some of theirs meanwhile.
      */
     @Test
     void loadingLeavesTheWeightPagesOnDiskUntilTheyAreUsed(@TempDir Path dir) throws IOException {
@@ -64,17 +69,31 @@ class MemoryFootprintTest {
         try (Engine engine = Engine.cpu(ModelLoader.load(file, null), 1, 8)) { // closes the model too
             assertEquals(8, engine.contextLength());
         }
-        long before = ResidentMemory.sample().fileBytes();
         try (Engine engine = Engine.cpu(ModelLoader.load(file, null), 1, 8)) {
             long weights = engine.model().weightBytes();
             assertTrue(weights > 24 * MiB, "a file large enough to tell: " + weights);
-            long loaded = ResidentMemory.sample().fileBytes() - before;
+            long loaded = residentBytesMapped(file);
             assertTrue(loaded < weights / 2, "resident after load " + loaded + " of " + weights);
             try (Session session = engine.transformer().newSession(engine.attention(), 8)) {
                 engine.transformer().forward(session, new int[] {300}, 0, 1);
             }
-            long used = ResidentMemory.sample().fileBytes() - before;
+            long used = residentBytesMapped(file);
             assertTrue(used > 0.9 * weights, "resident after a forward pass " + used + " of " + weights);
         }
+    }
+
+    /** Sum of the Rss lines of this process's mappings of {@code file}, from /proc/self/smaps. */
+    private static long residentBytesMapped(Path file) throws IOException {
+        String name = file.toRealPath().toString();
+        long kib = 0;
+        boolean inFile = false;
+        for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+            if (SMAPS_MAPPING.matcher(line).lookingAt()) {
+                inFile = line.endsWith(" " + name);
+            } else if (inFile && line.startsWith("Rss:")) {
+                kib += Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return kib * 1024;
     }
 }
