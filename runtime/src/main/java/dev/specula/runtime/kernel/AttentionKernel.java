@@ -3,6 +3,7 @@ package dev.specula.runtime.kernel;
 import static dev.specula.runtime.kernel.Species.FLOATS;
 import static dev.specula.runtime.kernel.Species.LANES;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /** Scaled dot-product attention of one query head over a key/value cache. */
@@ -26,6 +27,106 @@ public final class AttentionKernel {
         }
         VectorMath.softmax(scores, scoresOff, positions);
         weightedValues(scores, scoresOff, values, kvOff, kvStride, positions, headDim, out, outOff);
+    }
+
+    /**
+     * Query heads {@code [0, heads)} of one group attending over the same key/value head, cached in {@link KvTiles}
+     * ({@code kvDim} columns, the head's from {@code kvOff}): head {@code i}'s query is
+     * {@code q[qOff + i * headDim ..]}, its output {@code out[outOff + i * headDim ..]} and its scores
+     * {@code scores[scoresOff + i * scoresStride ..]}, written for whole tiles (a row needs
+     * {@code KvTiles.roundUp(positions)}), softmax over the first {@code positions}. Tile by tile, every head of the
+     * group reads the tile while it is in L1.
+     */
+    public static void attendGroup(float[] q, int qOff, int heads, int headDim, float[] keys, float[] values,
+                                   int kvOff, int kvDim, int positions, float[] scores, int scoresOff,
+                                   int scoresStride, float[] out, int outOff) {
+        FloatVector scale = FloatVector.broadcast(FLOATS, (float) (1.0 / Math.sqrt(headDim)));
+        int tileStride = kvDim * LANES;
+        int first = kvOff * LANES;
+        for (int t = 0, at = first; t * LANES < positions; t++, at += tileStride) {
+            for (int i = 0; i < heads; i++) {
+                scoreTile(q, qOff + i * headDim, keys, at, headDim, scale, scores, scoresOff + i * scoresStride + t * LANES);
+            }
+        }
+        for (int i = 0; i < heads; i++) {
+            VectorMath.softmax(scores, scoresOff + i * scoresStride, positions);
+        }
+        Arrays.fill(out, outOff, outOff + heads * headDim, 0f);
+        for (int t = 0, at = first; t * LANES < positions; t++, at += tileStride) {
+            int n = Math.min(LANES, positions - t * LANES);
+            for (int i = 0; i < heads; i++) {
+                addValues(scores, scoresOff + i * scoresStride + t * LANES, n, values, at, headDim, out,
+                        outOff + i * headDim);
+            }
+        }
+    }
+
+    /**
+     * A tile's scores as one vector, accumulated over the head's dimensions in four chains (so no chain waits on its
+     * previous FMA), with no lane sums.
+     */
+    private static void scoreTile(float[] q, int qOff, float[] keys, int at, int headDim, FloatVector scale,
+                                  float[] scores, int s) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = FloatVector.zero(FLOATS);
+        FloatVector a2 = FloatVector.zero(FLOATS);
+        FloatVector a3 = FloatVector.zero(FLOATS);
+        int d = 0;
+        for (; d + 4 <= headDim; d += 4) {
+            int k = at + d * LANES;
+            a0 = FloatVector.fromArray(FLOATS, keys, k).fma(FloatVector.broadcast(FLOATS, q[qOff + d]), a0);
+            a1 = FloatVector.fromArray(FLOATS, keys, k + LANES).fma(FloatVector.broadcast(FLOATS, q[qOff + d + 1]), a1);
+            a2 = FloatVector.fromArray(FLOATS, keys, k + 2 * LANES)
+                    .fma(FloatVector.broadcast(FLOATS, q[qOff + d + 2]), a2);
+            a3 = FloatVector.fromArray(FLOATS, keys, k + 3 * LANES)
+                    .fma(FloatVector.broadcast(FLOATS, q[qOff + d + 3]), a3);
+        }
+        for (; d < headDim; d++) {
+            a0 = FloatVector.fromArray(FLOATS, keys, at + d * LANES).fma(FloatVector.broadcast(FLOATS, q[qOff + d]), a0);
+        }
+        a0.add(a1).add(a2.add(a3)).mul(scale).intoArray(scores, s);
+    }
+
+    /**
+     * {@code out[o + i] += sum_j scores[s + j] * values[at + j * headDim + i]} over a tile's first {@code n}
+     * positions, one FMA each in position order.
+     */
+    private static void addValues(float[] scores, int s, int n, float[] values, int at, int headDim, float[] out,
+                                  int o) {
+        int d = 0;
+        for (; d + 4 * LANES <= headDim; d += 4 * LANES) {
+            FloatVector a0 = FloatVector.fromArray(FLOATS, out, o + d);
+            FloatVector a1 = FloatVector.fromArray(FLOATS, out, o + d + LANES);
+            FloatVector a2 = FloatVector.fromArray(FLOATS, out, o + d + 2 * LANES);
+            FloatVector a3 = FloatVector.fromArray(FLOATS, out, o + d + 3 * LANES);
+            for (int j = 0; j < n; j++) {
+                FloatVector w = FloatVector.broadcast(FLOATS, scores[s + j]);
+                int v = at + j * headDim + d;
+                a0 = FloatVector.fromArray(FLOATS, values, v).fma(w, a0);
+                a1 = FloatVector.fromArray(FLOATS, values, v + LANES).fma(w, a1);
+                a2 = FloatVector.fromArray(FLOATS, values, v + 2 * LANES).fma(w, a2);
+                a3 = FloatVector.fromArray(FLOATS, values, v + 3 * LANES).fma(w, a3);
+            }
+            a0.intoArray(out, o + d);
+            a1.intoArray(out, o + d + LANES);
+            a2.intoArray(out, o + d + 2 * LANES);
+            a3.intoArray(out, o + d + 3 * LANES);
+        }
+        for (; d + LANES <= headDim; d += LANES) {
+            FloatVector a = FloatVector.fromArray(FLOATS, out, o + d);
+            for (int j = 0; j < n; j++) {
+                a = FloatVector.fromArray(FLOATS, values, at + j * headDim + d)
+                        .fma(FloatVector.broadcast(FLOATS, scores[s + j]), a);
+            }
+            a.intoArray(out, o + d);
+        }
+        for (; d < headDim; d++) {
+            float a = out[o + d];
+            for (int j = 0; j < n; j++) {
+                a = Math.fma(values[at + j * headDim + d], scores[s + j], a);
+            }
+            out[o + d] = a;
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.KvTiles;
 import dev.specula.runtime.kernel.ReferenceAttention;
 import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.model.RopeStyle;
@@ -24,7 +25,7 @@ class CpuAttentionTest {
         Random random = new Random(11);
         float[][] keys = new float[layers][CONFIG.contextLength() * kvDim];
         float[][] values = new float[layers][CONFIG.contextLength() * kvDim];
-        long full = 2L * layers * CONFIG.contextLength() * kvDim * Float.BYTES;
+        long full = 2L * layers * KvTiles.roundUp(CONFIG.contextLength()) * kvDim * Float.BYTES;
         try (ComputePool pool = new ComputePool(2); CpuAttention attention = new CpuAttention(CONFIG, 700, pool)) {
             assertTrue(attention.bytes() < full / 2, "starts small: " + attention.bytes());
             int position = 0;
@@ -54,7 +55,8 @@ class CpuAttentionTest {
                 position += batch;
             }
             assertEquals(700, position);
-            assertEquals(full, attention.bytes() - 4L * CONFIG.heads() * 700, "holds the whole capacity at the end");
+            assertEquals(full, attention.bytes() - 4L * CONFIG.heads() * KvTiles.roundUp(700),
+                    "holds the whole capacity (in whole tiles) at the end");
         }
     }
 

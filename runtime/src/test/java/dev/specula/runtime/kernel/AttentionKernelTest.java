@@ -7,7 +7,11 @@ import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** One attention head against naive softmax attention, with grouped-query sharing of key/value heads. */
+/**
+ * Attention heads against naive softmax attention, with grouped-query sharing of key/value heads: one head over
+ * row-major keys and values, and a group of heads over {@link KvTiles} (partial last tiles, head sizes that are
+ * not a multiple of the vector's lanes or of four).
+ */
 class AttentionKernelTest {
 
     @ParameterizedTest
@@ -34,6 +38,44 @@ class AttentionKernelTest {
             double[] weights = ReferenceAttention.weights(q, h * headDim, keys, kvOff, kvDim, positions, headDim);
             for (int p = 0; p < positions; p++) {
                 assertEquals(weights[p], scores[1 + h * positions + p], 1e-5, "score head " + h + " pos " + p);
+            }
+            double[] want = ReferenceAttention.output(weights, values, kvOff, kvDim, headDim);
+            for (int i = 0; i < headDim; i++) {
+                assertEquals(want[i], out[h * headDim + i], 1e-5, "head " + h + " dim " + i);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"8, 8, 1, 16", "8, 2, 17, 16", "32, 4, 130, 64", "12, 3, 5, 6", "4, 1, 33, 80", "6, 2, 40, 10"})
+    void groupsMatchNaiveAttentionOverTiles(int heads, int kvHeads, int positions, int headDim) {
+        int kvDim = kvHeads * headDim;
+        int group = heads / kvHeads;
+        Random random = new Random(heads * 100L + positions + headDim);
+        float[] q = gaussian(random, heads * headDim, 1f);
+        float[] keys = gaussian(random, positions * kvDim, 1f);
+        float[] values = gaussian(random, positions * kvDim, 1f);
+        float[] keyTiles = new float[KvTiles.length(positions, kvDim)];
+        float[] valueTiles = new float[KvTiles.length(positions, kvDim)];
+        for (int p = 0; p < positions; p++) {
+            KvTiles.storeKey(keys, p * kvDim, kvDim, keyTiles, p);
+            KvTiles.storeValue(values, p * kvDim, kvDim, headDim, valueTiles, p);
+        }
+        int stride = KvTiles.roundUp(positions);
+        float[] scores = new float[1 + heads * stride];
+        float[] out = new float[heads * headDim];
+
+        for (int g = 0; g < kvHeads; g++) {
+            int h = g * group;
+            AttentionKernel.attendGroup(q, h * headDim, group, headDim, keyTiles, valueTiles, g * headDim, kvDim,
+                    positions, scores, 1 + h * stride, stride, out, h * headDim);
+        }
+
+        for (int h = 0; h < heads; h++) {
+            int kvOff = (h / group) * headDim;
+            double[] weights = ReferenceAttention.weights(q, h * headDim, keys, kvOff, kvDim, positions, headDim);
+            for (int p = 0; p < positions; p++) {
+                assertEquals(weights[p], scores[1 + h * stride + p], 1e-5, "score head " + h + " pos " + p);
             }
             double[] want = ReferenceAttention.output(weights, values, kvOff, kvDim, headDim);
             for (int i = 0; i < headDim; i++) {
