@@ -2,6 +2,7 @@ package dev.specula.gpu;
 
 import dev.specula.runtime.engine.Attention;
 import dev.specula.runtime.engine.CpuAttention;
+import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.kernel.MatMul;
 import dev.specula.runtime.kernel.VectorMath;
@@ -163,7 +164,7 @@ public final class KernelBenchmark {
         String shape = String.format("ctx %d, %d/%d heads x %d", context, HEADS, KV_HEADS, HEAD_DIM);
         long bytes = 2L * context * kvDim * 4 + 8L * config.dim();
         double cpu;
-        try (Attention a = new CpuAttention(config, context, pool)) {
+        try (Attention a = new CpuAttention(config, context, pool, KvCacheType.F32)) {
             a.store(0, k, v, context, 0);
             cpu = time(() -> a.attend(0, q, 1, context - 1, cpuOut), () -> { });
         }

@@ -2,6 +2,7 @@ package dev.specula.offload;
 
 import dev.specula.devices.StorageThrottle;
 import dev.specula.runtime.SpeculaException;
+import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.model.ModelConfig;
 
@@ -29,20 +30,20 @@ public record OffloadSetup(PredictorKind predictor, double sparsity, int window,
     public record Built(MemoryPlan plan, FlashFeedForward feedForward) {
     }
 
-    public Built build(FlashModel model, ComputePool pool, int contextLength, int batch) {
+    public Built build(FlashModel model, ComputePool pool, int contextLength, int batch, KvCacheType kvCache) {
         long chunk = chunkBytes();
         int ioThreads = throttle == null ? FlashFeedForward.Options.DEFAULT_IO_THREADS : throttle.profile().bestQueueDepth();
-        MemoryPlan plan = plan(model, contextLength, batch);
+        MemoryPlan plan = plan(model, contextLength, batch, kvCache);
         FlashFeedForward ff = new FlashFeedForward(model, pool, new FlashFeedForward.Options(predictor, sparsity, window,
                 plan.capacity(), chunk, ioThreads, 0, throttle, pageCache));
         return new Built(plan, ff);
     }
 
     /** The split of the budget {@link #build} would use; refuses a budget that is too small. */
-    public MemoryPlan plan(FlashModel model, int contextLength, int batch) {
+    public MemoryPlan plan(FlashModel model, int contextLength, int batch, KvCacheType kvCache) {
         ModelConfig c = model.config();
         long activations = 4L * batch * (5L * c.dim() + 2L * c.kvDim() + c.vocabSize());
-        return MemoryPlan.of(model, predictor, sparsity, window, budgetBytes, c.kvCacheBytes(contextLength),
+        return MemoryPlan.of(model, predictor, sparsity, window, budgetBytes, kvCache.bytes(c, contextLength),
                 activations, chunkBytes(), batch);
     }
 

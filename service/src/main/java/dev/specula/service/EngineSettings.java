@@ -9,6 +9,7 @@ import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.engine.AttentionFactory;
 import dev.specula.runtime.engine.CpuAttention;
 import dev.specula.runtime.engine.Engine;
+import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.format.ModelLocator;
 import dev.specula.runtime.kernel.ComputePool;
@@ -25,10 +26,11 @@ import java.util.Optional;
  * @param threads   compute threads, or null for all cores
  * @param context   context length in tokens, 0 for the model's (bounded by {@link Engine#DEFAULT_MAX_CONTEXT})
  * @param gpu       OpenCL device selection for attention: auto, off, an index or a name substring
+ * @param kvCache   how the CPU stores the KV cache (an OpenCL device's cache is F32)
  * @param flash     how a {@code .specula} model runs (budget, predictor, window)
  */
 public record EngineSettings(String model, Path tokenizer, Integer threads, int context, String gpu,
-                             FlashSettings flash) {
+                             KvCacheType kvCache, FlashSettings flash) {
 
     public Path modelPath() {
         return ModelLocator.resolve(model);
@@ -51,6 +53,12 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
         return n;
     }
 
+    /** The cache type a {@code --kv-cache} value names; anything else is an error naming the option. */
+    public static KvCacheType kvCacheType(String value) {
+        return KvCacheType.named(value).orElseThrow(
+                () -> new SpeculaException("invalid --kv-cache " + value + ": must be f16 or f32"));
+    }
+
     /**
      * Loads the model and composes the engine: for a {@code .specula} file, feed-forward neurons
      * streamed from flash under the memory budget with attention on the CPU; otherwise CPU kernels
@@ -71,7 +79,7 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
         try {
             pool = new ComputePool(threadCount());
             backend = openGpu(gpu);
-            AttentionFactory attention = backend.map(GpuBackend::attentionFactory).orElse(CpuAttention.factory(pool));
+            AttentionFactory attention = backend.map(GpuBackend::attentionFactory).orElse(CpuAttention.factory(pool, kvCache));
             Engine engine = Engine.dense(m, pool, attention, context);
             backend.ifPresent(b -> engine.ensembleDeltasOn(b.ensembleDeltas()).owning(b));
             return engine;
@@ -93,10 +101,11 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
         try {
             pool = new ComputePool(threadCount());
             int contextLength = Engine.contextLength(fm.config(), context);
-            OffloadSetup.Built built = setup.build(fm, pool, contextLength, Engine.DEFAULT_BATCH);
+            OffloadSetup.Built built = setup.build(fm, pool, contextLength, Engine.DEFAULT_BATCH, kvCache);
             ff = built.feedForward();
             System.err.println(built.plan().describe());
-            return new Engine(fm.model(), pool, ff, CpuAttention.factory(pool), contextLength, Engine.DEFAULT_BATCH)
+            return new Engine(fm.model(), pool, ff, CpuAttention.factory(pool, kvCache), contextLength,
+                    Engine.DEFAULT_BATCH)
                     .owning(ff);
         } catch (RuntimeException e) {
             if (ff != null) {

@@ -6,4 +6,9 @@ import dev.specula.runtime.model.ModelConfig;
 @FunctionalInterface
 public interface AttentionFactory {
     Attention create(ModelConfig config, int contextLength);
+
+    /** Bytes of a full cache of {@code positions} positions: F32 unless the backend stores it otherwise. */
+    default long cacheBytes(ModelConfig config, int positions) {
+        return KvCacheType.F32.bytes(config, positions);
+    }
 }

@@ -1,60 +1,62 @@
 package dev.specula.runtime.engine;
 
-import dev.specula.runtime.kernel.AttentionKernel;
 import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.kernel.KvTiles;
 import dev.specula.runtime.kernel.RangeBody;
 import dev.specula.runtime.model.ModelConfig;
-import java.util.Arrays;
 
 /**
- * Attention on the CPU with an F32 key/value cache, parallel over query heads. The cache grows with the sequence
- * ({@link KvCacheGrowth}); keys are stored transposed in {@link KvTiles}, values a row per position.
+ * Attention on the CPU, parallel over query heads, over a {@link CpuKvCache} of {@link KvCacheType} floats or half
+ * floats that grows with the sequence; attended a key/value head's group of query heads at a time.
  */
 public final class CpuAttention implements Attention {
     private final ModelConfig config;
     private final ComputePool pool;
     private final int capacity;
-    /** Per layer, {@link KvTiles} of kvDim columns, as {@link #values}. */
-    private final float[][] keys;
-    private final float[][] values;
-    /** Positions the arrays of {@link #keys} and {@link #values} hold now. */
-    private int held;
+    private final CpuKvCache cache;
     /** One row of scores per query head, so heads can run on different threads; rows of whole key tiles. */
     private final float[] scores;
     private final int scoresStride;
     private final Heads heads = new Heads();
 
-    public CpuAttention(ModelConfig config, int contextLength, ComputePool pool) {
+    public CpuAttention(ModelConfig config, int contextLength, ComputePool pool, KvCacheType type) {
         this.config = config;
         this.pool = pool;
         this.capacity = contextLength;
-        Math.multiplyExact(contextLength, config.kvDim()); // a full cache must still fit an array
-        this.keys = new float[config.layers()][0];
-        this.values = new float[config.layers()][0];
-        reserve(KvCacheGrowth.initial(contextLength));
+        this.cache = CpuKvCache.of(type, config, contextLength);
         this.scoresStride = KvTiles.roundUp(contextLength);
         this.scores = new float[Math.multiplyExact(config.heads(), scoresStride)];
     }
 
+    /** Attention on the CPU over F32 caches: exact, for evaluation and tests. */
     public static AttentionFactory factory(ComputePool pool) {
-        return (config, contextLength) -> new CpuAttention(config, contextLength, pool);
+        return factory(pool, KvCacheType.F32);
+    }
+
+    /** Attention on the CPU over caches of {@code type}, whose size {@link AttentionFactory#cacheBytes} reports. */
+    public static AttentionFactory factory(ComputePool pool, KvCacheType type) {
+        return new AttentionFactory() {
+            @Override
+            public Attention create(ModelConfig config, int contextLength) {
+                return new CpuAttention(config, contextLength, pool, type);
+            }
+
+            @Override
+            public long cacheBytes(ModelConfig config, int positions) {
+                return type.bytes(config, positions);
+            }
+        };
     }
 
     @Override
     public void store(int layer, float[] k, float[] v, int batch, int startPos) {
-        int kvDim = config.kvDim();
-        reserve(startPos + batch);
-        for (int b = 0; b < batch; b++) {
-            KvTiles.storeKey(k, b * kvDim, kvDim, keys[layer], startPos + b);
-            KvTiles.storeValue(v, b * kvDim, kvDim, config.headDim(), values[layer], startPos + b);
-        }
+        cache.reserve(startPos + batch);
+        cache.store(layer, k, v, batch, startPos);
     }
 
     @Override
     public void attend(int layer, float[] q, int batch, int startPos, float[] out) {
-        heads.layerKeys = keys[layer];
-        heads.layerValues = values[layer];
+        heads.layer = layer;
         heads.q = q;
         heads.out = out;
         heads.batch = batch;
@@ -78,27 +80,12 @@ public final class CpuAttention implements Attention {
         return perUnit;
     }
 
-    /** Grows every layer's arrays to hold at least {@code positions}. */
-    private void reserve(int positions) {
-        if (positions <= held) {
-            return;
-        }
-        int grown = KvCacheGrowth.grown(held, positions, capacity);
-        int length = KvTiles.length(grown, config.kvDim());
-        for (int l = 0; l < keys.length; l++) {
-            keys[l] = Arrays.copyOf(keys[l], length);
-            values[l] = Arrays.copyOf(values[l], length);
-        }
-        held = grown;
-    }
-
     /**
      * The work of one attend call, in units of {@link #perUnit} query heads of one group, each unit for every token
      * of the batch (a head's row of scores is used by one thread at a time); reused, so a token allocates nothing.
      */
     private final class Heads implements RangeBody {
-        float[] layerKeys;
-        float[] layerValues;
+        int layer;
         float[] q;
         float[] out;
         int batch;
@@ -113,8 +100,8 @@ public final class CpuAttention implements Attention {
                 int kvOff = h / config.groupSize() * headDim;
                 for (int b = 0; b < batch; b++) {
                     int off = b * dim + h * headDim;
-                    AttentionKernel.attendGroup(q, off, perUnit, headDim, layerKeys, layerValues, kvOff,
-                            config.kvDim(), startPos + b + 1, scores, h * scoresStride, scoresStride, out, off);
+                    cache.attendGroup(layer, q, off, perUnit, kvOff, startPos + b + 1, scores, h * scoresStride,
+                            scoresStride, out);
                 }
             }
         }
@@ -127,7 +114,6 @@ public final class CpuAttention implements Attention {
 
     @Override
     public long bytes() {
-        long cache = (long) keys.length * (keys[0].length + values[0].length);
-        return (cache + scores.length) * Float.BYTES;
+        return cache.bytes() + (long) scores.length * Float.BYTES;
     }
 }

@@ -106,7 +106,7 @@ public final class Engine implements AutoCloseable {
 
     /** Bytes of one session's KV cache at this engine's context length. */
     public long kvCacheBytes() {
-        return model.config().kvCacheBytes(contextLength);
+        return attention.cacheBytes(model.config(), contextLength);
     }
 
     /**

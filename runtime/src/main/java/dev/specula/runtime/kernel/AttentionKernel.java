@@ -9,6 +9,9 @@ import jdk.incubator.vector.FloatVector;
 /** Scaled dot-product attention of one query head over a key/value cache. */
 public final class AttentionKernel {
 
+    /** A tile of an F16 cache widened to floats, per thread. */
+    private static final ThreadScratch TILE = new ThreadScratch();
+
     private AttentionKernel() {
     }
 
@@ -40,24 +43,69 @@ public final class AttentionKernel {
     public static void attendGroup(float[] q, int qOff, int heads, int headDim, float[] keys, float[] values,
                                    int kvOff, int kvDim, int positions, float[] scores, int scoresOff,
                                    int scoresStride, float[] out, int outOff) {
-        FloatVector scale = FloatVector.broadcast(FLOATS, (float) (1.0 / Math.sqrt(headDim)));
-        int tileStride = kvDim * LANES;
-        int first = kvOff * LANES;
-        for (int t = 0, at = first; t * LANES < positions; t++, at += tileStride) {
-            for (int i = 0; i < heads; i++) {
-                scoreTile(q, qOff + i * headDim, keys, at, headDim, scale, scores, scoresOff + i * scoresStride + t * LANES);
-            }
+        FloatVector scale = scale(headDim);
+        for (int t = 0, at = kvOff * LANES; t * LANES < positions; t++, at += kvDim * LANES) {
+            scoreHeads(q, qOff, heads, headDim, keys, at, scale, scores, scoresOff + t * LANES, scoresStride);
         }
+        normalize(heads, headDim, positions, scores, scoresOff, scoresStride, out, outOff);
+        for (int t = 0, at = kvOff * LANES; t * LANES < positions; t++, at += kvDim * LANES) {
+            addHeads(scores, scoresOff + t * LANES, scoresStride, Math.min(LANES, positions - t * LANES), values, at,
+                    heads, headDim, out, outOff);
+        }
+    }
+
+    /**
+     * {@link #attendGroup} over an F16 cache ({@link KvTiles#storeKey(float[], int, int, short[], int)}): each tile
+     * of the head is widened to floats once, into a scratch in L1, for all heads of the group.
+     */
+    public static void attendGroup(float[] q, int qOff, int heads, int headDim, short[] keys, short[] values,
+                                   int kvOff, int kvDim, int positions, float[] scores, int scoresOff,
+                                   int scoresStride, float[] out, int outOff) {
+        FloatVector scale = scale(headDim);
+        float[] tile = TILE.atLeast(headDim * LANES);
+        for (int t = 0, at = kvOff * LANES; t * LANES < positions; t++, at += kvDim * LANES) {
+            widen(keys, at, tile, headDim * LANES);
+            scoreHeads(q, qOff, heads, headDim, tile, 0, scale, scores, scoresOff + t * LANES, scoresStride);
+        }
+        normalize(heads, headDim, positions, scores, scoresOff, scoresStride, out, outOff);
+        for (int t = 0, at = kvOff * LANES; t * LANES < positions; t++, at += kvDim * LANES) {
+            int n = Math.min(LANES, positions - t * LANES);
+            widen(values, at, tile, n * headDim);
+            addHeads(scores, scoresOff + t * LANES, scoresStride, n, tile, 0, heads, headDim, out, outOff);
+        }
+    }
+
+    private static FloatVector scale(int headDim) {
+        return FloatVector.broadcast(FLOATS, (float) (1.0 / Math.sqrt(headDim)));
+    }
+
+    /** A plain loop over {@link Float#float16ToFloat}, which C2 compiles to {@code vcvtph2ps} (F16C). */
+    private static void widen(short[] src, int from, float[] dst, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[i] = Float.float16ToFloat(src[from + i]);
+        }
+    }
+
+    private static void scoreHeads(float[] q, int qOff, int heads, int headDim, float[] keys, int at,
+                                   FloatVector scale, float[] scores, int s, int scoresStride) {
+        for (int i = 0; i < heads; i++) {
+            scoreTile(q, qOff + i * headDim, keys, at, headDim, scale, scores, s + i * scoresStride);
+        }
+    }
+
+    /** Softmax of each head's scores, and its output zeroed for {@link #addHeads}. */
+    private static void normalize(int heads, int headDim, int positions, float[] scores, int scoresOff,
+                                  int scoresStride, float[] out, int outOff) {
         for (int i = 0; i < heads; i++) {
             VectorMath.softmax(scores, scoresOff + i * scoresStride, positions);
         }
         Arrays.fill(out, outOff, outOff + heads * headDim, 0f);
-        for (int t = 0, at = first; t * LANES < positions; t++, at += tileStride) {
-            int n = Math.min(LANES, positions - t * LANES);
-            for (int i = 0; i < heads; i++) {
-                addValues(scores, scoresOff + i * scoresStride + t * LANES, n, values, at, headDim, out,
-                        outOff + i * headDim);
-            }
+    }
+
+    private static void addHeads(float[] scores, int s, int scoresStride, int n, float[] values, int at, int heads,
+                                 int headDim, float[] out, int outOff) {
+        for (int i = 0; i < heads; i++) {
+            addValues(scores, s + i * scoresStride, n, values, at, headDim, out, outOff + i * headDim);
         }
     }
 

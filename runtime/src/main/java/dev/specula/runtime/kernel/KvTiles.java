@@ -7,7 +7,8 @@ package dev.specula.runtime.kernel;
  * transposed in the block ({@code [column][position]}), so attention scores a tile with one FMA per dimension and
  * no lane sums; values a row per position ({@code [position][column]}). A head's tile is contiguous, so it is read
  * in whole cache lines and once for all query heads of its group ({@link AttentionKernel#attendGroup}); a cache
- * that grows appends tiles, so copying the arrays keeps them in place.
+ * that grows appends tiles, so copying the arrays keeps them in place. A cache holds floats, or IEEE half floats
+ * (F16, as llama.cpp's default cache) in a {@code short[]} of the same layout.
  */
 public final class KvTiles {
 
@@ -40,6 +41,24 @@ public final class KvTiles {
         int at = (position / POSITIONS) * kvDim * POSITIONS + (position % POSITIONS) * headDim;
         for (int kvOff = 0; kvOff < kvDim; kvOff += headDim) {
             System.arraycopy(v, vOff + kvOff, values, at + kvOff * POSITIONS, headDim);
+        }
+    }
+
+    /** As {@link #storeKey(float[], int, int, float[], int)}, rounded to F16. */
+    public static void storeKey(float[] k, int kOff, int kvDim, short[] keys, int position) {
+        int at = (position / POSITIONS) * kvDim * POSITIONS + position % POSITIONS;
+        for (int c = 0; c < kvDim; c++) {
+            keys[at + c * POSITIONS] = Float.floatToFloat16(k[kOff + c]);
+        }
+    }
+
+    /** As {@link #storeValue(float[], int, int, int, float[], int)}, rounded to F16. */
+    public static void storeValue(float[] v, int vOff, int kvDim, int headDim, short[] values, int position) {
+        int at = (position / POSITIONS) * kvDim * POSITIONS + (position % POSITIONS) * headDim;
+        for (int kvOff = 0; kvOff < kvDim; kvOff += headDim) {
+            for (int i = 0; i < headDim; i++) {
+                values[at + kvOff * POSITIONS + i] = Float.floatToFloat16(v[vOff + kvOff + i]);
+            }
         }
     }
 }

@@ -60,11 +60,6 @@ public record ModelConfig(int dim, int hiddenDim, int layers, int heads, int kvH
         return heads / kvHeads;
     }
 
-    /** Bytes of an F32 key/value cache holding {@code positions} positions in every layer. */
-    public long kvCacheBytes(int positions) {
-        return 2L * layers * positions * kvDim() * Float.BYTES;
-    }
-
     public ModelConfig withContextLength(int length) {
         return new ModelConfig(dim, hiddenDim, layers, heads, kvHeads, vocabSize, length, rmsNormEps, ropeTheta, ropeStyle);
     }

@@ -9,33 +9,42 @@ import dev.specula.runtime.kernel.ReferenceAttention;
 import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.model.RopeStyle;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The CPU key/value cache against a straightforward scalar attention over the same history. */
 class CpuAttentionTest {
 
     private static final ModelConfig CONFIG = new ModelConfig(32, 48, 2, 4, 2, 50, 700, 1e-5f, 10000f, RopeStyle.INTERLEAVED);
 
-    /** Batches that cross the cache's growth from 256 positions to 512 and then to its capacity of 700. */
-    @Test
-    void growsWithTheSequenceAndAttendsOverAllOfIt() {
+    /**
+     * Batches that cross the cache's growth from 256 positions to 512 and then to its capacity of 700; an F16 cache
+     * against the reference over the keys and values rounded to F16.
+     */
+    @ParameterizedTest
+    @EnumSource(KvCacheType.class)
+    void growsWithTheSequenceAndAttendsOverAllOfIt(KvCacheType type) {
         int dim = CONFIG.dim();
         int kvDim = CONFIG.kvDim();
         int layers = CONFIG.layers();
         Random random = new Random(11);
         float[][] keys = new float[layers][CONFIG.contextLength() * kvDim];
         float[][] values = new float[layers][CONFIG.contextLength() * kvDim];
-        long full = 2L * layers * KvTiles.roundUp(CONFIG.contextLength()) * kvDim * Float.BYTES;
-        try (ComputePool pool = new ComputePool(2); CpuAttention attention = new CpuAttention(CONFIG, 700, pool)) {
+        long full = type.bytes(CONFIG, KvTiles.roundUp(CONFIG.contextLength()));
+        try (ComputePool pool = new ComputePool(2); CpuAttention attention = new CpuAttention(CONFIG, 700, pool, type)) {
             assertTrue(attention.bytes() < full / 2, "starts small: " + attention.bytes());
             int position = 0;
             for (int batch : new int[]{1, 200, 60, 1, 250, 100, 88}) {
                 for (int layer = 0; layer < layers; layer++) {
                     float[] k = gaussian(random, batch * kvDim);
                     float[] v = gaussian(random, batch * kvDim);
+                    attention.store(layer, k, v, batch, position);
                     System.arraycopy(k, 0, keys[layer], position * kvDim, k.length);
                     System.arraycopy(v, 0, values[layer], position * kvDim, v.length);
-                    attention.store(layer, k, v, batch, position);
+                    if (type == KvCacheType.F16) {
+                        ReferenceAttention.roundToHalf(keys[layer]);
+                        ReferenceAttention.roundToHalf(values[layer]);
+                    }
                     float[] q = gaussian(random, batch * dim);
                     float[] out = new float[batch * dim];
                     attention.attend(layer, q, batch, position, out);

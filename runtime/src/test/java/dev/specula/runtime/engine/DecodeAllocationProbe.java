@@ -45,7 +45,8 @@ final class DecodeAllocationProbe {
             }
             LoraEnsemble ensemble = RandomEnsemble.create(model, 4, 8, 16, EnumSet.allOf(LoraTarget.class), 7, 0.1);
             EnsembleTransformer members = new EnsembleTransformer(transformer, ensemble, pool);
-            try (EnsembleSession s = members.newSession(CpuAttention.factory(pool), ROUND)) {
+            // the served default cache here, the exact one above
+            try (EnsembleSession s = members.newSession(CpuAttention.factory(pool, KvCacheType.F16), ROUND)) {
                 EnsembleDistributionStats stats = new EnsembleDistributionStats(vocab, ensemble.priors());
                 System.out.println("ensemble " + leastPerToken(budgetNanos, limit, i -> {
                     if (i == 0) {

@@ -2,6 +2,7 @@ package dev.specula.runtime.eval;
 
 import dev.specula.runtime.engine.CpuAttention;
 import dev.specula.runtime.engine.DenseFeedForward;
+import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.runtime.engine.SharedModels;
 import dev.specula.runtime.engine.Transformer;
 import dev.specula.runtime.kernel.ComputePool;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Perplexity of the small real models on the shared corpora: finite, plausible, and format-independent. */
@@ -39,10 +41,26 @@ class PerplexityTest {
     }
 
     private static PerplexityResult perplexity(String model, String text) {
+        return perplexity(model, text, KvCacheType.F32);
+    }
+
+    private static PerplexityResult perplexity(String model, String text, KvCacheType cache) {
         try (Model m = SharedModels.load(model, true)) {
             Transformer t = new Transformer(m, pool, new DenseFeedForward(m, pool, 32), 32);
-            return Perplexity.compute(t, m.tokenizer(), CpuAttention.factory(pool), text, CONTEXT, WINDOWS, n -> {
-            });
+            return Perplexity.compute(t, m.tokenizer(), CpuAttention.factory(pool, cache), text, CONTEXT, WINDOWS,
+                    n -> { });
+        }
+    }
+
+    /** Keys and values rounded to half floats move perplexity by under a thousandth, on both real models. */
+    @Test
+    void anF16CacheScoresAsTheF32One() {
+        for (String model : new String[]{"stories260K.gguf", "tinystories-656k"}) {
+            PerplexityResult f32 = perplexity(model, stories, KvCacheType.F32);
+            PerplexityResult f16 = perplexity(model, stories, KvCacheType.F16);
+            assertEquals(f32.scoredTokens(), f16.scoredTokens());
+            assertNotEquals(f32.perplexity(), f16.perplexity(), model + ": the F16 cache was not used");
+            assertEquals(f32.perplexity(), f16.perplexity(), 1e-3 * f32.perplexity(), model);
         }
     }
 

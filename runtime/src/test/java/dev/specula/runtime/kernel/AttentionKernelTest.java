@@ -47,30 +47,45 @@ class AttentionKernelTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"8, 8, 1, 16", "8, 2, 17, 16", "32, 4, 130, 64", "12, 3, 5, 6", "4, 1, 33, 80", "6, 2, 40, 10"})
-    void groupsMatchNaiveAttentionOverTiles(int heads, int kvHeads, int positions, int headDim) {
+    @CsvSource({"8, 8, 1, 16, false", "8, 2, 17, 16, false", "32, 4, 130, 64, false", "12, 3, 5, 6, false",
+                "4, 1, 33, 80, false", "6, 2, 40, 10, false", "8, 2, 17, 16, true", "32, 4, 130, 64, true",
+                "6, 2, 40, 10, true"})
+    void groupsMatchNaiveAttentionOverTiles(int heads, int kvHeads, int positions, int headDim, boolean f16) {
         int kvDim = kvHeads * headDim;
         int group = heads / kvHeads;
         Random random = new Random(heads * 100L + positions + headDim);
         float[] q = gaussian(random, heads * headDim, 1f);
         float[] keys = gaussian(random, positions * kvDim, 1f);
         float[] values = gaussian(random, positions * kvDim, 1f);
-        float[] keyTiles = new float[KvTiles.length(positions, kvDim)];
-        float[] valueTiles = new float[KvTiles.length(positions, kvDim)];
-        for (int p = 0; p < positions; p++) {
-            KvTiles.storeKey(keys, p * kvDim, kvDim, keyTiles, p);
-            KvTiles.storeValue(values, p * kvDim, kvDim, headDim, valueTiles, p);
-        }
         int stride = KvTiles.roundUp(positions);
         float[] scores = new float[1 + heads * stride];
         float[] out = new float[heads * headDim];
+        float[] keyTiles = new float[KvTiles.length(positions, kvDim)];
+        float[] valueTiles = new float[KvTiles.length(positions, kvDim)];
+        short[] halfKeys = new short[KvTiles.length(positions, kvDim)];
+        short[] halfValues = new short[KvTiles.length(positions, kvDim)];
+        for (int p = 0; p < positions; p++) {
+            KvTiles.storeKey(keys, p * kvDim, kvDim, keyTiles, p);
+            KvTiles.storeValue(values, p * kvDim, kvDim, headDim, valueTiles, p);
+            KvTiles.storeKey(keys, p * kvDim, kvDim, halfKeys, p);
+            KvTiles.storeValue(values, p * kvDim, kvDim, headDim, halfValues, p);
+        }
 
         for (int g = 0; g < kvHeads; g++) {
             int h = g * group;
-            AttentionKernel.attendGroup(q, h * headDim, group, headDim, keyTiles, valueTiles, g * headDim, kvDim,
-                    positions, scores, 1 + h * stride, stride, out, h * headDim);
+            if (f16) {
+                AttentionKernel.attendGroup(q, h * headDim, group, headDim, halfKeys, halfValues, g * headDim, kvDim,
+                        positions, scores, 1 + h * stride, stride, out, h * headDim);
+            } else {
+                AttentionKernel.attendGroup(q, h * headDim, group, headDim, keyTiles, valueTiles, g * headDim, kvDim,
+                        positions, scores, 1 + h * stride, stride, out, h * headDim);
+            }
         }
 
+        if (f16) { // the reference attends over what an F16 cache holds
+            ReferenceAttention.roundToHalf(keys);
+            ReferenceAttention.roundToHalf(values);
+        }
         for (int h = 0; h < heads; h++) {
             int kvOff = (h / group) * headDim;
             double[] weights = ReferenceAttention.weights(q, h * headDim, keys, kvOff, kvDim, positions, headDim);

@@ -43,4 +43,11 @@ public final class ReferenceAttention {
         }
         return out;
     }
+
+    /** Rounds every value to the nearest IEEE half float, as an F16 cache stores it. */
+    public static void roundToHalf(float[] a) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] = Float.float16ToFloat(Float.floatToFloat16(a[i]));
+        }
+    }
 }

@@ -13,8 +13,10 @@ import dev.specula.runtime.bench.MemoryFootprint;
 import dev.specula.runtime.bench.ModelCost;
 import dev.specula.runtime.bench.ResidentMemory;
 import dev.specula.runtime.engine.AttentionFactory;
+import dev.specula.runtime.engine.CpuAttention;
 import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.engine.EnsembleBenchmark;
+import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.format.ModelLocator;
 import dev.specula.runtime.kernel.ComputePool;
@@ -62,6 +64,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Compute threads (default: all cores).")
     Integer threads;
+
+    @Option(names = "--kv-cache", paramLabel = "f16|f32", defaultValue = "f16",
+            description = ModelOptions.KV_CACHE_DESCRIPTION)
+    String kvCache;
 
     @Option(names = "--prompt-tokens", defaultValue = "128", paramLabel = "P",
             description = "Prompt length, processed in batches. Default: ${DEFAULT-VALUE}.")
@@ -146,6 +152,7 @@ public final class BenchCommand implements Callable<Integer> {
             throw new SpeculaException(
                     "--threads, --prompt-tokens, --gen-tokens, --bandwidth-mib and --kernel-min-ms must be >= 1");
         }
+        KvCacheType cache = EngineSettings.kvCacheType(kvCache);
         Path path = ModelLocator.resolve(model);
         if (FlashModel.isFlashFile(path)) {
             throw new SpeculaException(path + " is a .specula flash layout file: bench runs it under memory budgets "
@@ -158,7 +165,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Optional<GpuBackend> backend = EngineSettings.openGpu(gpu); // before the model: a bad --gpu fails at once
         try {
-            run(n, backend, path);
+            run(n, backend, path, cache);
         } finally {
             backend.ifPresent(GpuBackend::close);
         }
@@ -181,7 +188,7 @@ public final class BenchCommand implements Callable<Integer> {
         return sibling;
     }
 
-    private void run(int n, Optional<GpuBackend> backend, Path path) {
+    private void run(int n, Optional<GpuBackend> backend, Path path, KvCacheType cache) {
         ResidentMemory baseline = ResidentMemory.sample();
         Model m = ModelLoader.load(path, null);
         int context = InferenceBench.contextFor(promptTokens, genTokens);
@@ -194,10 +201,11 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, String> sections = new LinkedHashMap<>();
         StringBuilder text = new StringBuilder();
         MemoryFootprint memory;
-        try (Engine engine = Engine.cpu(m, n, context)) {
+        ComputePool pool = new ComputePool(n);
+        try (Engine engine = Engine.dense(m, pool, CpuAttention.factory(pool, cache), context)) {
             ResidentMemory afterLoad = ResidentMemory.sample();
             InferenceBench.Timing cpu = time("cpu", engine, engine.attention());
-            memory = new MemoryFootprint(m.weightBytes(), m.config().kvCacheBytes(context), baseline, afterLoad,
+            memory = new MemoryFootprint(m.weightBytes(), engine.kvCacheBytes(), baseline, afterLoad,
                     cpu.atEnd());
             // after the run: the bandwidth buffer and the FMA loops' warm-up would count as the model's memory
             Limits limits = limits(engine.pool(), n);

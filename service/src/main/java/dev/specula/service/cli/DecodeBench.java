@@ -7,6 +7,7 @@ import dev.specula.offload.MemoryPlan;
 import dev.specula.offload.OffloadSetup;
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.engine.CpuAttention;
+import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.runtime.engine.FeedForward;
 import dev.specula.runtime.engine.Session;
 import dev.specula.runtime.engine.Transformer;
@@ -25,6 +26,8 @@ final class DecodeBench {
     /** The benchmarks' context: enough for a prompt and a few hundred tokens, a small KV cache. */
     private static final int CONTEXT = 256;
     private static final int BATCH = 32;
+    /** The cache {@code generate} uses by default, so a budget's split here is the one it would get. */
+    private static final KvCacheType KV_CACHE = KvCacheType.F16;
 
     private final ComputePool pool;
     private final String prompt;
@@ -55,7 +58,7 @@ final class DecodeBench {
     /** Opens {@code flash}, builds {@code setup} under its plan and decodes; the plan may refuse the budget. */
     FlashRun flash(Path flash, OffloadSetup setup) {
         try (FlashModel fm = FlashModel.open(flash, true, true)) {
-            OffloadSetup.Built built = setup.build(fm, pool, contextFor(fm.model()), BATCH);
+            OffloadSetup.Built built = setup.build(fm, pool, contextFor(fm.model()), BATCH, KV_CACHE);
             try (var ff = built.feedForward()) {
                 FlashStats[] marks = new FlashStats[2];
                 double rate = decode(fm.model(), ff, () -> marks[0] = ff.stats(), () -> marks[1] = ff.stats());
@@ -67,7 +70,7 @@ final class DecodeBench {
     /** The memory plan {@link #flash} would run {@code setup} under. */
     static MemoryPlan plan(Path flash, OffloadSetup setup) {
         try (FlashModel fm = FlashModel.open(flash, false, false)) {
-            return setup.plan(fm, contextFor(fm.model()), BATCH);
+            return setup.plan(fm, contextFor(fm.model()), BATCH, KV_CACHE);
         }
     }
 
@@ -82,7 +85,7 @@ final class DecodeBench {
         if (input.length + tokens > context) {
             throw new SpeculaException("prompt and --tokens exceed the benchmark context of " + context);
         }
-        try (Session s = tr.newSession(CpuAttention.factory(pool), context)) {
+        try (Session s = tr.newSession(CpuAttention.factory(pool, KV_CACHE), context)) {
             float[] logits = tr.forward(s, input, 0, input.length);
             int[] one = new int[1];
             start.run();

@@ -2,6 +2,7 @@ package dev.specula.service.cli;
 
 import dev.specula.devices.ByteSize;
 import dev.specula.runtime.engine.Engine;
+import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.tensor.Tensor;
@@ -49,9 +50,10 @@ public final class InfoCommand implements Callable<Integer> {
                         Arrays.toString(t.dims()), ByteSize.format(t.byteSize()));
             }
             System.out.println();
-            System.out.printf(Locale.ROOT, "memory: weights %s, KV cache %s at context %d, total %s%n",
-                    ByteSize.format(model.weightBytes()), ByteSize.format(c.kvCacheBytes(context)), context,
-                    ByteSize.format(model.weightBytes() + c.kvCacheBytes(context)));
+            long kv = KvCacheType.F16.bytes(c, context);
+            System.out.printf(Locale.ROOT, "memory: weights %s, KV cache %s at context %d (f16; f32: %s), total %s%n",
+                    ByteSize.format(model.weightBytes()), ByteSize.format(kv), context,
+                    ByteSize.format(KvCacheType.F32.bytes(c, context)), ByteSize.format(model.weightBytes() + kv));
         }
         return 0;
     }

@@ -36,8 +36,14 @@ public final class ModelOptions {
                     + "name substring (see `specula devices list`). Default: ${DEFAULT-VALUE}.")
     String gpu;
 
+    @Option(names = "--kv-cache", paramLabel = "f16|f32", defaultValue = "f16", description = KV_CACHE_DESCRIPTION)
+    String kvCache;
+
+    static final String KV_CACHE_DESCRIPTION = "How the CPU stores keys and values: f16 (half the memory, as llama.cpp) "
+            + "or f32 (exact). An OpenCL device's cache is f32. Default: ${DEFAULT-VALUE}.";
+
     EngineSettings settings() {
-        return new EngineSettings(model, tokenizer, threads, context, gpu,
+        return new EngineSettings(model, tokenizer, threads, context, gpu, EngineSettings.kvCacheType(kvCache),
                 new FlashSettings(memoryBudget, sparsity, predictor, window, device, pageCache));
     }
 

@@ -48,6 +48,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--gpu", paramLabel = "auto|off|N|NAME", description = "OpenCL device for attention (default: auto).")
     String gpu;
 
+    @Option(names = "--kv-cache", paramLabel = "f16|f32", description = "How the CPU stores keys and values: f16 (half "
+            + "the memory, as llama.cpp) or f32 (exact). An OpenCL device's cache is f32. Default: f16.")
+    String kvCache;
+
     @Option(names = "--ensemble", paramLabel = "E|none", description = EnsembleChoice.DESCRIPTION)
     String ensemble;
 
@@ -115,6 +119,9 @@ public final class ServeCommand implements Callable<Integer> {
      */
     private void checkSettings() {
         EngineSettings.threadCount(threads);
+        if (kvCache != null) {
+            EngineSettings.kvCacheType(kvCache);
+        }
         if (context != null && context < 0) {
             throw new SpeculaException("invalid --context " + context + ": must be >= 0 (0: the model's, at most "
                     + Engine.DEFAULT_MAX_CONTEXT + ")");
@@ -144,6 +151,7 @@ public final class ServeCommand implements Callable<Integer> {
         put(p, "specula.serve.threads", threads);
         put(p, "specula.serve.context", context);
         put(p, "specula.serve.gpu", gpu);
+        put(p, "specula.serve.kv-cache", kvCache);
         put(p, "specula.serve.ensemble", ensemble);
         put(p, "specula.serve.api-key", apiKey);
         put(p, "specula.serve.queue", queue);

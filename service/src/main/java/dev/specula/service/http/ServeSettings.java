@@ -1,5 +1,6 @@
 package dev.specula.service.http;
 
+import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.service.EngineSettings;
 import dev.specula.service.EnsembleChoice;
 import dev.specula.service.FlashSettings;
@@ -23,6 +24,7 @@ public class ServeSettings {
     private Integer threads;
     private int context;
     private String gpu = "auto";
+    private String kvCache = KvCacheType.F16.label();
     @Nullable
     private String ensemble;
     @Nullable
@@ -36,7 +38,7 @@ public class ServeSettings {
     private int window;
 
     public EngineSettings engineSettings() {
-        return new EngineSettings(model, tokenizer, threads, context, gpu,
+        return new EngineSettings(model, tokenizer, threads, context, gpu, EngineSettings.kvCacheType(kvCache),
                 new FlashSettings(memoryBudget, sparsity, predictor, window, null, false));
     }
 
@@ -117,6 +119,14 @@ public class ServeSettings {
 
     public void setGpu(String gpu) {
         this.gpu = gpu;
+    }
+
+    public String getKvCache() {
+        return kvCache;
+    }
+
+    public void setKvCache(String kvCache) {
+        this.kvCache = kvCache;
     }
 
     /** LoRA ensemble file or PEFT folder, "none" for the base model alone; null for the model's bundled ensemble. */

@@ -71,8 +71,8 @@ class BenchCommandTest {
         Map<String, Object> memory = (Map<String, Object>) Json.parseObject(out).get("memory");
         assertEquals(Boolean.TRUE, memory.get("known"), "this runs on Linux: " + out);
         assertEquals(writer.weightBytes(), num(memory, "weight_bytes"), 0);
-        // K and V, 2 layers, the bench's context of 36 (its warm-up's), kv dim 64 / 4 heads * 2 kv heads, floats
-        assertEquals(2 * 2 * 36 * 32 * 4, num(memory, "kv_cache_bytes"), 0);
+        // K and V, 2 layers, the bench's context of 36 (its warm-up's), kv dim 64 / 4 heads * 2 kv heads, half floats
+        assertEquals(2 * 2 * 36 * 32 * 2, num(memory, "kv_cache_bytes"), 0);
         Map<String, Object> baseline = (Map<String, Object>) memory.get("baseline");
         Map<String, Object> loaded = (Map<String, Object>) memory.get("after_load");
         Map<String, Object> ran = (Map<String, Object>) memory.get("after_run");

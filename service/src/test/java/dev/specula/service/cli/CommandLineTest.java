@@ -128,8 +128,8 @@ class CommandLineTest {
     void infoSizesTheKvCacheAtTheAskedContext() {
         Run r = run("info", "--model", "stories260K.gguf", "--context", "64");
         assertEquals(0, r.exit(), r.err());
-        // stories260K: K and V, 5 layers, 64 positions, 4 kv heads of 8 dims, floats = 80 KiB
-        assertTrue(r.out().contains("KV cache 80 KiB at context 64,"), r.out());
+        // stories260K: K and V, 5 layers, 64 positions, 4 kv heads of 8 dims: 40 KiB of half floats, 80 of floats
+        assertTrue(r.out().contains("KV cache 40 KiB at context 64 (f16; f32: 80 KiB),"), r.out());
         Run over = run("info", "--model", "stories260K.gguf", "--context", "100000");
         assertEquals(2, over.exit(), over.err());
         assertTrue(over.err().contains("context length 100000 exceeds the model's maximum of 2048"), over.err());
@@ -186,5 +186,14 @@ class CommandLineTest {
         assertUserError(run("generate", "--prompt", "x", "--top-p", "1.5", "--gpu", "off"), "top_p");
         assertUserError(run("generate", "--prompt", "x", "--temperature", "-1", "--gpu", "off"), "temperature");
         assertUserError(run("generate", "--prompt", "x", "--max-tokens", "0", "--gpu", "off"), "max_tokens");
+    }
+
+    @Test
+    void theKvCacheTypeIsChosenByName() {
+        Run f32 = run("generate", "--prompt", "Once", "--max-tokens", "4", "--seed", "1", "--gpu", "off", "--kv-cache",
+                "F32");
+        assertEquals(0, f32.exit(), f32.err());
+        assertUserError(run("generate", "--prompt", "x", "--kv-cache", "q8_0", "--gpu", "off"),
+                "invalid --kv-cache q8_0: must be f16 or f32");
     }
 }

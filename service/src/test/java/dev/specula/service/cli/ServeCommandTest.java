@@ -39,6 +39,7 @@ class ServeCommandTest {
                 {"--threads", "0", "specula: error: invalid --threads 0: must be between 1 and 16383"},
                 {"--threads", "100000", "specula: error: invalid --threads 100000: must be between 1 and 16383"},
                 {"--context", "-3", "specula: error: invalid --context -3: must be >= 0"},
+                {"--kv-cache", "q4", "specula: error: invalid --kv-cache q4: must be f16 or f32"},
         };
         for (String[] c : cases) {
             CommandLine cl = SpeculaCommand.commandLine();

@@ -1,0 +1,53 @@
+package dev.specula.runtime.engine;
+
+import dev.specula.runtime.kernel.KvTiles;
+import dev.specula.runtime.model.ModelConfig;
+
+/**
+ * Every layer's keys and values of one sequence in CPU memory, laid out in {@link KvTiles}, growing with the
+ * sequence ({@link KvCacheGrowth}). Subclasses hold the arrays of one element type.
+ */
+abstract sealed class CpuKvCache permits F32KvCache, F16KvCache {
+
+    final ModelConfig config;
+    private final int capacity;
+    /** Positions the arrays hold now. */
+    private int held;
+
+    CpuKvCache(ModelConfig config, int capacity) {
+        this.config = config;
+        this.capacity = capacity;
+        Math.multiplyExact(capacity, config.kvDim()); // a full cache must still fit an array
+    }
+
+    static CpuKvCache of(KvCacheType type, ModelConfig config, int capacity) {
+        CpuKvCache cache = switch (type) {
+            case F32 -> new F32KvCache(config, capacity);
+            case F16 -> new F16KvCache(config, capacity);
+        };
+        cache.reserve(KvCacheGrowth.initial(capacity));
+        return cache;
+    }
+
+    /** Grows every layer's arrays to hold at least {@code positions}. */
+    final void reserve(int positions) {
+        if (positions <= held) {
+            return;
+        }
+        held = KvCacheGrowth.grown(held, positions, capacity);
+        resize(KvTiles.length(held, config.kvDim()));
+    }
+
+    /** Copies every layer's arrays into arrays of {@code length} elements. */
+    abstract void resize(int length);
+
+    /** Stores the keys and values of {@code batch} tokens at positions {@code startPos ..}, already reserved. */
+    abstract void store(int layer, float[] k, float[] v, int batch, int startPos);
+
+    /** {@code AttentionKernel.attendGroup} over {@code layer}'s cache. */
+    abstract void attendGroup(int layer, float[] q, int qOff, int heads, int kvOff, int positions, float[] scores,
+                              int scoresOff, int scoresStride, float[] out);
+
+    /** Bytes of the arrays. */
+    abstract long bytes();
+}
