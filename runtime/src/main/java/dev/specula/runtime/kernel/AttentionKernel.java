@@ -29,7 +29,8 @@ public final class AttentionKernel {
             scores[scoresOff + p] = VectorMath.dot(q, qOff, keys, p * kvStride + kvOff, headDim) * scale;
         }
         VectorMath.softmax(scores, scoresOff, positions);
-        weightedValues(scores, scoresOff, values, kvOff, kvStride, positions, headDim, out, outOff);
+        Arrays.fill(out, outOff, outOff + headDim, 0f);
+        addValues(scores, scoresOff, positions, values, kvOff, kvStride, headDim, out, outOff);
     }
 
     /**
@@ -105,7 +106,7 @@ public final class AttentionKernel {
     private static void addHeads(float[] scores, int s, int scoresStride, int n, float[] values, int at, int heads,
                                  int headDim, float[] out, int outOff) {
         for (int i = 0; i < heads; i++) {
-            addValues(scores, s + i * scoresStride, n, values, at, headDim, out, outOff + i * headDim);
+            addValues(scores, s + i * scoresStride, n, values, at, headDim, headDim, out, outOff + i * headDim);
         }
     }
 
@@ -136,11 +137,13 @@ public final class AttentionKernel {
     }
 
     /**
-     * {@code out[o + i] += sum_j scores[s + j] * values[at + j * headDim + i]} over a tile's first {@code n}
-     * positions, one FMA each in position order.
+     * {@code out[o + i] += sum_j scores[s + j] * values[at + j * step + i]} for {@code i < headDim} over {@code n}
+     * positions (a tile's, or a row-major cache's), one FMA each in position order, as an axpy per position would.
+     * Four vectors of the head's dimensions stay in registers across the positions: an axpy per position stored
+     * them and loaded them back, 11.5 ns per position and head (AVX-512, 64 dimensions, row-major cache).
      */
-    private static void addValues(float[] scores, int s, int n, float[] values, int at, int headDim, float[] out,
-                                  int o) {
+    private static void addValues(float[] scores, int s, int n, float[] values, int at, int step, int headDim,
+                                  float[] out, int o) {
         int d = 0;
         for (; d + 4 * LANES <= headDim; d += 4 * LANES) {
             FloatVector a0 = FloatVector.fromArray(FLOATS, out, o + d);
@@ -149,7 +152,7 @@ public final class AttentionKernel {
             FloatVector a3 = FloatVector.fromArray(FLOATS, out, o + d + 3 * LANES);
             for (int j = 0; j < n; j++) {
                 FloatVector w = FloatVector.broadcast(FLOATS, scores[s + j]);
-                int v = at + j * headDim + d;
+                int v = at + j * step + d;
                 a0 = FloatVector.fromArray(FLOATS, values, v).fma(w, a0);
                 a1 = FloatVector.fromArray(FLOATS, values, v + LANES).fma(w, a1);
                 a2 = FloatVector.fromArray(FLOATS, values, v + 2 * LANES).fma(w, a2);
@@ -163,7 +166,7 @@ public final class AttentionKernel {
         for (; d + LANES <= headDim; d += LANES) {
             FloatVector a = FloatVector.fromArray(FLOATS, out, o + d);
             for (int j = 0; j < n; j++) {
-                a = FloatVector.fromArray(FLOATS, values, at + j * headDim + d)
+                a = FloatVector.fromArray(FLOATS, values, at + j * step + d)
                         .fma(FloatVector.broadcast(FLOATS, scores[s + j]), a);
             }
             a.intoArray(out, o + d);
@@ -171,51 +174,7 @@ public final class AttentionKernel {
         for (; d < headDim; d++) {
             float a = out[o + d];
             for (int j = 0; j < n; j++) {
-                a = Math.fma(values[at + j * headDim + d], scores[s + j], a);
-            }
-            out[o + d] = a;
-        }
-    }
-
-    /**
-     * {@code out[o + i] = sum_p scores[s + p] * values[p * kvStride + kvOff + i]} for {@code i < headDim}, summed in
-     * position order with one FMA each, as an axpy per position would. Four vectors of the head's dimensions stay in
-     * registers across all positions: an axpy per position stored them and loaded them back, 11.5 ns per position
-     * and head (AVX-512, 64 dimensions).
-     */
-    private static void weightedValues(float[] scores, int s, float[] values, int kvOff, int kvStride, int positions,
-                                       int headDim, float[] out, int o) {
-        int d = 0;
-        for (; d + 4 * LANES <= headDim; d += 4 * LANES) {
-            FloatVector a0 = FloatVector.zero(FLOATS);
-            FloatVector a1 = FloatVector.zero(FLOATS);
-            FloatVector a2 = FloatVector.zero(FLOATS);
-            FloatVector a3 = FloatVector.zero(FLOATS);
-            for (int p = 0; p < positions; p++) {
-                FloatVector w = FloatVector.broadcast(FLOATS, scores[s + p]);
-                int v = p * kvStride + kvOff + d;
-                a0 = FloatVector.fromArray(FLOATS, values, v).fma(w, a0);
-                a1 = FloatVector.fromArray(FLOATS, values, v + LANES).fma(w, a1);
-                a2 = FloatVector.fromArray(FLOATS, values, v + 2 * LANES).fma(w, a2);
-                a3 = FloatVector.fromArray(FLOATS, values, v + 3 * LANES).fma(w, a3);
-            }
-            a0.intoArray(out, o + d);
-            a1.intoArray(out, o + d + LANES);
-            a2.intoArray(out, o + d + 2 * LANES);
-            a3.intoArray(out, o + d + 3 * LANES);
-        }
-        for (; d + LANES <= headDim; d += LANES) {
-            FloatVector a = FloatVector.zero(FLOATS);
-            for (int p = 0; p < positions; p++) {
-                FloatVector w = FloatVector.broadcast(FLOATS, scores[s + p]);
-                a = FloatVector.fromArray(FLOATS, values, p * kvStride + kvOff + d).fma(w, a);
-            }
-            a.intoArray(out, o + d);
-        }
-        for (; d < headDim; d++) {
-            float a = 0;
-            for (int p = 0; p < positions; p++) {
-                a = Math.fma(values[p * kvStride + kvOff + d], scores[s + p], a);
+                a = Math.fma(values[at + j * step + d], scores[s + j], a);
             }
             out[o + d] = a;
         }

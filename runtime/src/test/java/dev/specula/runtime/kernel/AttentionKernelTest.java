@@ -15,9 +15,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 class AttentionKernelTest {
 
     @ParameterizedTest
-    @CsvSource({"8, 8, 1", "8, 2, 1", "32, 4, 17", "64, 1, 130", "12, 3, 5"})
-    void matchesNaiveAttention(int heads, int kvHeads, int positions) {
-        int headDim = 16;
+    @CsvSource({"8, 8, 1, 16", "8, 2, 1, 16", "32, 4, 17, 16", "64, 1, 130, 16", "12, 3, 5, 16", "4, 2, 9, 80",
+                "6, 2, 11, 6"})
+    void matchesNaiveAttention(int heads, int kvHeads, int positions, int headDim) {
         int kvDim = kvHeads * headDim;
         int group = heads / kvHeads;
         Random random = new Random(heads * 100L + positions);
@@ -33,17 +33,7 @@ class AttentionKernelTest {
                     scores, 1 + h * positions, out, h * headDim);
         }
 
-        for (int h = 0; h < heads; h++) {
-            int kvOff = (h / group) * headDim;
-            double[] weights = ReferenceAttention.weights(q, h * headDim, keys, kvOff, kvDim, positions, headDim);
-            for (int p = 0; p < positions; p++) {
-                assertEquals(weights[p], scores[1 + h * positions + p], 1e-5, "score head " + h + " pos " + p);
-            }
-            double[] want = ReferenceAttention.output(weights, values, kvOff, kvDim, headDim);
-            for (int i = 0; i < headDim; i++) {
-                assertEquals(want[i], out[h * headDim + i], 1e-5, "head " + h + " dim " + i);
-            }
-        }
+        assertMatchesReference(q, keys, values, kvHeads, positions, headDim, scores, positions, out);
     }
 
     @ParameterizedTest
@@ -86,8 +76,16 @@ class AttentionKernelTest {
             ReferenceAttention.roundToHalf(keys);
             ReferenceAttention.roundToHalf(values);
         }
+        assertMatchesReference(q, keys, values, kvHeads, positions, headDim, scores, stride, out);
+    }
+
+    /** Every head's scores (from {@code scores[1 + h * stride]}) and output against the double-precision reference. */
+    private static void assertMatchesReference(float[] q, float[] keys, float[] values, int kvHeads, int positions,
+                                               int headDim, float[] scores, int stride, float[] out) {
+        int heads = q.length / headDim;
+        int kvDim = kvHeads * headDim;
         for (int h = 0; h < heads; h++) {
-            int kvOff = (h / group) * headDim;
+            int kvOff = (h / (heads / kvHeads)) * headDim;
             double[] weights = ReferenceAttention.weights(q, h * headDim, keys, kvOff, kvDim, positions, headDim);
             for (int p = 0; p < positions; p++) {
                 assertEquals(weights[p], scores[1 + h * stride + p], 1e-5, "score head " + h + " pos " + p);
