@@ -35,14 +35,25 @@ abstract sealed class CpuKvCache permits F32KvCache, F16KvCache {
             return;
         }
         held = KvCacheGrowth.grown(held, positions, capacity);
-        resize(KvTiles.length(held, config.kvDim()));
+        int length = KvTiles.length(held, config.kvDim());
+        for (int l = 0; l < config.layers(); l++) {
+            resize(l, length);
+        }
     }
 
-    /** Copies every layer's arrays into arrays of {@code length} elements. */
-    abstract void resize(int length);
+    /** Copies the arrays of {@code layer} into arrays of {@code length} elements. */
+    abstract void resize(int layer, int length);
 
     /** Stores the keys and values of {@code batch} tokens at positions {@code startPos ..}, already reserved. */
-    abstract void store(int layer, float[] k, float[] v, int batch, int startPos);
+    final void store(int layer, float[] k, float[] v, int batch, int startPos) {
+        int kvDim = config.kvDim();
+        for (int b = 0; b < batch; b++) {
+            storePosition(layer, k, v, b * kvDim, startPos + b);
+        }
+    }
+
+    /** Stores the key {@code k[from .. + kvDim)} and the value {@code v[from ..]} of {@code position}. */
+    abstract void storePosition(int layer, float[] k, float[] v, int from, int position);
 
     /** {@code AttentionKernel.attendGroup} over {@code layer}'s cache. */
     abstract void attendGroup(int layer, float[] q, int qOff, int heads, int kvOff, int positions, float[] scores,

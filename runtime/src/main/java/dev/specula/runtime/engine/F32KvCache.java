@@ -17,20 +17,15 @@ final class F32KvCache extends CpuKvCache {
     }
 
     @Override
-    void resize(int length) {
-        for (int l = 0; l < keys.length; l++) {
-            keys[l] = Arrays.copyOf(keys[l], length);
-            values[l] = Arrays.copyOf(values[l], length);
-        }
+    void resize(int layer, int length) {
+        keys[layer] = Arrays.copyOf(keys[layer], length);
+        values[layer] = Arrays.copyOf(values[layer], length);
     }
 
     @Override
-    void store(int layer, float[] k, float[] v, int batch, int startPos) {
-        int kvDim = config.kvDim();
-        for (int b = 0; b < batch; b++) {
-            KvTiles.storeKey(k, b * kvDim, kvDim, keys[layer], startPos + b);
-            KvTiles.storeValue(v, b * kvDim, kvDim, config.headDim(), values[layer], startPos + b);
-        }
+    void storePosition(int layer, float[] k, float[] v, int from, int position) {
+        KvTiles.storeKey(k, from, config.kvDim(), keys[layer], position);
+        KvTiles.storeValue(v, from, config.kvDim(), config.headDim(), values[layer], position);
     }
 
     @Override
