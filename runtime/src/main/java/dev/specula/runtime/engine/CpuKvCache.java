@@ -55,7 +55,10 @@ abstract sealed class CpuKvCache permits F32KvCache, F16KvCache {
     /** Stores the key {@code k[from .. + kvDim)} and the value {@code v[from ..]} of {@code position}. */
     abstract void storePosition(int layer, float[] k, float[] v, int from, int position);
 
-    /** {@code AttentionKernel.attendGroup} over {@code layer}'s cache. */
+    /**
+     * {@code AttentionKernel.attendGroup} over {@code layer}'s cache, each head's output where its query is in
+     * {@code q}.
+     */
     abstract void attendGroup(int layer, float[] q, int qOff, int heads, int kvOff, int positions, float[] scores,
                               int scoresOff, int scoresStride, float[] out);
 
