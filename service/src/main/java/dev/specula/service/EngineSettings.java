@@ -32,6 +32,12 @@ import java.util.Optional;
 public record EngineSettings(String model, Path tokenizer, Integer threads, int context, String gpu,
                              KvCacheType kvCache, FlashSettings flash) {
 
+    /** The KV cache of every command and of the server unless {@code --kv-cache} says otherwise. */
+    public static final String DEFAULT_KV_CACHE = "f16";
+    /** {@code --kv-cache}'s help, without its default. */
+    public static final String KV_CACHE_HELP = "How the CPU stores keys and values: f16 (half the memory, as "
+            + "llama.cpp) or f32 (exact). An OpenCL device's cache is f32.";
+
     public Path modelPath() {
         return ModelLocator.resolve(model);
     }
@@ -79,7 +85,8 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
         try {
             pool = new ComputePool(threadCount());
             backend = openGpu(gpu);
-            AttentionFactory attention = backend.map(GpuBackend::attentionFactory).orElse(CpuAttention.factory(pool, kvCache));
+            AttentionFactory attention = backend.map(GpuBackend::attentionFactory)
+                    .orElse(CpuAttention.factory(pool, kvCache));
             Engine engine = Engine.dense(m, pool, attention, context);
             backend.ifPresent(b -> engine.ensembleDeltasOn(b.ensembleDeltas()).owning(b));
             return engine;

@@ -17,6 +17,8 @@ public final class CpuAttention implements Attention {
     /** One row of scores per query head, so heads can run on different threads; rows of whole key tiles. */
     private final float[] scores;
     private final int scoresStride;
+    /** Query heads per unit of work ({@link #headsPerUnit}). */
+    private final int perUnit;
     private final Heads heads = new Heads();
 
     public CpuAttention(ModelConfig config, int contextLength, ComputePool pool, KvCacheType type) {
@@ -26,6 +28,7 @@ public final class CpuAttention implements Attention {
         this.cache = CpuKvCache.of(type, config, contextLength);
         this.scoresStride = KvTiles.roundUp(contextLength);
         this.scores = new float[Math.multiplyExact(config.heads(), scoresStride)];
+        this.perUnit = headsPerUnit(config, pool.threads());
     }
 
     /** Attention on the CPU over F32 caches: exact, for evaluation and tests. */
@@ -61,23 +64,22 @@ public final class CpuAttention implements Attention {
         heads.out = out;
         heads.batch = batch;
         heads.startPos = startPos;
-        heads.perUnit = headsPerUnit();
-        pool.parallelFor(config.heads() / heads.perUnit, heads);
+        pool.parallelFor(config.heads() / perUnit, heads);
     }
 
     /**
      * Query heads that attend together over their shared key/value head, reading each tile once: the whole group
      * unless that leaves fewer units of work than threads, then the largest divisor of the group that does not.
      */
-    private int headsPerUnit() {
+    private static int headsPerUnit(ModelConfig config, int threads) {
         int group = config.groupSize();
-        int perUnit = group;
-        for (int d = group - 1; d >= 1 && config.heads() / perUnit < pool.threads(); d--) {
+        int size = group;
+        for (int d = group - 1; d >= 1 && config.heads() / size < threads; d--) {
             if (group % d == 0) {
-                perUnit = d;
+                size = d;
             }
         }
-        return perUnit;
+        return size;
     }
 
     /**
@@ -90,7 +92,6 @@ public final class CpuAttention implements Attention {
         float[] out;
         int batch;
         int startPos;
-        int perUnit;
 
         @Override
         public void run(int from, int to) {

@@ -24,7 +24,7 @@ public enum KvCacheType {
     }
 
     /** The name users write: {@code f32}, {@code f16}. */
-    public String label() {
+    private String label() {
         return name().toLowerCase(Locale.ROOT);
     }
 

@@ -6,7 +6,10 @@ import static dev.specula.runtime.kernel.Species.LANES;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
-/** Scaled dot-product attention of one query head over a key/value cache. */
+/**
+ * Scaled dot-product attention over a key/value cache: of one query head over a row-major cache (training), or of
+ * a group of query heads over their shared key/value head in a {@link KvTiles} cache (inference).
+ */
 public final class AttentionKernel {
 
     /** A tile of an F16 cache widened to floats, per thread. */
@@ -28,8 +31,7 @@ public final class AttentionKernel {
         for (int p = 0; p < positions; p++) {
             scores[scoresOff + p] = VectorMath.dot(q, qOff, keys, p * kvStride + kvOff, headDim) * scale;
         }
-        VectorMath.softmax(scores, scoresOff, positions);
-        Arrays.fill(out, outOff, outOff + headDim, 0f);
+        normalize(1, headDim, positions, scores, scoresOff, 0, out, outOff);
         addValues(scores, scoresOff, positions, values, kvOff, kvStride, headDim, out, outOff);
     }
 

@@ -30,7 +30,7 @@ public final class KvTiles {
 
     /** Stores the key {@code k[kOff .. kOff + kvDim)} of {@code position} into {@code keys}. */
     public static void storeKey(float[] k, int kOff, int kvDim, float[] keys, int position) {
-        int at = (position / POSITIONS) * kvDim * POSITIONS + position % POSITIONS;
+        int at = keyAt(position, kvDim);
         for (int c = 0; c < kvDim; c++) {
             keys[at + c * POSITIONS] = k[kOff + c];
         }
@@ -38,7 +38,7 @@ public final class KvTiles {
 
     /** Stores the value {@code v[vOff .. vOff + kvDim)} of {@code position}, for heads of {@code headDim}, into {@code values}. */
     public static void storeValue(float[] v, int vOff, int kvDim, int headDim, float[] values, int position) {
-        int at = (position / POSITIONS) * kvDim * POSITIONS + (position % POSITIONS) * headDim;
+        int at = valueAt(position, kvDim, headDim);
         for (int kvOff = 0; kvOff < kvDim; kvOff += headDim) {
             System.arraycopy(v, vOff + kvOff, values, at + kvOff * POSITIONS, headDim);
         }
@@ -46,7 +46,7 @@ public final class KvTiles {
 
     /** As {@link #storeKey(float[], int, int, float[], int)}, rounded to F16. */
     public static void storeKey(float[] k, int kOff, int kvDim, short[] keys, int position) {
-        int at = (position / POSITIONS) * kvDim * POSITIONS + position % POSITIONS;
+        int at = keyAt(position, kvDim);
         for (int c = 0; c < kvDim; c++) {
             keys[at + c * POSITIONS] = Float.floatToFloat16(k[kOff + c]);
         }
@@ -54,11 +54,21 @@ public final class KvTiles {
 
     /** As {@link #storeValue(float[], int, int, int, float[], int)}, rounded to F16. */
     public static void storeValue(float[] v, int vOff, int kvDim, int headDim, short[] values, int position) {
-        int at = (position / POSITIONS) * kvDim * POSITIONS + (position % POSITIONS) * headDim;
+        int at = valueAt(position, kvDim, headDim);
         for (int kvOff = 0; kvOff < kvDim; kvOff += headDim) {
             for (int i = 0; i < headDim; i++) {
                 values[at + kvOff * POSITIONS + i] = Float.floatToFloat16(v[vOff + kvOff + i]);
             }
         }
+    }
+
+    /** Where the key of {@code position} starts: its column 0, within its tile's first head's block. */
+    private static int keyAt(int position, int kvDim) {
+        return (position / POSITIONS) * kvDim * POSITIONS + position % POSITIONS;
+    }
+
+    /** Where the value of {@code position} starts: its row within its tile's first head's block. */
+    private static int valueAt(int position, int kvDim, int headDim) {
+        return (position / POSITIONS) * kvDim * POSITIONS + (position % POSITIONS) * headDim;
     }
 }

@@ -65,8 +65,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Compute threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--kv-cache", paramLabel = "f16|f32", defaultValue = "f16",
-            description = ModelOptions.KV_CACHE_DESCRIPTION)
+    @Option(names = "--kv-cache", paramLabel = "f16|f32", defaultValue = EngineSettings.DEFAULT_KV_CACHE,
+            description = EngineSettings.KV_CACHE_HELP + " Default: ${DEFAULT-VALUE}.")
     String kvCache;
 
     @Option(names = "--prompt-tokens", defaultValue = "128", paramLabel = "P",

@@ -7,14 +7,15 @@ import dev.specula.offload.MemoryPlan;
 import dev.specula.offload.OffloadSetup;
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.engine.CpuAttention;
-import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.runtime.engine.FeedForward;
+import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.runtime.engine.Session;
 import dev.specula.runtime.engine.Transformer;
 import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.kernel.VectorMath;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.tokenizer.Tokenizer;
+import dev.specula.service.EngineSettings;
 
 import java.nio.file.Path;
 
@@ -27,7 +28,7 @@ final class DecodeBench {
     private static final int CONTEXT = 256;
     private static final int BATCH = 32;
     /** The cache {@code generate} uses by default, so a budget's split here is the one it would get. */
-    private static final KvCacheType KV_CACHE = KvCacheType.F16;
+    private static final KvCacheType KV_CACHE = EngineSettings.kvCacheType(EngineSettings.DEFAULT_KV_CACHE);
 
     private final ComputePool pool;
     private final String prompt;

@@ -36,11 +36,9 @@ public final class ModelOptions {
                     + "name substring (see `specula devices list`). Default: ${DEFAULT-VALUE}.")
     String gpu;
 
-    @Option(names = "--kv-cache", paramLabel = "f16|f32", defaultValue = "f16", description = KV_CACHE_DESCRIPTION)
+    @Option(names = "--kv-cache", paramLabel = "f16|f32", defaultValue = EngineSettings.DEFAULT_KV_CACHE,
+            description = EngineSettings.KV_CACHE_HELP + " Default: ${DEFAULT-VALUE}.")
     String kvCache;
-
-    static final String KV_CACHE_DESCRIPTION = "How the CPU stores keys and values: f16 (half the memory, as llama.cpp) "
-            + "or f32 (exact). An OpenCL device's cache is f32. Default: ${DEFAULT-VALUE}.";
 
     EngineSettings settings() {
         return new EngineSettings(model, tokenizer, threads, context, gpu, EngineSettings.kvCacheType(kvCache),

@@ -48,8 +48,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--gpu", paramLabel = "auto|off|N|NAME", description = "OpenCL device for attention (default: auto).")
     String gpu;
 
-    @Option(names = "--kv-cache", paramLabel = "f16|f32", description = "How the CPU stores keys and values: f16 (half "
-            + "the memory, as llama.cpp) or f32 (exact). An OpenCL device's cache is f32. Default: f16.")
+    @Option(names = "--kv-cache", paramLabel = "f16|f32",
+            description = EngineSettings.KV_CACHE_HELP + " Default: " + EngineSettings.DEFAULT_KV_CACHE + ".")
     String kvCache;
 
     @Option(names = "--ensemble", paramLabel = "E|none", description = EnsembleChoice.DESCRIPTION)

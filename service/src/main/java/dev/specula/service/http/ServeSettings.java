@@ -1,6 +1,5 @@
 package dev.specula.service.http;
 
-import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.service.EngineSettings;
 import dev.specula.service.EnsembleChoice;
 import dev.specula.service.FlashSettings;
@@ -24,7 +23,7 @@ public class ServeSettings {
     private Integer threads;
     private int context;
     private String gpu = "auto";
-    private String kvCache = KvCacheType.F16.label();
+    private String kvCache = EngineSettings.DEFAULT_KV_CACHE;
     @Nullable
     private String ensemble;
     @Nullable
