@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Matrix products of a TinyLlama feed-forward matrix (5632 x 2048) per weight type:
  * batch 1 is decode (memory bound: compare bytes/s with `specula bench`'s bandwidth), batch 32 a
  * prompt batch (compute bound). Several matrices are cycled so the weights do not sit in cache.
+ * The fork runs without the Vector API's bounds checks, as the {@code specula} launcher does.
  * Run with {@code mvn -Pjmh -pl runtime -am verify -DskipTests [-Djmh.args="..."]}.
  */
 @State(Scope.Benchmark)
@@ -31,7 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector",
+    "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0"})
 public class KernelBenchmark {
 
     private static final int ROWS = 5632;
