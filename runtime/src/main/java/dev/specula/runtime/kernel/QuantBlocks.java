@@ -26,7 +26,8 @@ final class QuantBlocks {
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     /** The bits of the float 2^23, whose mantissa's low bits then hold an integer exactly. */
     private static final int TWO_POW_23_BITS = 0x4B00_0000;
-    private static final float NIBBLE_BIAS = 0x1p23f + 8;
+    static final float TWO_POW_23 = 0x1p23f;
+    private static final float NIBBLE_BIAS = TWO_POW_23 + 8;
 
     private QuantBlocks() {
     }
@@ -115,5 +116,20 @@ final class QuantBlocks {
     /** High nibbles as floats -8..7, as {@link #low}. */
     static FloatVector high(IntVector wide) {
         return wide.lanewise(VectorOperators.LSHR, 4).or(TWO_POW_23_BITS).reinterpretAsFloats().sub(NIBBLE_BIAS);
+    }
+
+    /** Low nibbles as floats 0..15 (Q4_K's, which an offset rather than a bias recentres), as {@link #low}. */
+    static FloatVector unsignedLow(IntVector wide) {
+        return minus(wide.and(0x0f), TWO_POW_23);
+    }
+
+    /** High nibbles as floats 0..15, as {@link #unsignedLow}. */
+    static FloatVector unsignedHigh(IntVector wide) {
+        return minus(wide.lanewise(VectorOperators.LSHR, 4), TWO_POW_23);
+    }
+
+    /** Lanes of small non-negative integers {@code q} (below 2^23) as the floats {@code q + 2^23 - bias}. */
+    static FloatVector minus(IntVector q, float bias) {
+        return q.or(TWO_POW_23_BITS).reinterpretAsFloats().sub(bias);
     }
 }

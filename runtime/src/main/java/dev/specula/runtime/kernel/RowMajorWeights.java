@@ -14,7 +14,7 @@ import java.util.Objects;
  * {@link BatchKernel}, which decodes each row once per batch and broadcasts its values against
  * transposed activations. Rows of four or fewer are first copied to 64-byte boundaries ({@link AlignedRows}).
  */
-abstract sealed class RowMajorWeights implements Weights permits ElementWeights, ScaledBlockWeights {
+abstract sealed class RowMajorWeights implements Weights permits ElementWeights, ScaledBlockWeights, SuperBlockWeights {
 
     static final int REGISTER_BATCH = 4;
     /**

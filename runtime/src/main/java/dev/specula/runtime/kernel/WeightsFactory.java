@@ -5,8 +5,6 @@ import dev.specula.runtime.tensor.Tensor;
 /** Picks the kernel for a tensor's storage type; the weights stay where the tensor's segment is. */
 public final class WeightsFactory {
 
-    private static final int QUANT_BLOCK = 32;
-
     private WeightsFactory() {
     }
 
@@ -40,14 +38,17 @@ public final class WeightsFactory {
             case BF16 -> new BF16Weights(t);
             case Q8_0 -> new Q8_0Weights(quantRows(t));
             case Q4_0 -> new Q4_0Weights(quantRows(t));
+            case Q4_K -> new Q4_KWeights(quantRows(t));
+            case Q6_K -> new Q6_KWeights(quantRows(t));
             default -> throw new IllegalArgumentException(t + ": no kernel for tensor type " + t.type());
         };
     }
 
     private static Tensor quantRows(Tensor t) {
-        if (t.cols() % QUANT_BLOCK != 0) {
+        int block = t.type().blockSize();
+        if (t.cols() % block != 0) {
             throw new IllegalArgumentException(t + ": " + t.type() + " rows must be a multiple of "
-                    + QUANT_BLOCK + " values, got " + t.cols());
+                    + block + " values, got " + t.cols());
         }
         return t;
     }

@@ -10,7 +10,9 @@ public enum SynthQuant {
     F16(GgmlType.F16, 1),
     BF16(GgmlType.BF16, 32),
     Q8_0(GgmlType.Q8_0, 7),
-    Q4_0(GgmlType.Q4_0, 2);
+    Q4_0(GgmlType.Q4_0, 2),
+    Q4_K(GgmlType.Q4_K, 14),
+    Q6_K(GgmlType.Q6_K, 18);
 
     private final GgmlType type;
     private final int fileType;
@@ -24,7 +26,7 @@ public enum SynthQuant {
         return type;
     }
 
-    /** llama.cpp's {@code llama_ftype}: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7, MOSTLY_BF16 32. */
+    /** llama.cpp's {@code llama_ftype}: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7, MOSTLY_Q4_K_S 14, MOSTLY_Q6_K 18, MOSTLY_BF16 32. */
     public int fileType() {
         return fileType;
     }
@@ -35,7 +37,7 @@ public enum SynthQuant {
                 return q;
             }
         }
-        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, bf16, q8_0, q4_0)");
+        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k)");
     }
 
     @Override

@@ -39,6 +39,8 @@ class MatMulTest {
             "BF16, 37, 83, 1", "BF16, 41, 512, 5",
             "Q8_0, 37, 96, 1", "Q8_0, 53, 288, 3", "Q8_0, 40, 2048, 9", "Q8_0, 16, 64, 17", "Q8_0, 19, 320, 40",
             "Q4_0, 37, 96, 1", "Q4_0, 53, 288, 3", "Q4_0, 40, 2048, 9", "Q4_0, 16, 64, 17", "Q4_0, 19, 544, 65",
+            "Q4_K, 37, 256, 1", "Q4_K, 53, 768, 3", "Q4_K, 40, 2048, 4", "Q4_K, 16, 512, 9", "Q4_K, 19, 256, 40",
+            "Q6_K, 37, 256, 1", "Q6_K, 53, 768, 3", "Q6_K, 40, 2048, 4", "Q6_K, 16, 512, 9", "Q6_K, 19, 256, 40",
     })
     void matmulMatchesScalarReference(GgmlType type, int rows, int cols, int batch) {
         Random random = new Random(rows * 31L + cols + batch);
@@ -66,11 +68,16 @@ class MatMulTest {
         }
     }
 
+    /**
+     * Exact except Q4_K, whose kernel decodes {@code d * q - min} with one rounding (an FMA) where the reference
+     * rounds twice, as llama.cpp's C does unless its compiler contracts the two.
+     */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void rowDecodesEveryValue(GgmlType type) {
         int rows = 5;
-        int cols = 160;
+        int cols = type.blockSize() == 256 ? 512 : 160;
+        float tolerance = type == GgmlType.Q4_K ? 2e-6f : 0f;
         float[] w = gaussian(new Random(7), rows * cols, 2f);
         byte[] bytes = ScalarQuant.encode(type, w, rows, cols);
         Tensor t = ScalarQuant.tensor(type, w, rows, cols);
@@ -79,7 +86,7 @@ class MatMulTest {
         for (int r = 0; r < rows; r++) {
             weights.row(r, dst, 3);
             for (int c = 0; c < cols; c++) {
-                assertEquals(ScalarQuant.decode(type, bytes, cols, r, c), dst[3 + c], 0f, type + " (" + r + "," + c + ")");
+                assertEquals(ScalarQuant.decode(type, bytes, cols, r, c), dst[3 + c], tolerance, type + " (" + r + "," + c + ")");
             }
         }
     }
@@ -120,12 +127,14 @@ class MatMulTest {
         return WeightsFactory.of(new Tensor("w", GgmlType.F16, new long[]{cols, 1}, MemorySegment.ofArray(bytes.array())));
     }
 
-    /** Guards the test's own encoder: decoding must give back the data within the type's step. */
+    /** Guards the encoders (the test's own; the runtime's for k-quants): decoding must give back the data within the type's step. */
     @ParameterizedTest
-    @CsvSource({"F16, 0.001", "BF16, 0.008", "Q8_0, 0.0041", "Q4_0, 0.126"}) // Q4_0 clamps at 15: a full step on the side opposite the extreme
+    @CsvSource({"F16, 0.001", "BF16, 0.008", "Q8_0, 0.0041", "Q4_0, 0.126", "Q4_K, 0.07", "Q6_K, 0.032"})
+    // Q4_0 and Q6_K clamp at their top value: a full step on the side opposite the extreme; Q4_K's half step is
+    // 1/30 of a sub-block's range, and its 6-bit scales round too
     void scalarEncoderRoundTrips(GgmlType type, double relativeStep) {
         int rows = 3;
-        int cols = 128;
+        int cols = type.blockSize() == 256 ? 512 : 128;
         float[] w = gaussian(new Random(11), rows * cols, 1f);
         byte[] bytes = ScalarQuant.encode(type, w, rows, cols);
         for (int r = 0; r < rows; r++) {

@@ -1,6 +1,7 @@
 package dev.specula.runtime.kernel;
 
 import dev.specula.runtime.tensor.GgmlType;
+import dev.specula.runtime.tensor.RowEncoder;
 import dev.specula.runtime.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -9,7 +10,8 @@ import java.nio.ByteOrder;
 /**
  * Independent scalar encoders for the weight types, following llama.cpp's reference quantizers
  * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}), and the matching scalar decoders
- * the kernel tests compare against.
+ * the kernel tests compare against. The k-quants are encoded by the runtime's {@link RowEncoder} and decoded
+ * here one value at a time, as llama.cpp's {@code dequantize_row_q4_K}/{@code dequantize_row_q6_K} do.
  */
 final class ScalarQuant {
 
@@ -25,6 +27,11 @@ final class ScalarQuant {
     }
 
     static byte[] encode(GgmlType type, float[] values, int rows, int cols) {
+        if (type == GgmlType.Q4_K || type == GgmlType.Q6_K) {
+            byte[] bytes = new byte[(int) (rows * type.bytesFor(cols))];
+            RowEncoder.encode(type, values, 0, rows * cols, MemorySegment.ofArray(bytes), 0);
+            return bytes;
+        }
         ByteBuffer out = ByteBuffer.allocate((int) (rows * type.bytesFor(cols))).order(ByteOrder.LITTLE_ENDIAN);
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c += type == GgmlType.Q8_0 || type == GgmlType.Q4_0 ? BLOCK : cols) {
@@ -93,7 +100,43 @@ final class ScalarQuant {
                 int q = j < 16 ? packed & 0x0f : packed >>> 4;
                 yield Float.float16ToFloat(in.getShort(block)) * (q - 8);
             }
+            case Q4_K -> q4k(in, (int) (row + (c / 256) * 144L), c % 256);
+            case Q6_K -> q6k(in, (int) (row + (c / 256) * 210L), c % 256);
             default -> throw new IllegalArgumentException(type.toString());
         };
+    }
+
+    /** Value {@code i} of the Q4_K super-block at byte {@code block}. */
+    private static float q4k(ByteBuffer in, int block, int i) {
+        int run = i / 64;
+        boolean high = i % 64 >= 32;
+        int j = 2 * run + (high ? 1 : 0);
+        int packed = in.get(block + 16 + 32 * run + i % 32) & 0xff;
+        int q = high ? packed >>> 4 : packed & 0x0f;
+        int scales = block + 4;
+        int sc;
+        int m;
+        if (j < 4) {
+            sc = in.get(scales + j) & 63;
+            m = in.get(scales + j + 4) & 63;
+        } else {
+            sc = (in.get(scales + j + 4) & 0x0f) | ((in.get(scales + j - 4) & 0xff) >>> 6) << 4;
+            m = ((in.get(scales + j + 4) & 0xff) >>> 4) | ((in.get(scales + j) & 0xff) >>> 6) << 4;
+        }
+        float d = Float.float16ToFloat(in.getShort(block)) * sc;
+        float min = Float.float16ToFloat(in.getShort(block + 2)) * m;
+        return d * q - min;
+    }
+
+    /** Value {@code i} of the Q6_K super-block at byte {@code block}. */
+    private static float q6k(ByteBuffer in, int block, int i) {
+        int n = i / 128;
+        int quarter = i % 128 / 32;
+        int l = i % 32;
+        int ql = in.get(block + 64 * n + l + (quarter % 2 == 1 ? 32 : 0)) & 0xff;
+        int low = quarter < 2 ? ql & 0x0f : ql >>> 4;
+        int high = (in.get(block + 128 + 32 * n + l) & 0xff) >>> (2 * quarter) & 3;
+        int scale = in.get(block + 192 + 8 * n + l / 16 + 2 * quarter);
+        return Float.float16ToFloat(in.getShort(block + 208)) * scale * ((low | high << 4) - 32);
     }
 }

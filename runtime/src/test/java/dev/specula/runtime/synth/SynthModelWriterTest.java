@@ -22,11 +22,13 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class SynthModelWriterTest {
 
-    private static final SynthShape TINY = new SynthShape("tiny", 64, 2, 4, 2, 96, 320, 64);
+    /** Widths of whole k-quant super-blocks (256). */
+    private static final SynthShape TINY = new SynthShape("tiny", 256, 2, 4, 2, 512, 320, 64);
 
     @ParameterizedTest
     @EnumSource(SynthQuant.class)
@@ -41,11 +43,11 @@ class SynthModelWriterTest {
         try (Engine engine = Engine.cpu(ModelLoader.load(file, null), 2, 0)) {
             Model model = engine.model();
             ModelConfig c = model.config();
-            assertEquals(64, c.dim());
+            assertEquals(256, c.dim());
             assertEquals(2, c.layers());
             assertEquals(4, c.heads());
             assertEquals(2, c.kvHeads());
-            assertEquals(96, c.hiddenDim());
+            assertEquals(512, c.hiddenDim());
             assertEquals(320, c.vocabSize());
             assertEquals(64, c.contextLength());
             for (String name : new String[]{TensorNames.TOKEN_EMBEDDING, TensorNames.attnK(1), TensorNames.ffnDown(0),
@@ -72,6 +74,50 @@ class SynthModelWriterTest {
                 assertTrue(max - min > 0.1f && max - min < 100f, "logits spread " + min + ".." + max);
             }
         }
+    }
+
+    /**
+     * The same seed draws the same float weights whatever the type, so each quantized model's logits follow the F32
+     * model's, as closely as its type's precision allows: an independent check of every quantized kernel path
+     * (prompt batch, then decode) against plain float arithmetic.
+     */
+    @ParameterizedTest
+    @CsvSource({"F16, 0.9999", "BF16, 0.999", "Q8_0, 0.999", "Q6_K, 0.995", "Q4_0, 0.97", "Q4_K, 0.97"})
+    void quantizedLogitsFollowTheF32Model(SynthQuant quant, double minCorrelation, @TempDir Path dir) throws IOException {
+        float[] reference = lastLogits(dir, SynthQuant.F32);
+        float[] quantized = lastLogits(dir, quant);
+        double correlation = correlation(reference, quantized);
+        assertTrue(correlation >= minCorrelation, quant + " logits correlate " + correlation + " with F32's");
+        assertTrue(correlation < 1, quant + " logits are not F32's own");
+    }
+
+    private static float[] lastLogits(Path dir, SynthQuant quant) throws IOException {
+        Path file = dir.resolve(quant + ".gguf");
+        new SynthModelWriter(TINY, quant, 7).write(file, false, done -> { });
+        try (Engine engine = Engine.cpu(ModelLoader.load(file, null), 2, 0);
+             Session session = engine.transformer().newSession(engine.attention(), engine.contextLength())) {
+            int[] prompt = {SynthVocabulary.BOS, 300, 17, 42, 260, 99, 5, 311};
+            engine.transformer().forward(session, prompt, 0, prompt.length);
+            return engine.transformer().forward(session, new int[]{123}, 0, 1).clone();
+        }
+    }
+
+    private static double correlation(float[] a, float[] b) {
+        double ma = 0;
+        double mb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ma += a[i] / (double) a.length;
+            mb += b[i] / (double) b.length;
+        }
+        double ab = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ab += (a[i] - ma) * (b[i] - mb);
+            aa += (a[i] - ma) * (a[i] - ma);
+            bb += (b[i] - mb) * (b[i] - mb);
+        }
+        return ab / Math.sqrt(aa * bb);
     }
 
     @Test

@@ -1,0 +1,155 @@
+package dev.specula.runtime.kernel;
+
+import static dev.specula.runtime.kernel.Species.BYTES;
+import static dev.specula.runtime.kernel.Species.BYTE_PARTS;
+import static dev.specula.runtime.kernel.Species.FLOATS;
+import static dev.specula.runtime.kernel.Species.LANES;
+
+import dev.specula.runtime.tensor.Tensor;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+
+/**
+ * ggml Q4_K, read in place: super-blocks of 256 values, each an fp16 scale {@code d}, an fp16 {@code dmin},
+ * twelve bytes packing eight 6-bit scales and eight 6-bit mins, then 128 bytes of nibbles. The nibbles come
+ * in four runs of 32 bytes, one per 64 values: low nibbles are the run's first 32 values (sub-block
+ * {@code 2c}), high nibbles its last 32 ({@code 2c + 1}); value = d * scale * q - dmin * min.
+ */
+final class Q4_KWeights extends SuperBlockWeights {
+
+    static final int BLOCK_BYTES = 144;
+    private static final int SCALES = 4;
+    private static final int QUANTS = 16;
+    private static final int RUN = 64;
+    private static final int RUN_BYTES = RUN / 2;
+    private static final int RUNS = SUPER / RUN;
+
+    Q4_KWeights(Tensor tensor) {
+        super(tensor);
+    }
+
+    /**
+     * Sub-block {@code j}'s 6-bit scale (ggml's {@code get_scale_min_k4}), from the twelve scale bytes read as the
+     * little-endian ints {@code a}, {@code b}, {@code c}: sub-blocks 0-3 keep theirs in the low six bits of
+     * {@code a}'s bytes, 4-7 in the low nibbles of {@code c}'s bytes with the top two bits of {@code a}'s.
+     */
+    private static int scale(int a, int c, int j) {
+        return j < 4 ? a >>> 8 * j & 63 : c >>> 8 * (j - 4) & 0x0f | (a >>> 8 * (j - 4) + 6 & 3) << 4;
+    }
+
+    /** Sub-block {@code j}'s 6-bit min, as {@link #scale}: in {@code b}'s bytes and the high nibbles of {@code c}'s. */
+    private static int min(int b, int c, int j) {
+        return j < 4 ? b >>> 8 * j & 63 : c >>> 8 * (j - 4) + 4 & 0x0f | (b >>> 8 * (j - 4) + 6 & 3) << 4;
+    }
+
+    @Override
+    float dot(long rowOffset, float[] x, int xOffset) {
+        FloatVector lo = FloatVector.zero(FLOATS);
+        FloatVector hi = FloatVector.zero(FLOATS);
+        int supers = cols / SUPER;
+        for (int s = 0; s < supers; s++) {
+            long at = rowOffset + (long) s * BLOCK_BYTES;
+            float d = half(at);
+            float dmin = half(at + 2);
+            int sa = data.get(INT, at + SCALES);
+            int sb = data.get(INT, at + SCALES + 4);
+            int sc = data.get(INT, at + SCALES + 8);
+            for (int c = 0; c < RUNS; c++) {
+                FloatVector d0 = FloatVector.broadcast(FLOATS, d * scale(sa, sc, 2 * c));
+                FloatVector d1 = FloatVector.broadcast(FLOATS, d * scale(sa, sc, 2 * c + 1));
+                FloatVector m0 = FloatVector.broadcast(FLOATS, -dmin * min(sb, sc, 2 * c));
+                FloatVector m1 = FloatVector.broadcast(FLOATS, -dmin * min(sb, sc, 2 * c + 1));
+                long q = at + QUANTS + (long) c * RUN_BYTES;
+                int k = xOffset + s * SUPER + c * RUN;
+                for (int j = 0; j < RUN_BYTES; j += BYTES.length()) {
+                    ByteVector packed = QuantBlocks.packed(data, q + j);
+                    for (int p = 0; p < BYTE_PARTS; p++) {
+                        IntVector wide = QuantBlocks.widen(packed, p);
+                        int xi = k + j + p * LANES;
+                        lo = QuantBlocks.unsignedLow(wide).fma(d0, m0).fma(FloatVector.fromArray(FLOATS, x, xi), lo);
+                        hi = QuantBlocks.unsignedHigh(wide).fma(d1, m1)
+                                .fma(FloatVector.fromArray(FLOATS, x, xi + RUN_BYTES), hi);
+                    }
+                }
+            }
+        }
+        int sums = sums(xOffset);
+        lo.add(hi).intoArray(x, sums);
+        return VectorMath.sumLanes(x, sums);
+    }
+
+    @Override
+    void dot4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o0, int o1, int o2,
+              int o3) {
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
+        FloatVector acc2 = FloatVector.zero(FLOATS);
+        FloatVector acc3 = FloatVector.zero(FLOATS);
+        int supers = cols / SUPER;
+        for (int s = 0; s < supers; s++) {
+            long at = rowOffset + (long) s * BLOCK_BYTES;
+            float d = half(at);
+            float dmin = half(at + 2);
+            int sa = data.get(INT, at + SCALES);
+            int sb = data.get(INT, at + SCALES + 4);
+            int sc = data.get(INT, at + SCALES + 8);
+            for (int c = 0; c < RUNS; c++) {
+                FloatVector d0 = FloatVector.broadcast(FLOATS, d * scale(sa, sc, 2 * c));
+                FloatVector d1 = FloatVector.broadcast(FLOATS, d * scale(sa, sc, 2 * c + 1));
+                FloatVector m0 = FloatVector.broadcast(FLOATS, -dmin * min(sb, sc, 2 * c));
+                FloatVector m1 = FloatVector.broadcast(FLOATS, -dmin * min(sb, sc, 2 * c + 1));
+                long q = at + QUANTS + (long) c * RUN_BYTES;
+                for (int j = 0; j < RUN_BYTES; j += BYTES.length()) {
+                    ByteVector packed = QuantBlocks.packed(data, q + j);
+                    for (int p = 0; p < BYTE_PARTS; p++) {
+                        IntVector wide = QuantBlocks.widen(packed, p);
+                        FloatVector w = QuantBlocks.unsignedLow(wide).fma(d0, m0);
+                        FloatVector v = QuantBlocks.unsignedHigh(wide).fma(d1, m1);
+                        int k = s * SUPER + c * RUN + j + p * LANES;
+                        int h = k + RUN_BYTES;
+                        acc0 = v.fma(FloatVector.fromArray(FLOATS, x, x0 + h), w.fma(FloatVector.fromArray(FLOATS, x, x0 + k), acc0));
+                        acc1 = v.fma(FloatVector.fromArray(FLOATS, x, x1 + h), w.fma(FloatVector.fromArray(FLOATS, x, x1 + k), acc1));
+                        acc2 = v.fma(FloatVector.fromArray(FLOATS, x, x2 + h), w.fma(FloatVector.fromArray(FLOATS, x, x2 + k), acc2));
+                        acc3 = v.fma(FloatVector.fromArray(FLOATS, x, x3 + h), w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), acc3));
+                    }
+                }
+            }
+        }
+        int sums = sums(x0);
+        acc0.intoArray(x, sums);
+        acc1.intoArray(x, sums + LANES);
+        acc2.intoArray(x, sums + 2 * LANES);
+        acc3.intoArray(x, sums + 3 * LANES);
+        storeSums(x, sums, out, o0, o1, o2, o3);
+    }
+
+    @Override
+    void dequantize(long rowOffset, float[] dst, int offset) {
+        int supers = cols / SUPER;
+        for (int s = 0; s < supers; s++) {
+            long at = rowOffset + (long) s * BLOCK_BYTES;
+            float d = half(at);
+            float dmin = half(at + 2);
+            int sa = data.get(INT, at + SCALES);
+            int sb = data.get(INT, at + SCALES + 4);
+            int sc = data.get(INT, at + SCALES + 8);
+            for (int c = 0; c < RUNS; c++) {
+                FloatVector d0 = FloatVector.broadcast(FLOATS, d * scale(sa, sc, 2 * c));
+                FloatVector d1 = FloatVector.broadcast(FLOATS, d * scale(sa, sc, 2 * c + 1));
+                FloatVector m0 = FloatVector.broadcast(FLOATS, -dmin * min(sb, sc, 2 * c));
+                FloatVector m1 = FloatVector.broadcast(FLOATS, -dmin * min(sb, sc, 2 * c + 1));
+                long q = at + QUANTS + (long) c * RUN_BYTES;
+                for (int j = 0; j < RUN_BYTES; j += BYTES.length()) {
+                    ByteVector packed = QuantBlocks.packed(data, q + j);
+                    for (int p = 0; p < BYTE_PARTS; p++) {
+                        IntVector wide = QuantBlocks.widen(packed, p);
+                        int k = offset + s * SUPER + c * RUN + j + p * LANES;
+                        QuantBlocks.unsignedLow(wide).fma(d0, m0).intoArray(dst, k);
+                        QuantBlocks.unsignedHigh(wide).fma(d1, m1).intoArray(dst, k + RUN_BYTES);
+                    }
+                }
+            }
+        }
+    }
+}
