@@ -18,7 +18,7 @@ import jdk.incubator.vector.IntVector;
  */
 final class Q4_KWeights extends SuperBlockWeights {
 
-    static final int BLOCK_BYTES = 144;
+    private static final int BLOCK_BYTES = 144;
     private static final int SCALES = 4;
     private static final int QUANTS = 16;
     private static final int RUN = 64;

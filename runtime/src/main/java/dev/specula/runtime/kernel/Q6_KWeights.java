@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class Q6_KWeights extends SuperBlockWeights {
 
-    static final int BLOCK_BYTES = 210;
+    private static final int BLOCK_BYTES = 210;
     private static final int HIGH_BITS = 128;
     private static final int SCALES = 192;
     private static final int D = 208;
@@ -42,7 +42,7 @@ final class Q6_KWeights extends SuperBlockWeights {
      * Values {@code q - 32} of one quarter: the nibble of {@code ql}'s bytes at {@code nibbleShift} (0 or 4) under
      * {@code qh}'s bit pair at {@code pairShift}. One helper for all four quarters, called in a loop over the two
      * runs of {@code ql}, keeps each kernel small enough for C2 to inline all of it: four call sites of their own
-     * took Q6_K's product past the inlining node limit, and the calls left out of line boxed vectors (30x slower).
+     * took Q6_K's product past the inlining node limit, and the calls left out of line boxed vectors (17x slower).
      */
     private static FloatVector values(IntVector ql, int nibbleShift, IntVector qh, int pairShift) {
         return QuantBlocks.minus(ql.lanewise(VectorOperators.LSHR, nibbleShift).and(0x0f)
