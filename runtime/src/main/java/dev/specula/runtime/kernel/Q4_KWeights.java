@@ -30,17 +30,24 @@ final class Q4_KWeights extends SuperBlockWeights {
     }
 
     /**
-     * Sub-block {@code j}'s 6-bit scale (ggml's {@code get_scale_min_k4}), from the twelve scale bytes read as the
-     * little-endian ints {@code a}, {@code b}, {@code c}: sub-blocks 0-3 keep theirs in the low six bits of
-     * {@code a}'s bytes, 4-7 in the low nibbles of {@code c}'s bytes with the top two bits of {@code a}'s.
+     * The eight 6-bit scales of a super-block, one per byte (sub-block {@code j} in byte {@code j}), from its
+     * twelve scale bytes read as the little-endian ints {@code a}, {@code b}, {@code c} (ggml's
+     * {@code get_scale_min_k4} for all eight at once): sub-blocks 0-3 keep theirs in the low six bits of
+     * {@code a}'s bytes, 4-7 in the low nibbles of {@code c}'s bytes under the top two bits of {@code a}'s. A run
+     * then shifts its two out, where taking each apart by itself cost as much as the run's vector work.
      */
-    private static int scale(int a, int c, int j) {
-        return j < 4 ? a >>> 8 * j & 63 : c >>> 8 * (j - 4) & 0x0f | (a >>> 8 * (j - 4) + 6 & 3) << 4;
+    private static long scales(int a, int c) {
+        return a & 0x3f3f3f3fL | ((c & 0x0f0f0f0fL | (a >>> 6 & 0x03030303L) << 4) << 32);
     }
 
-    /** Sub-block {@code j}'s 6-bit min, as {@link #scale}: in {@code b}'s bytes and the high nibbles of {@code c}'s. */
-    private static int min(int b, int c, int j) {
-        return j < 4 ? b >>> 8 * j & 63 : c >>> 8 * (j - 4) + 4 & 0x0f | (b >>> 8 * (j - 4) + 6 & 3) << 4;
+    /** The eight 6-bit mins, as {@link #scales}: in {@code b}'s bytes and the high nibbles of {@code c}'s. */
+    private static long mins(int b, int c) {
+        return b & 0x3f3f3f3fL | ((c >>> 4 & 0x0f0f0f0fL | (b >>> 6 & 0x03030303L) << 4) << 32);
+    }
+
+    /** Byte {@code j} of {@code packed}. */
+    private static int at(long packed, int j) {
+        return (int) (packed >>> 8 * j) & 0xff;
     }
 
     @Override
@@ -53,13 +60,14 @@ final class Q4_KWeights extends SuperBlockWeights {
             float d = half(at);
             float dmin = half(at + 2);
             int sa = data.get(INT, at + SCALES);
-            int sb = data.get(INT, at + SCALES + 4);
             int sc = data.get(INT, at + SCALES + 8);
+            long scales = scales(sa, sc);
+            long mins = mins(data.get(INT, at + SCALES + 4), sc);
             for (int c = 0; c < RUNS; c++) {
-                FloatVector d0 = FloatVector.broadcast(FLOATS, d * scale(sa, sc, 2 * c));
-                FloatVector d1 = FloatVector.broadcast(FLOATS, d * scale(sa, sc, 2 * c + 1));
-                FloatVector m0 = FloatVector.broadcast(FLOATS, -dmin * min(sb, sc, 2 * c));
-                FloatVector m1 = FloatVector.broadcast(FLOATS, -dmin * min(sb, sc, 2 * c + 1));
+                FloatVector d0 = FloatVector.broadcast(FLOATS, d * at(scales, 2 * c));
+                FloatVector d1 = FloatVector.broadcast(FLOATS, d * at(scales, 2 * c + 1));
+                FloatVector m0 = FloatVector.broadcast(FLOATS, -dmin * at(mins, 2 * c));
+                FloatVector m1 = FloatVector.broadcast(FLOATS, -dmin * at(mins, 2 * c + 1));
                 long q = at + QUANTS + (long) c * RUN_BYTES;
                 int k = xOffset + s * SUPER + c * RUN;
                 for (int j = 0; j < RUN_BYTES; j += BYTES.length()) {
@@ -92,13 +100,14 @@ final class Q4_KWeights extends SuperBlockWeights {
             float d = half(at);
             float dmin = half(at + 2);
             int sa = data.get(INT, at + SCALES);
-            int sb = data.get(INT, at + SCALES + 4);
             int sc = data.get(INT, at + SCALES + 8);
+            long scales = scales(sa, sc);
+            long mins = mins(data.get(INT, at + SCALES + 4), sc);
             for (int c = 0; c < RUNS; c++) {
-                FloatVector d0 = FloatVector.broadcast(FLOATS, d * scale(sa, sc, 2 * c));
-                FloatVector d1 = FloatVector.broadcast(FLOATS, d * scale(sa, sc, 2 * c + 1));
-                FloatVector m0 = FloatVector.broadcast(FLOATS, -dmin * min(sb, sc, 2 * c));
-                FloatVector m1 = FloatVector.broadcast(FLOATS, -dmin * min(sb, sc, 2 * c + 1));
+                FloatVector d0 = FloatVector.broadcast(FLOATS, d * at(scales, 2 * c));
+                FloatVector d1 = FloatVector.broadcast(FLOATS, d * at(scales, 2 * c + 1));
+                FloatVector m0 = FloatVector.broadcast(FLOATS, -dmin * at(mins, 2 * c));
+                FloatVector m1 = FloatVector.broadcast(FLOATS, -dmin * at(mins, 2 * c + 1));
                 long q = at + QUANTS + (long) c * RUN_BYTES;
                 for (int j = 0; j < RUN_BYTES; j += BYTES.length()) {
                     ByteVector packed = QuantBlocks.packed(data, q + j);
@@ -132,13 +141,14 @@ final class Q4_KWeights extends SuperBlockWeights {
             float d = half(at);
             float dmin = half(at + 2);
             int sa = data.get(INT, at + SCALES);
-            int sb = data.get(INT, at + SCALES + 4);
             int sc = data.get(INT, at + SCALES + 8);
+            long scales = scales(sa, sc);
+            long mins = mins(data.get(INT, at + SCALES + 4), sc);
             for (int c = 0; c < RUNS; c++) {
-                FloatVector d0 = FloatVector.broadcast(FLOATS, d * scale(sa, sc, 2 * c));
-                FloatVector d1 = FloatVector.broadcast(FLOATS, d * scale(sa, sc, 2 * c + 1));
-                FloatVector m0 = FloatVector.broadcast(FLOATS, -dmin * min(sb, sc, 2 * c));
-                FloatVector m1 = FloatVector.broadcast(FLOATS, -dmin * min(sb, sc, 2 * c + 1));
+                FloatVector d0 = FloatVector.broadcast(FLOATS, d * at(scales, 2 * c));
+                FloatVector d1 = FloatVector.broadcast(FLOATS, d * at(scales, 2 * c + 1));
+                FloatVector m0 = FloatVector.broadcast(FLOATS, -dmin * at(mins, 2 * c));
+                FloatVector m1 = FloatVector.broadcast(FLOATS, -dmin * at(mins, 2 * c + 1));
                 long q = at + QUANTS + (long) c * RUN_BYTES;
                 for (int j = 0; j < RUN_BYTES; j += BYTES.length()) {
                     ByteVector packed = QuantBlocks.packed(data, q + j);
