@@ -29,27 +29,6 @@ final class Q4_KWeights extends SuperBlockWeights {
         super(tensor);
     }
 
-    /**
-     * The eight 6-bit scales of a super-block, one per byte (sub-block {@code j} in byte {@code j}), from its
-     * twelve scale bytes read as the little-endian ints {@code a}, {@code b}, {@code c} (ggml's
-     * {@code get_scale_min_k4} for all eight at once): sub-blocks 0-3 keep theirs in the low six bits of
-     * {@code a}'s bytes, 4-7 in the low nibbles of {@code c}'s bytes under the top two bits of {@code a}'s. A run
-     * then shifts its two out, where taking each apart by itself cost as much as the run's vector work.
-     */
-    private static long scales(int a, int c) {
-        return a & 0x3f3f3f3fL | ((c & 0x0f0f0f0fL | (a >>> 6 & 0x03030303L) << 4) << 32);
-    }
-
-    /** The eight 6-bit mins, as {@link #scales}: in {@code b}'s bytes and the high nibbles of {@code c}'s. */
-    private static long mins(int b, int c) {
-        return b & 0x3f3f3f3fL | ((c >>> 4 & 0x0f0f0f0fL | (b >>> 6 & 0x03030303L) << 4) << 32);
-    }
-
-    /** Byte {@code j} of {@code packed}. */
-    private static int at(long packed, int j) {
-        return (int) (packed >>> 8 * j) & 0xff;
-    }
-
     @Override
     float dot(long rowOffset, float[] x, int xOffset) {
         FloatVector lo = FloatVector.zero(FLOATS);

@@ -120,12 +120,12 @@ final class QuantBlocks {
 
     /** Low nibbles as floats 0..15 (Q4_K's, which an offset rather than a bias recentres), as {@link #low}. */
     static FloatVector unsignedLow(IntVector wide) {
-        return minus(wide.and(0x0f), TWO_POW_23);
+        return (FloatVector) wide.and(0x0f).convert(VectorOperators.I2F, 0);
     }
 
     /** High nibbles as floats 0..15, as {@link #unsignedLow}. */
     static FloatVector unsignedHigh(IntVector wide) {
-        return minus(wide.lanewise(VectorOperators.LSHR, 4), TWO_POW_23);
+        return (FloatVector) wide.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
     }
 
     /** Lanes of small non-negative integers {@code q} (below 2^23) as the floats {@code q + 2^23 - bias}. */

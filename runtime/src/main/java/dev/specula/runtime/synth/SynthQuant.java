@@ -12,6 +12,7 @@ public enum SynthQuant {
     Q8_0(GgmlType.Q8_0, 7),
     Q4_0(GgmlType.Q4_0, 2),
     Q4_K(GgmlType.Q4_K, 14),
+    Q5_K(GgmlType.Q5_K, 16),
     Q6_K(GgmlType.Q6_K, 18);
 
     private final GgmlType type;
@@ -26,7 +27,7 @@ public enum SynthQuant {
         return type;
     }
 
-    /** llama.cpp's {@code llama_ftype}: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7, MOSTLY_Q4_K_S 14, MOSTLY_Q6_K 18, MOSTLY_BF16 32. */
+    /** llama.cpp's {@code llama_ftype}: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7, MOSTLY_Q4_K_S 14, MOSTLY_Q5_K_S 16, MOSTLY_Q6_K 18, MOSTLY_BF16 32. */
     public int fileType() {
         return fileType;
     }
@@ -37,7 +38,7 @@ public enum SynthQuant {
                 return q;
             }
         }
-        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k)");
+        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k)");
     }
 
     @Override

@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
 /**
  * Encodes float rows into GGUF tensor bytes, with llama.cpp's reference quantizers
  * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}) so files match what its tools write.
- * The k-quants (Q4_K, Q6_K) are written in llama.cpp's layout from plain min/max scales, without the
+ * The k-quants (Q4_K, Q5_K, Q6_K) are written in llama.cpp's layout from plain min/max scales, without the
  * error-minimising search of its {@code make_qkx2_quants}/{@code make_qx_quants}: valid files, a little
  * less accurate than its own (random-weight models for benchmarks are what they are for).
  */
@@ -48,6 +48,11 @@ public final class RowEncoder {
             case Q4_K -> {
                 for (int b = 0; b < n / SUPER; b++) {
                     q4kBlock(src, from + b * SUPER, dst, at + b * (long) GgmlType.Q4_K.blockBytes());
+                }
+            }
+            case Q5_K -> {
+                for (int b = 0; b < n / SUPER; b++) {
+                    q5kBlock(src, from + b * SUPER, dst, at + b * (long) GgmlType.Q5_K.blockBytes());
                 }
             }
             case Q6_K -> {
@@ -111,6 +116,37 @@ public final class RowEncoder {
      * and the values against the scales as stored.
      */
     private static void q4kBlock(float[] x, int at, MemorySegment dst, long to) {
+        int[] q = scaledMinBlock(x, at, 15, dst, to);
+        for (int c = 0; c < 4; c++) {
+            for (int l = 0; l < 32; l++) {
+                dst.set(ValueLayout.JAVA_BYTE, to + 16 + 32 * c + l, (byte) (q[64 * c + l] | q[64 * c + 32 + l] << 4));
+            }
+        }
+    }
+
+    /** Q5_K: as Q4_K in 31 steps; each value's fifth bit goes to byte {@code l} of {@code qh}, bit {@code j} for sub-block {@code j}. */
+    private static void q5kBlock(float[] x, int at, MemorySegment dst, long to) {
+        int[] q = scaledMinBlock(x, at, 31, dst, to);
+        for (int l = 0; l < 32; l++) {
+            int high = 0;
+            for (int j = 0; j < 8; j++) {
+                high |= (q[32 * j + l] >> 4) << j;
+            }
+            dst.set(ValueLayout.JAVA_BYTE, to + 16 + l, (byte) high);
+        }
+        for (int c = 0; c < 4; c++) {
+            for (int l = 0; l < 32; l++) {
+                dst.set(ValueLayout.JAVA_BYTE, to + 48 + 32 * c + l,
+                        (byte) (q[64 * c + l] & 0x0f | (q[64 * c + 32 + l] & 0x0f) << 4));
+            }
+        }
+    }
+
+    /**
+     * Writes a Q4_K/Q5_K super-block's {@code d}, {@code dmin} and packed 6-bit scales and mins for {@code levels}
+     * steps per sub-block, and returns its 256 values quantized against them (0..levels).
+     */
+    private static int[] scaledMinBlock(float[] x, int at, int levels, MemorySegment dst, long to) {
         float[] steps = new float[8];
         float[] offsets = new float[8];
         for (int j = 0; j < 8; j++) {
@@ -120,7 +156,7 @@ public final class RowEncoder {
                 lowest = Math.min(lowest, x[at + 32 * j + i]);
                 highest = Math.max(highest, x[at + 32 * j + i]);
             }
-            steps[j] = Math.max(0, highest - lowest) / 15;
+            steps[j] = Math.max(0, highest - lowest) / levels;
             offsets[j] = -lowest;
         }
         short dBits = Float.floatToFloat16(max(steps) / 63);
@@ -140,17 +176,15 @@ public final class RowEncoder {
             dst.set(ValueLayout.JAVA_BYTE, to + 8 + j, (byte) (m[j] | (m[j + 4] >> 4) << 6));
             dst.set(ValueLayout.JAVA_BYTE, to + 12 + j, (byte) (sc[j + 4] & 0x0f | (m[j + 4] & 0x0f) << 4));
         }
-        for (int c = 0; c < 4; c++) {
-            for (int l = 0; l < 32; l++) {
-                int lo = nibble(x[at + 64 * c + l], d * sc[2 * c], dmin * m[2 * c]);
-                int hi = nibble(x[at + 64 * c + 32 + l], d * sc[2 * c + 1], dmin * m[2 * c + 1]);
-                dst.set(ValueLayout.JAVA_BYTE, to + 16 + 32 * c + l, (byte) (lo | hi << 4));
-            }
+        int[] q = new int[SUPER];
+        for (int i = 0; i < SUPER; i++) {
+            q[i] = level(x[at + i], d * sc[i / 32], dmin * m[i / 32], levels);
         }
+        return q;
     }
 
-    private static int nibble(float value, float step, float offset) {
-        return step > 0 ? Math.clamp(Math.round((value + offset) / step), 0, 15) : 0;
+    private static int level(float value, float step, float offset, int levels) {
+        return step > 0 ? Math.clamp(Math.round((value + offset) / step), 0, levels) : 0;
     }
 
     /**

@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
  * Independent scalar encoders for the weight types, following llama.cpp's reference quantizers
  * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}), and the matching scalar decoders
  * the kernel tests compare against. The k-quants are encoded by the runtime's {@link RowEncoder} and decoded
- * here one value at a time, as llama.cpp's {@code dequantize_row_q4_K}/{@code dequantize_row_q6_K} do.
+ * here one value at a time, as llama.cpp's {@code dequantize_row_q4_K}/{@code _q5_K}/{@code _q6_K} do.
  */
 final class ScalarQuant {
 
@@ -27,7 +27,7 @@ final class ScalarQuant {
     }
 
     static byte[] encode(GgmlType type, float[] values, int rows, int cols) {
-        if (type == GgmlType.Q4_K || type == GgmlType.Q6_K) {
+        if (type.blockSize() == 256) {
             byte[] bytes = new byte[(int) (rows * type.bytesFor(cols))];
             RowEncoder.encode(type, values, 0, rows * cols, MemorySegment.ofArray(bytes), 0);
             return bytes;
@@ -100,19 +100,26 @@ final class ScalarQuant {
                 int q = j < 16 ? packed & 0x0f : packed >>> 4;
                 yield Float.float16ToFloat(in.getShort(block)) * (q - 8);
             }
-            case Q4_K -> q4k(in, (int) (row + (c / 256) * 144L), c % 256);
+            case Q4_K -> q4k(in, (int) (row + (c / 256) * 144L), c % 256, 16, -1);
+            case Q5_K -> q4k(in, (int) (row + (c / 256) * 176L), c % 256, 48, 16);
             case Q6_K -> q6k(in, (int) (row + (c / 256) * 210L), c % 256);
             default -> throw new IllegalArgumentException(type.toString());
         };
     }
 
-    /** Value {@code i} of the Q4_K super-block at byte {@code block}. */
-    private static float q4k(ByteBuffer in, int block, int i) {
+    /**
+     * Value {@code i} of the Q4_K (or Q5_K) super-block at byte {@code block}, with its nibbles at {@code quants}
+     * and Q5_K's fifth bits at {@code fifthBits} (negative for Q4_K).
+     */
+    private static float q4k(ByteBuffer in, int block, int i, int quants, int fifthBits) {
         int run = i / 64;
         boolean high = i % 64 >= 32;
         int j = 2 * run + (high ? 1 : 0);
-        int packed = in.get(block + 16 + 32 * run + i % 32) & 0xff;
+        int packed = in.get(block + quants + 32 * run + i % 32) & 0xff;
         int q = high ? packed >>> 4 : packed & 0x0f;
+        if (fifthBits >= 0) {
+            q |= ((in.get(block + fifthBits + i % 32) & 0xff) >>> j & 1) << 4;
+        }
         int scales = block + 4;
         int sc;
         int m;

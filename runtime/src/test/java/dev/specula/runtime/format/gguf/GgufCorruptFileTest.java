@@ -149,8 +149,8 @@ class GgufCorruptFileTest {
 
     @Test
     void knownButUnsupportedTensorType() throws IOException {
-        String message = failure(TestFiles.tinyLlamaGguf(256, GgmlType.Q5_K));
-        assertEquals(TestFiles.FAKE + ": unsupported tensor type Q5_K in tensor blk.0.attn_q.weight", message);
+        String message = failure(TestFiles.tinyLlamaGguf(256, GgmlType.IQ2_XXS));
+        assertEquals(TestFiles.FAKE + ": unsupported tensor type IQ2_XXS in tensor blk.0.attn_q.weight", message);
     }
 
     @Test
