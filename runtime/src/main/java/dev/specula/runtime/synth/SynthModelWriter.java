@@ -97,16 +97,17 @@ public final class SynthModelWriter {
             list.add(norm(TensorNames.attnNorm(l)));
             list.add(new TensorSpec(TensorNames.attnQ(l), type, dim, dim, matrix, 0f));
             list.add(new TensorSpec(TensorNames.attnK(l), type, dim, shape.kvDim(), matrix, 0f));
-            list.add(new TensorSpec(TensorNames.attnV(l), type, dim, shape.kvDim(), matrix, 0f));
+            list.add(new TensorSpec(TensorNames.attnV(l), quant.sensitiveType(l, shape.layers()), dim, shape.kvDim(),
+                    matrix, 0f));
             list.add(new TensorSpec(TensorNames.attnOutput(l), type, dim, dim, matrix, 0f));
             list.add(norm(TensorNames.ffnNorm(l)));
             list.add(new TensorSpec(TensorNames.ffnGate(l), type, dim, shape.ffn(), matrix, 0f));
             list.add(new TensorSpec(TensorNames.ffnUp(l), type, dim, shape.ffn(), matrix, 0f));
-            list.add(new TensorSpec(TensorNames.ffnDown(l), type, shape.ffn(), dim,
+            list.add(new TensorSpec(TensorNames.ffnDown(l), quant.sensitiveType(l, shape.layers()), shape.ffn(), dim,
                     (float) Math.sqrt(3.0 / shape.ffn()), 0f));
         }
         list.add(norm(TensorNames.OUTPUT_NORM));
-        list.add(new TensorSpec(TensorNames.OUTPUT, type, dim, shape.vocab(), matrix, 0f));
+        list.add(new TensorSpec(TensorNames.OUTPUT, quant.outputType(), dim, shape.vocab(), matrix, 0f));
         return list;
     }
 
@@ -146,7 +147,8 @@ public final class SynthModelWriter {
     private void writeTensors(GgufWriter w, LongConsumer progress) throws IOException {
         int maxCols = tensors.stream().mapToInt(TensorSpec::cols).max().orElseThrow();
         float[] values = new float[Math.max(CHUNK_VALUES, maxCols)];
-        MemorySegment encoded = MemorySegment.ofArray(new byte[(int) quant.type().bytesFor(values.length)]);
+        long encodedBytes = tensors.stream().mapToLong(t -> t.type.bytesFor(values.length)).max().orElseThrow();
+        MemorySegment encoded = MemorySegment.ofArray(new byte[(int) encodedBytes]);
         long done = 0;
         for (int ti = 0; ti < tensors.size(); ti++) {
             TensorSpec t = tensors.get(ti);

@@ -13,21 +13,47 @@ public enum SynthQuant {
     Q4_0(GgmlType.Q4_0, 2),
     Q4_K(GgmlType.Q4_K, 14),
     Q5_K(GgmlType.Q5_K, 16),
-    Q6_K(GgmlType.Q6_K, 18);
+    Q6_K(GgmlType.Q6_K, 18),
+    /** llama.cpp's Q4_K_M mix: Q4_K, with Q6_K for the output head and for some layers' attn_v and ffn_down. */
+    Q4_K_M(GgmlType.Q4_K, 15, true),
+    /** llama.cpp's Q5_K_M mix: as Q4_K_M around Q5_K. */
+    Q5_K_M(GgmlType.Q5_K, 17, true);
 
     private final GgmlType type;
     private final int fileType;
+    private final boolean mix;
 
     SynthQuant(GgmlType type, int fileType) {
-        this.type = type;
-        this.fileType = fileType;
+        this(type, fileType, false);
     }
 
+    SynthQuant(GgmlType type, int fileType, boolean mix) {
+        this.type = type;
+        this.fileType = fileType;
+        this.mix = mix;
+    }
+
+    /** The type of the matrices (of all of them but a mix's upgrades). */
     public GgmlType type() {
         return type;
     }
 
-    /** llama.cpp's {@code llama_ftype}: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7, MOSTLY_Q4_K_S 14, MOSTLY_Q5_K_S 16, MOSTLY_Q6_K 18, MOSTLY_BF16 32. */
+    /** The output head's type: Q6_K in a mix, as llama.cpp quantizes it for every k-quant mix. */
+    public GgmlType outputType() {
+        return mix ? GgmlType.Q6_K : type;
+    }
+
+    /**
+     * The type of layer {@code layer}'s attn_v and ffn_down of {@code layers}: Q6_K in a mix where llama.cpp's
+     * {@code use_more_bits} picks the layer (the first and last eighth, and every third in between), else
+     * {@link #type()}.
+     */
+    public GgmlType sensitiveType(int layer, int layers) {
+        boolean moreBits = layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
+        return mix && moreBits ? GgmlType.Q6_K : type;
+    }
+
+    /** llama.cpp's {@code llama_ftype}: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7, MOSTLY_Q4_K_S 14, MOSTLY_Q4_K_M 15, MOSTLY_Q5_K_S 16, MOSTLY_Q5_K_M 17, MOSTLY_Q6_K 18, MOSTLY_BF16 32. */
     public int fileType() {
         return fileType;
     }
@@ -38,7 +64,7 @@ public enum SynthQuant {
                 return q;
             }
         }
-        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k)");
+        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k, q4_k_m, q5_k_m)");
     }
 
     @Override

@@ -17,6 +17,7 @@ import dev.specula.runtime.tensor.GgmlType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -50,10 +51,12 @@ class SynthModelWriterTest {
             assertEquals(512, c.hiddenDim());
             assertEquals(320, c.vocabSize());
             assertEquals(64, c.contextLength());
-            for (String name : new String[]{TensorNames.TOKEN_EMBEDDING, TensorNames.attnK(1), TensorNames.ffnDown(0),
-                    TensorNames.OUTPUT}) {
+            for (String name : new String[]{TensorNames.TOKEN_EMBEDDING, TensorNames.attnK(1), TensorNames.ffnDown(0)}) {
                 assertEquals(quant.type(), model.tensor(name).type(), name);
             }
+            assertEquals(quant.outputType(), model.tensor(TensorNames.OUTPUT).type());
+            assertEquals(quant.sensitiveType(1, 2), model.tensor(TensorNames.attnV(1)).type());
+            assertEquals(quant.sensitiveType(1, 2), model.tensor(TensorNames.ffnDown(1)).type());
             assertEquals(GgmlType.F32, model.tensor(TensorNames.attnNorm(0)).type());
             assertEquals(GgmlType.F32, model.tensor(TensorNames.OUTPUT_NORM).type());
 
@@ -82,13 +85,29 @@ class SynthModelWriterTest {
      * (prompt batch, then decode) against plain float arithmetic.
      */
     @ParameterizedTest
-    @CsvSource({"F16, 0.9999", "BF16, 0.999", "Q8_0, 0.999", "Q6_K, 0.995", "Q5_K, 0.99", "Q4_0, 0.97", "Q4_K, 0.97"})
+    @CsvSource({"F16, 0.9999", "BF16, 0.999", "Q8_0, 0.999", "Q6_K, 0.995", "Q5_K, 0.99", "Q4_0, 0.97", "Q4_K, 0.97", "Q4_K_M, 0.97"})
     void quantizedLogitsFollowTheF32Model(SynthQuant quant, double minCorrelation, @TempDir Path dir) throws IOException {
         float[] reference = lastLogits(dir, SynthQuant.F32);
         float[] quantized = lastLogits(dir, quant);
         double correlation = correlation(reference, quantized);
         assertTrue(correlation >= minCorrelation, quant + " logits correlate " + correlation + " with F32's");
         assertTrue(correlation < 1, quant + " logits are not F32's own");
+    }
+
+    /**
+     * llama.cpp's Q4_K_M on a 22-layer model (tinyllama-1.1b): attn_v and ffn_down in Q6_K for layers 0-1 and
+     * 19-21 (the first and last eighth) and every third layer in between from 4, the output head in Q6_K.
+     */
+    @Test
+    void mixesUpgradeTheLayersLlamaCppUpgrades() {
+        List<Integer> upgraded = IntStream.range(0, 22)
+                .filter(l -> SynthQuant.Q4_K_M.sensitiveType(l, 22) == GgmlType.Q6_K).boxed().toList();
+        assertEquals(List.of(0, 1, 4, 7, 10, 13, 16, 19, 20, 21), upgraded);
+        assertEquals(GgmlType.Q4_K, SynthQuant.Q4_K_M.sensitiveType(2, 22));
+        assertEquals(GgmlType.Q6_K, SynthQuant.Q4_K_M.outputType());
+        assertEquals(GgmlType.Q5_K, SynthQuant.Q5_K_M.sensitiveType(2, 22));
+        assertEquals(GgmlType.Q4_K, SynthQuant.Q4_K.sensitiveType(0, 22));
+        assertEquals(GgmlType.Q4_K, SynthQuant.Q4_K.outputType());
     }
 
     private static float[] lastLogits(Path dir, SynthQuant quant) throws IOException {
