@@ -3,18 +3,21 @@ package dev.specula.runtime.tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Encodes float rows into GGUF tensor bytes, with llama.cpp's reference quantizers
  * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}) so files match what its tools write.
- * The k-quants (Q4_K, Q5_K, Q6_K) are written in llama.cpp's layout from plain min/max scales, without the
- * error-minimising search of its {@code make_qkx2_quants}/{@code make_qx_quants}: valid files, a little
- * less accurate than its own (random-weight models for benchmarks are what they are for).
+ * The k-quants follow its reference quantizers too ({@code quantize_row_q4_K_ref}, {@code _q5_K_ref},
+ * {@code _q6_K_ref}, with their {@code make_qkx2_quants}/{@code make_qx_quants} searches), not the
+ * importance-matrix ones its tools use when given activation statistics.
  */
 public final class RowEncoder {
 
     private static final int BLOCK = 32;
     private static final int SUPER = 256;
+    /** ggml's {@code GROUP_MAX_EPS}: a group whose largest magnitude is below it is all zeros. */
+    private static final float GROUP_MAX_EPS = 1e-15f;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -111,12 +114,12 @@ public final class RowEncoder {
     }
 
     /**
-     * Q4_K: each sub-block of 32 spans [min(0, lowest), highest] in 15 steps; the eight steps and the eight
-     * offsets are then quantized to 6 bits against the super-block's largest of each (fp16 {@code d}, {@code dmin}),
-     * and the values against the scales as stored.
+     * Q4_K as llama.cpp's {@code quantize_row_q4_K_ref}: each sub-block of 32 gets the step and offset of
+     * {@link #fitStepAndOffset} over 15 levels, the eight steps and eight offsets are quantized to 6 bits
+     * against the super-block's largest of each, and the values against the scales as stored.
      */
     private static void q4kBlock(float[] x, int at, MemorySegment dst, long to) {
-        int[] q = scaledMinBlock(x, at, 15, dst, to);
+        int[] q = scaledMinBlock(x, at, 15, -1f, 20, dst, to);
         for (int c = 0; c < 4; c++) {
             for (int l = 0; l < 32; l++) {
                 dst.set(ValueLayout.JAVA_BYTE, to + 16 + 32 * c + l, (byte) (q[64 * c + l] | q[64 * c + 32 + l] << 4));
@@ -124,9 +127,12 @@ public final class RowEncoder {
         }
     }
 
-    /** Q5_K: as Q4_K in 31 steps; each value's fifth bit goes to byte {@code l} of {@code qh}, bit {@code j} for sub-block {@code j}. */
+    /**
+     * Q5_K as {@code quantize_row_q5_K_ref}: as Q4_K over 31 levels; each value's fifth bit goes to byte {@code l}
+     * of {@code qh}, bit {@code j} for sub-block {@code j}.
+     */
     private static void q5kBlock(float[] x, int at, MemorySegment dst, long to) {
-        int[] q = scaledMinBlock(x, at, 31, dst, to);
+        int[] q = scaledMinBlock(x, at, 31, -0.5f, 15, dst, to);
         for (int l = 0; l < 32; l++) {
             int high = 0;
             for (int j = 0; j < 8; j++) {
@@ -144,31 +150,39 @@ public final class RowEncoder {
 
     /**
      * Writes a Q4_K/Q5_K super-block's {@code d}, {@code dmin} and packed 6-bit scales and mins for {@code levels}
-     * steps per sub-block, and returns its 256 values quantized against them (0..levels).
+     * levels per sub-block, and returns its 256 values quantized against them (0..levels); {@code firstStep} and
+     * {@code steps} set {@link #fitStepAndOffset}'s search.
      */
-    private static int[] scaledMinBlock(float[] x, int at, int levels, MemorySegment dst, long to) {
-        float[] steps = new float[8];
+    private static int[] scaledMinBlock(float[] x, int at, int levels, float firstStep, int steps, MemorySegment dst,
+                                        long to) {
+        float[] scales = new float[8];
         float[] offsets = new float[8];
+        int[] q = new int[SUPER];
+        float[] weights = new float[32];
         for (int j = 0; j < 8; j++) {
-            float lowest = 0;
-            float highest = x[at + 32 * j];
+            int from = at + 32 * j;
+            float sumSquares = 0;
             for (int i = 0; i < 32; i++) {
-                lowest = Math.min(lowest, x[at + 32 * j + i]);
-                highest = Math.max(highest, x[at + 32 * j + i]);
+                sumSquares += x[from + i] * x[from + i];
             }
-            steps[j] = Math.max(0, highest - lowest) / levels;
-            offsets[j] = -lowest;
+            float average = (float) Math.sqrt(sumSquares / 32);
+            for (int i = 0; i < 32; i++) {
+                weights[i] = average + Math.abs(x[from + i]);
+            }
+            scales[j] = fitStepAndOffset(x, from, weights, levels, q, 32 * j, offsets, j, firstStep, steps);
         }
-        short dBits = Float.floatToFloat16(max(steps) / 63);
-        short dminBits = Float.floatToFloat16(max(offsets) / 63);
-        float d = Float.float16ToFloat(dBits);
-        float dmin = Float.float16ToFloat(dminBits);
+        float maxScale = max(scales);
+        float maxOffset = max(offsets);
+        float inverseScale = maxScale > 0 ? 63 / maxScale : 0;
+        float inverseOffset = maxOffset > 0 ? 63 / maxOffset : 0;
         int[] sc = new int[8];
         int[] m = new int[8];
         for (int j = 0; j < 8; j++) {
-            sc[j] = d > 0 ? Math.min(63, Math.round(steps[j] / d)) : 0;
-            m[j] = dmin > 0 ? Math.min(63, Math.round(offsets[j] / dmin)) : 0;
+            sc[j] = Math.min(63, nearest(inverseScale * scales[j]));
+            m[j] = Math.min(63, nearest(inverseOffset * offsets[j]));
         }
+        short dBits = Float.floatToFloat16(maxScale / 63);
+        short dminBits = Float.floatToFloat16(maxOffset / 63);
         dst.set(SHORT, to, dBits);
         dst.set(SHORT, to + 2, dminBits);
         for (int j = 0; j < 4; j++) {
@@ -176,36 +190,124 @@ public final class RowEncoder {
             dst.set(ValueLayout.JAVA_BYTE, to + 8 + j, (byte) (m[j] | (m[j + 4] >> 4) << 6));
             dst.set(ValueLayout.JAVA_BYTE, to + 12 + j, (byte) (sc[j + 4] & 0x0f | (m[j + 4] & 0x0f) << 4));
         }
-        int[] q = new int[SUPER];
-        for (int i = 0; i < SUPER; i++) {
-            q[i] = level(x[at + i], d * sc[i / 32], dmin * m[i / 32], levels);
+        float d = Float.float16ToFloat(dBits);
+        float dmin = Float.float16ToFloat(dminBits);
+        for (int j = 0; j < 8; j++) {
+            float step = d * sc[j];
+            if (step == 0) {
+                continue; // the search's levels stand, as in llama.cpp
+            }
+            float offset = dmin * m[j];
+            for (int i = 32 * j; i < 32 * j + 32; i++) {
+                q[i] = Math.clamp(nearest((x[at + i] + offset) / step), 0, levels);
+            }
         }
         return q;
     }
 
-    private static int level(float value, float step, float offset, int levels) {
-        return step > 0 ? Math.clamp(Math.round((value + offset) / step), 0, levels) : 0;
+    /**
+     * llama.cpp's {@code make_qkx2_quants} for the 32 values at {@code x[from ..]}: the step and offset (stored as
+     * its negation, {@code >= 0}, in {@code offsets[j]}) of {@code levels} levels that minimise the weighted squared
+     * error, starting from min/max and trying {@code steps + 1} level counts from {@code levels + firstStep} in
+     * tenths, each refit by least squares; writes the levels to {@code q[to ..]} and returns the step.
+     */
+    private static float fitStepAndOffset(float[] x, int from, float[] weights, int levels, int[] q, int to,
+                                          float[] offsets, int j, float firstStep, int steps) {
+        int n = 32;
+        float min = x[from];
+        float max = x[from];
+        float sumW = weights[0];
+        float sumX = sumW * x[from];
+        for (int i = 1; i < n; i++) {
+            min = Math.min(min, x[from + i]);
+            max = Math.max(max, x[from + i]);
+            sumW += weights[i];
+            sumX += weights[i] * x[from + i];
+        }
+        min = Math.min(min, 0);
+        if (max == min) {
+            Arrays.fill(q, to, to + n, 0);
+            offsets[j] = -min;
+            return 0;
+        }
+        float inverse = levels / (max - min);
+        float scale = 1 / inverse;
+        float best = 0;
+        for (int i = 0; i < n; i++) {
+            q[to + i] = Math.clamp(nearest(inverse * (x[from + i] - min)), 0, levels);
+            float diff = scale * q[to + i] + min - x[from + i];
+            best += weights[i] * diff * diff;
+        }
+        int[] trial = new int[n];
+        for (int is = 0; is <= steps; is++) {
+            inverse = (firstStep + 0.1f * is + levels) / (max - min);
+            float sumL = 0;
+            float sumL2 = 0;
+            float sumXL = 0;
+            for (int i = 0; i < n; i++) {
+                int l = Math.clamp(nearest(inverse * (x[from + i] - min)), 0, levels);
+                trial[i] = l;
+                float w = weights[i];
+                sumL += w * l;
+                sumL2 += w * l * l;
+                sumXL += w * l * x[from + i];
+            }
+            float det = sumW * sumL2 - sumL * sumL;
+            if (det > 0) {
+                float thisScale = (sumW * sumXL - sumX * sumL) / det;
+                float thisMin = (sumL2 * sumX - sumL * sumXL) / det;
+                if (thisMin > 0) {
+                    thisMin = 0;
+                    thisScale = sumXL / sumL2;
+                }
+                float error = 0;
+                for (int i = 0; i < n; i++) {
+                    float diff = thisScale * trial[i] + thisMin - x[from + i];
+                    error += weights[i] * diff * diff;
+                }
+                if (error < best) {
+                    System.arraycopy(trial, 0, q, to, n);
+                    best = error;
+                    scale = thisScale;
+                    min = thisMin;
+                }
+            }
+        }
+        offsets[j] = -min;
+        return scale;
     }
 
     /**
-     * Q6_K: each group of 16 gets the step that maps its value of largest magnitude to -32 (as Q4_0 maps its
-     * extreme to -8), the sixteen steps are quantized to int8 the same way against fp16 {@code d}, and the values
-     * against the steps as stored.
+     * Q6_K as llama.cpp's {@code quantize_row_q6_K_ref}: each group of 16 gets the signed step of
+     * {@link #fitSignedStep}, the sixteen steps are quantized to int8 against the one of largest magnitude
+     * (mapped to -128, fp16 {@code d}), and the values against the steps as stored.
      */
     private static void q6kBlock(float[] x, int at, MemorySegment dst, long to) {
         float[] steps = new float[16];
-        for (int g = 0; g < 16; g++) {
-            steps[g] = extreme(x, at + 16 * g, 16) / -32;
-        }
-        short dBits = Float.floatToFloat16(extreme(steps, 0, 16) / -128);
-        float d = Float.float16ToFloat(dBits);
         int[] q = new int[SUPER];
+        float maxStep = 0;
         for (int g = 0; g < 16; g++) {
-            int sc = d != 0 ? Math.clamp(Math.round(steps[g] / d), -128, 127) : 0;
+            steps[g] = fitSignedStep(x, at + 16 * g, q, 16 * g);
+            if (Math.abs(steps[g]) > Math.abs(maxStep)) {
+                maxStep = steps[g];
+            }
+        }
+        if (Math.abs(maxStep) < GROUP_MAX_EPS) {
+            dst.asSlice(to, GgmlType.Q6_K.blockBytes()).fill((byte) 0);
+            return;
+        }
+        float inverse = -128 / maxStep;
+        short dBits = Float.floatToFloat16(1 / inverse);
+        float d = Float.float16ToFloat(dBits);
+        for (int g = 0; g < 16; g++) {
+            int sc = Math.min(127, nearest(inverse * steps[g]));
             dst.set(ValueLayout.JAVA_BYTE, to + 192 + g, (byte) sc);
             float step = d * sc;
-            for (int i = 0; i < 16; i++) {
-                q[16 * g + i] = step != 0 ? Math.clamp(Math.round(x[at + 16 * g + i] / step), -32, 31) + 32 : 32;
+            if (step == 0) {
+                continue;
+            }
+            for (int i = 16 * g; i < 16 * g + 16; i++) {
+                q[i] = Math.clamp(nearest(x[at + i] / step), -32, 31) + 32;
             }
         }
         for (int n = 0; n < 2; n++) {
@@ -220,6 +322,63 @@ public final class RowEncoder {
             }
         }
         dst.set(SHORT, to + 208, dBits);
+    }
+
+    /**
+     * llama.cpp's {@code make_qx_quants} with weights {@code x^2} for the 16 values at {@code x[from ..]} and
+     * levels -32..31: the step that maps the value of largest magnitude to -32, or one of 18 neighbours (32 +- 0.1
+     * .. 0.9 levels) if its least-squares refit explains more of the weighted signal; writes the levels plus 32
+     * to {@code q[to ..]} and returns the step, signed.
+     */
+    private static float fitSignedStep(float[] x, int from, int[] q, int to) {
+        int n = 16;
+        int levels = 32;
+        float max = extreme(x, from, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
+            Arrays.fill(q, to, to + n, 0);
+            return 0;
+        }
+        float inverse = -levels / max;
+        float sumLX = 0;
+        float sumL2 = 0;
+        for (int i = 0; i < n; i++) {
+            float v = x[from + i];
+            int l = Math.clamp(nearest(inverse * v), -levels, levels - 1);
+            q[to + i] = l + levels;
+            float w = v * v;
+            sumLX += w * v * l;
+            sumL2 += w * l * l;
+        }
+        float scale = sumL2 != 0 ? sumLX / sumL2 : 0;
+        float best = scale * sumLX;
+        for (int is = -9; is <= 9; is++) {
+            if (is == 0) {
+                continue;
+            }
+            inverse = -(levels + 0.1f * is) / max;
+            sumLX = 0;
+            sumL2 = 0;
+            for (int i = 0; i < n; i++) {
+                float v = x[from + i];
+                int l = Math.clamp(nearest(inverse * v), -levels, levels - 1);
+                float w = v * v;
+                sumLX += w * v * l;
+                sumL2 += w * l * l;
+            }
+            if (sumL2 > 0 && sumLX * sumLX > best * sumL2) {
+                for (int i = 0; i < n; i++) {
+                    q[to + i] = Math.clamp(nearest(inverse * x[from + i]), -levels, levels - 1) + levels;
+                }
+                scale = sumLX / sumL2;
+                best = scale * sumLX;
+            }
+        }
+        return scale;
+    }
+
+    /** ggml's {@code nearest_int}: round half to even. */
+    private static int nearest(float f) {
+        return (int) Math.rint(f);
     }
 
     private static float max(float[] v) {

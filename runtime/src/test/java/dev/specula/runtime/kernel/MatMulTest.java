@@ -130,9 +130,10 @@ class MatMulTest {
 
     /** Guards the encoders (the test's own; the runtime's for k-quants): decoding must give back the data within the type's step. */
     @ParameterizedTest
-    @CsvSource({"F16, 0.001", "BF16, 0.008", "Q8_0, 0.0041", "Q4_0, 0.126", "Q4_K, 0.07", "Q5_K, 0.04", "Q6_K, 0.032"})
+    @CsvSource({"F16, 0.001", "BF16, 0.008", "Q8_0, 0.0041", "Q4_0, 0.126", "Q4_K, 0.07", "Q5_K, 0.065", "Q6_K, 0.032"})
     // Q4_0 and Q6_K clamp at their top value: a full step on the side opposite the extreme; Q4_K's half step is
-    // 1/30 of a sub-block's range, and its 6-bit scales round too
+    // 1/30 of a sub-block's range, and its 6-bit scales round too; the k-quants' least-squares searches (llama.cpp's)
+    // may give up to a step at one value for less error over the sub-block
     void scalarEncoderRoundTrips(GgmlType type, double relativeStep) {
         int rows = 3;
         int cols = type.blockSize() == 256 ? 512 : 128;

@@ -6,9 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import dev.specula.runtime.kernel.WeightsFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** bfloat16 encoding against hand-worked bit patterns: round to nearest, ties to even, NaN kept a NaN. */
+/**
+ * bfloat16 encoding against hand-worked bit patterns (round to nearest, ties to even, NaN kept a NaN), and the
+ * quantizers against llama.cpp's own bound for them.
+ */
 class RowEncoderTest {
 
     private static float bits(int b) {
@@ -53,5 +59,31 @@ class RowEncoderTest {
         assertEquals(0, dst.get(le, 0));
         assertEquals(0x3F80, dst.get(le, 2) & 0xFFFF);
         assertEquals(0xC000, dst.get(le, 4) & 0xFFFF);
+    }
+
+    /**
+     * llama.cpp's {@code test-quantize-fns}: 4096 values {@code 0.1 + 2 cos(i)} must come back with
+     * {@code sqrt(sum of squared errors) / n} below 0.002 for every type of four bits or more. Decoded by the
+     * kernels' row decoder, which the kernel tests check against scalar decoders of ggml's layouts.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void quantizersMeetLlamaCppsErrorBound(GgmlType type) {
+        int n = 4096;
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = 0.1f + 2 * (float) Math.cos(i);
+        }
+        MemorySegment encoded = MemorySegment.ofArray(new byte[(int) type.bytesFor(n)]);
+        RowEncoder.encode(type, values, 0, n, encoded, 0);
+        float[] decoded = new float[n];
+        WeightsFactory.of(new Tensor("w", type, new long[]{n, 1}, encoded)).row(0, decoded, 0);
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += (decoded[i] - values[i]) * (double) (decoded[i] - values[i]);
+        }
+        double error = Math.sqrt(sum) / n;
+        assertTrue(error < 0.002, type + ": " + error);
+        assertTrue(error > 0, type + " is lossy");
     }
 }
