@@ -32,6 +32,7 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ORDER);
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ORDER);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
     final Tensor tensor;
@@ -174,9 +175,13 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
      * activation vector loaded feeds two FMAs, into {@code out[o]}, {@code out[o + o1]}, ... and
      * {@code out[o + 1]}, {@code out[o + 1 + o1]}, ...; per row the same operations in the same order as
      * {@link #dot4}, so a row's result does not depend on its pairing. Called only where {@link #pairsRows}.
+     * Here two {@link #dot4} passes, for the types that do not pair rows (yet).
      */
-    abstract void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1,
-                         int o2, int o3);
+    void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
+                int o3) {
+        dot4(rowOffset, x, x0, x1, x2, x3, out, o, o + o1, o + o2, o + o3);
+        dot4(rowOffset + rowBytes, x, x0, x1, x2, x3, out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
+    }
 
     /** Reads bytes {@code [from, to)} of the weights one long per 64-byte line; returns their sum, for nothing. */
     final float touch(long from, long to) {

@@ -16,7 +16,6 @@ import java.lang.foreign.ValueLayout;
 abstract sealed class SuperBlockWeights extends RowMajorWeights permits Q4_KWeights, Q5_KWeights, Q6_KWeights {
 
     static final int SUPER = 256;
-    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ORDER);
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ORDER);
 
     SuperBlockWeights(Tensor tensor) {
@@ -48,13 +47,5 @@ abstract sealed class SuperBlockWeights extends RowMajorWeights permits Q4_KWeig
     /** The fp16 value at byte {@code at}. */
     final float half(long at) {
         return Float.float16ToFloat(data.get(SHORT, at));
-    }
-
-    /** Two rows as two {@link #dot4} passes: k-quants do not pair rows (yet). */
-    @Override
-    final void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1,
-                      int o2, int o3) {
-        dot4(rowOffset, x, x0, x1, x2, x3, out, o, o + o1, o + o2, o + o3);
-        dot4(rowOffset + rowBytes, x, x0, x1, x2, x3, out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
     }
 }

@@ -38,6 +38,7 @@ public final class WeightsFactory {
             case BF16 -> new BF16Weights(t);
             case Q8_0 -> new Q8_0Weights(quantRows(t));
             case Q4_0 -> new Q4_0Weights(quantRows(t));
+            case Q5_0 -> new Q5_0Weights(quantRows(t));
             case Q4_K -> new Q4_KWeights(quantRows(t));
             case Q5_K -> new Q5_KWeights(quantRows(t));
             case Q6_K -> new Q6_KWeights(quantRows(t));

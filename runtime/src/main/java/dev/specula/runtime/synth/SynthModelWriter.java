@@ -93,23 +93,27 @@ public final class SynthModelWriter {
         int dim = shape.dim();
         float matrix = (float) Math.sqrt(3.0 / dim);
         List<TensorSpec> list = new ArrayList<>();
-        list.add(new TensorSpec(TensorNames.TOKEN_EMBEDDING, type, dim, shape.vocab(), 1f, 0f));
+        list.add(matrix(TensorNames.TOKEN_EMBEDDING, type, dim, shape.vocab(), 1f));
         for (int l = 0; l < shape.layers(); l++) {
             list.add(norm(TensorNames.attnNorm(l)));
-            list.add(new TensorSpec(TensorNames.attnQ(l), type, dim, dim, matrix, 0f));
-            list.add(new TensorSpec(TensorNames.attnK(l), type, dim, shape.kvDim(), matrix, 0f));
-            list.add(new TensorSpec(TensorNames.attnV(l), quant.sensitiveType(l, shape.layers()), dim, shape.kvDim(),
-                    matrix, 0f));
-            list.add(new TensorSpec(TensorNames.attnOutput(l), type, dim, dim, matrix, 0f));
+            list.add(matrix(TensorNames.attnQ(l), type, dim, dim, matrix));
+            list.add(matrix(TensorNames.attnK(l), type, dim, shape.kvDim(), matrix));
+            list.add(matrix(TensorNames.attnV(l), quant.sensitiveType(l, shape.layers()), dim, shape.kvDim(), matrix));
+            list.add(matrix(TensorNames.attnOutput(l), type, dim, dim, matrix));
             list.add(norm(TensorNames.ffnNorm(l)));
-            list.add(new TensorSpec(TensorNames.ffnGate(l), type, dim, shape.ffn(), matrix, 0f));
-            list.add(new TensorSpec(TensorNames.ffnUp(l), type, dim, shape.ffn(), matrix, 0f));
-            list.add(new TensorSpec(TensorNames.ffnDown(l), quant.sensitiveType(l, shape.layers()), shape.ffn(), dim,
-                    (float) Math.sqrt(3.0 / shape.ffn()), 0f));
+            list.add(matrix(TensorNames.ffnGate(l), type, dim, shape.ffn(), matrix));
+            list.add(matrix(TensorNames.ffnUp(l), type, dim, shape.ffn(), matrix));
+            list.add(matrix(TensorNames.ffnDown(l), quant.sensitiveType(l, shape.layers()), shape.ffn(), dim,
+                    (float) Math.sqrt(3.0 / shape.ffn())));
         }
         list.add(norm(TensorNames.OUTPUT_NORM));
-        list.add(new TensorSpec(TensorNames.OUTPUT, quant.outputType(), dim, shape.vocab(), matrix, 0f));
+        list.add(matrix(TensorNames.OUTPUT, quant.outputType(), dim, shape.vocab(), matrix));
         return list;
+    }
+
+    /** A weight matrix of {@code rows} rows of {@code cols} values in {@code type}, or the quant's fallback for such rows. */
+    private TensorSpec matrix(String name, GgmlType type, int cols, int rows, float amplitude) {
+        return new TensorSpec(name, quant.fit(type, cols), cols, rows, amplitude, 0f);
     }
 
     /** llama.cpp keeps norm weights in F32 whatever the file type. */

@@ -11,31 +11,53 @@ public enum SynthQuant {
     BF16(GgmlType.BF16, 32),
     Q8_0(GgmlType.Q8_0, 7),
     Q4_0(GgmlType.Q4_0, 2),
+    Q5_0(GgmlType.Q5_0, 8),
     Q4_K(GgmlType.Q4_K, 14),
     Q5_K(GgmlType.Q5_K, 16),
     Q6_K(GgmlType.Q6_K, 18),
-    /** llama.cpp's Q4_K_M mix: Q4_K, with Q6_K for the output head and for some layers' attn_v and ffn_down. */
-    Q4_K_M(GgmlType.Q4_K, 15, true),
-    /** llama.cpp's Q5_K_M mix: as Q4_K_M around Q5_K. */
-    Q5_K_M(GgmlType.Q5_K, 17, true);
+    /**
+     * llama.cpp's Q4_K_M mix: Q4_K, with Q6_K for the output head and for some layers' attn_v and ffn_down; rows
+     * that are not whole super-blocks fall back to Q5_0 (Q8_0 for the Q6_K ones), as llama.cpp's do.
+     */
+    Q4_K_M(GgmlType.Q4_K, 15, true, GgmlType.Q5_0),
+    /** llama.cpp's Q5_K_M mix: as Q4_K_M around Q5_K; its fallback, Q5_1, has no kernel here, so rows must be whole super-blocks. */
+    Q5_K_M(GgmlType.Q5_K, 17, true, null);
 
     private final GgmlType type;
     private final int fileType;
     private final boolean mix;
+    private final GgmlType fallback;
 
     SynthQuant(GgmlType type, int fileType) {
-        this(type, fileType, false);
+        this(type, fileType, false, null);
     }
 
-    SynthQuant(GgmlType type, int fileType, boolean mix) {
+    SynthQuant(GgmlType type, int fileType, boolean mix, GgmlType fallback) {
         this.type = type;
         this.fileType = fileType;
         this.mix = mix;
+        this.fallback = fallback;
     }
 
     /** The type of the matrices (of all of them but a mix's upgrades). */
     public GgmlType type() {
         return type;
+    }
+
+    /** The block size every matrix width must be a multiple of: the fallback's where there is one. */
+    public int block() {
+        return fallback != null ? fallback.blockSize() : type.blockSize();
+    }
+
+    /**
+     * The type that rows of {@code cols} values of a matrix meant to be {@code chosen} are written in:
+     * {@code chosen} if they are whole blocks of it, else llama.cpp's fallback (Q8_0 for Q6_K).
+     */
+    public GgmlType fit(GgmlType chosen, int cols) {
+        if (fallback == null || cols % chosen.blockSize() == 0) {
+            return chosen;
+        }
+        return chosen == GgmlType.Q6_K ? GgmlType.Q8_0 : fallback;
     }
 
     /** The output head's type: Q6_K in a mix, as llama.cpp quantizes it for every k-quant mix. */
@@ -53,7 +75,7 @@ public enum SynthQuant {
         return mix && moreBits ? GgmlType.Q6_K : type;
     }
 
-    /** llama.cpp's {@code llama_ftype}: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7, MOSTLY_Q4_K_S 14, MOSTLY_Q4_K_M 15, MOSTLY_Q5_K_S 16, MOSTLY_Q5_K_M 17, MOSTLY_Q6_K 18, MOSTLY_BF16 32. */
+    /** llama.cpp's {@code llama_ftype}: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7, MOSTLY_Q5_0 8, MOSTLY_Q4_K_S 14, MOSTLY_Q4_K_M 15, MOSTLY_Q5_K_S 16, MOSTLY_Q5_K_M 17, MOSTLY_Q6_K 18, MOSTLY_BF16 32. */
     public int fileType() {
         return fileType;
     }
@@ -64,7 +86,7 @@ public enum SynthQuant {
                 return q;
             }
         }
-        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k, q4_k_m, q5_k_m)");
+        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, bf16, q8_0, q4_0, q5_0, q4_k, q5_k, q6_k, q4_k_m, q5_k_m)");
     }
 
     @Override

@@ -60,7 +60,7 @@ public record SynthShape(String name, int dim, int layers, int heads, int kvHead
             throw new SpeculaException("shape " + name + ": vocab must be at least " + MIN_VOCAB
                     + " (3 specials, 256 byte tokens, 1 piece), got " + vocab);
         }
-        int block = quant.type().blockSize();
+        int block = quant.block();
         if (dim % block != 0 || ffn % block != 0) {
             throw new SpeculaException(String.format(Locale.ROOT,
                     "shape %s: %s needs dim (%d) and ffn (%d) to be multiples of %d", name, quant, dim, ffn, block));

@@ -19,6 +19,7 @@ public final class RowEncoder {
     /** ggml's {@code GROUP_MAX_EPS}: a group whose largest magnitude is below it is all zeros. */
     private static final float GROUP_MAX_EPS = 1e-15f;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private RowEncoder() {
@@ -46,6 +47,11 @@ public final class RowEncoder {
             case Q4_0 -> {
                 for (int b = 0; b < n / BLOCK; b++) {
                     q4Block(src, from + b * BLOCK, dst, at + b * 18L);
+                }
+            }
+            case Q5_0 -> {
+                for (int b = 0; b < n / BLOCK; b++) {
+                    q5Block(src, from + b * BLOCK, dst, at + b * 22L);
                 }
             }
             case Q4_K -> {
@@ -111,6 +117,22 @@ public final class RowEncoder {
             int hi = Math.min(15, (int) (x[at + i + BLOCK / 2] * id + 8.5f));
             dst.set(ValueLayout.JAVA_BYTE, to + 2 + i, (byte) (lo | hi << 4));
         }
+    }
+
+    /** Q5_0 as {@code quantize_row_q5_0_ref}: as Q4_0 over 32 levels, each value's fifth bit in {@code qh}. */
+    private static void q5Block(float[] x, int at, MemorySegment dst, long to) {
+        float max = extreme(x, at, BLOCK);
+        float d = max / -16;
+        float id = d != 0 ? 1 / d : 0;
+        dst.set(SHORT, to, Float.floatToFloat16(d));
+        int qh = 0;
+        for (int i = 0; i < BLOCK / 2; i++) {
+            int lo = Math.min(31, (int) (x[at + i] * id + 16.5f));
+            int hi = Math.min(31, (int) (x[at + i + BLOCK / 2] * id + 16.5f));
+            dst.set(ValueLayout.JAVA_BYTE, to + 6 + i, (byte) (lo & 0x0f | (hi & 0x0f) << 4));
+            qh |= (lo >> 4) << i | (hi >> 4) << (i + BLOCK / 2);
+        }
+        dst.set(INT, to + 2, qh);
     }
 
     /**

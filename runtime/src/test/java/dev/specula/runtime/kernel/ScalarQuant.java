@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
 
 /**
  * Independent scalar encoders for the weight types, following llama.cpp's reference quantizers
- * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}), and the matching scalar decoders
+ * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}, {@code quantize_row_q5_0_ref}), and the matching scalar decoders
  * the kernel tests compare against. The k-quants are encoded by the runtime's {@link RowEncoder} and decoded
  * here one value at a time, as llama.cpp's {@code dequantize_row_q4_K}/{@code _q5_K}/{@code _q6_K} do.
  */
@@ -34,7 +34,7 @@ final class ScalarQuant {
         }
         ByteBuffer out = ByteBuffer.allocate((int) (rows * type.bytesFor(cols))).order(ByteOrder.LITTLE_ENDIAN);
         for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c += type == GgmlType.Q8_0 || type == GgmlType.Q4_0 ? BLOCK : cols) {
+            for (int c = 0; c < cols; c += type.blockSize() == BLOCK ? BLOCK : cols) {
                 int at = r * cols + c;
                 switch (type) {
                     case F32 -> { for (int i = 0; i < cols; i++) out.putFloat(values[at + i]); }
@@ -42,6 +42,7 @@ final class ScalarQuant {
                     case BF16 -> { for (int i = 0; i < cols; i++) out.putShort((short) (Float.floatToRawIntBits(values[at + i]) >>> 16)); }
                     case Q8_0 -> q8Block(values, at, out);
                     case Q4_0 -> q4Block(values, at, out);
+                    case Q5_0 -> q5Block(values, at, out);
                     default -> throw new IllegalArgumentException(type.toString());
                 }
             }
@@ -81,6 +82,31 @@ final class ScalarQuant {
         }
     }
 
+    private static void q5Block(float[] x, int at, ByteBuffer out) {
+        float amax = 0;
+        float max = 0;
+        for (int i = 0; i < BLOCK; i++) {
+            if (Math.abs(x[at + i]) > amax) {
+                amax = Math.abs(x[at + i]);
+                max = x[at + i];
+            }
+        }
+        float d = max / -16;
+        float id = d != 0 ? 1 / d : 0;
+        out.putShort(Float.floatToFloat16(d));
+        int qh = 0;
+        byte[] qs = new byte[BLOCK / 2];
+        for (int i = 0; i < BLOCK / 2; i++) {
+            int lo = Math.min(31, (int) (x[at + i] * id + 16.5f));
+            int hi = Math.min(31, (int) (x[at + i + BLOCK / 2] * id + 16.5f));
+            qs[i] = (byte) ((lo & 0x0f) | (hi & 0x0f) << 4);
+            qh |= ((lo & 0x10) >> 4) << i;
+            qh |= ((hi & 0x10) >> 4) << (i + BLOCK / 2);
+        }
+        out.putInt(qh);
+        out.put(qs);
+    }
+
     /** Element {@code (r, c)} of an encoded tensor, decoded one value at a time. */
     static float decode(GgmlType type, byte[] bytes, int cols, int r, int c) {
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -99,6 +125,13 @@ final class ScalarQuant {
                 int packed = in.get(block + 2 + j % 16) & 0xff;
                 int q = j < 16 ? packed & 0x0f : packed >>> 4;
                 yield Float.float16ToFloat(in.getShort(block)) * (q - 8);
+            }
+            case Q5_0 -> {
+                int block = (int) (row + (c / BLOCK) * 22L);
+                int j = c % BLOCK;
+                int packed = in.get(block + 6 + j % 16) & 0xff;
+                int q = (j < 16 ? packed & 0x0f : packed >>> 4) | (in.getInt(block + 2) >>> j & 1) << 4;
+                yield Float.float16ToFloat(in.getShort(block)) * (q - 16);
             }
             case Q4_K -> q4k(in, (int) (row + (c / 256) * 144L), c % 256, 16, -1);
             case Q5_K -> q4k(in, (int) (row + (c / 256) * 176L), c % 256, 48, 16);
