@@ -16,7 +16,8 @@ import dev.specula.runtime.tensor.Tensor;
  * four rows): each block is decoded once into registers, each decoded vector feeds one FMA per
  * activation row, and the block's scale is applied once per row.
  */
-abstract sealed class ScaledBlockWeights extends RowMajorWeights permits Q8_0Weights, Q4_0Weights, Q5_0Weights {
+abstract sealed class ScaledBlockWeights extends RowMajorWeights permits Q8_0Weights, Q4_0Weights, Q4_1Weights,
+        Q5_0Weights, Q5_1Weights {
 
     private final int blockBytes;
 

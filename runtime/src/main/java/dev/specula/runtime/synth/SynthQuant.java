@@ -11,7 +11,9 @@ public enum SynthQuant {
     BF16(GgmlType.BF16, 32),
     Q8_0(GgmlType.Q8_0, 7),
     Q4_0(GgmlType.Q4_0, 2),
+    Q4_1(GgmlType.Q4_1, 3),
     Q5_0(GgmlType.Q5_0, 8),
+    Q5_1(GgmlType.Q5_1, 9),
     Q4_K(GgmlType.Q4_K, 14),
     Q5_K(GgmlType.Q5_K, 16),
     Q6_K(GgmlType.Q6_K, 18),
@@ -20,8 +22,8 @@ public enum SynthQuant {
      * that are not whole super-blocks fall back to Q5_0 (Q8_0 for the Q6_K ones), as llama.cpp's do.
      */
     Q4_K_M(GgmlType.Q4_K, 15, true, GgmlType.Q5_0),
-    /** llama.cpp's Q5_K_M mix: as Q4_K_M around Q5_K; its fallback, Q5_1, has no kernel here, so rows must be whole super-blocks. */
-    Q5_K_M(GgmlType.Q5_K, 17, true, null);
+    /** llama.cpp's Q5_K_M mix: as Q4_K_M around Q5_K, falling back to Q5_1. */
+    Q5_K_M(GgmlType.Q5_K, 17, true, GgmlType.Q5_1);
 
     private final GgmlType type;
     private final int fileType;
@@ -75,7 +77,7 @@ public enum SynthQuant {
         return mix && moreBits ? GgmlType.Q6_K : type;
     }
 
-    /** llama.cpp's {@code llama_ftype}: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7, MOSTLY_Q5_0 8, MOSTLY_Q4_K_S 14, MOSTLY_Q4_K_M 15, MOSTLY_Q5_K_S 16, MOSTLY_Q5_K_M 17, MOSTLY_Q6_K 18, MOSTLY_BF16 32. */
+    /** llama.cpp's {@code llama_ftype}: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q4_1 3, MOSTLY_Q8_0 7, MOSTLY_Q5_0 8, MOSTLY_Q5_1 9, MOSTLY_Q4_K_S 14, MOSTLY_Q4_K_M 15, MOSTLY_Q5_K_S 16, MOSTLY_Q5_K_M 17, MOSTLY_Q6_K 18, MOSTLY_BF16 32. */
     public int fileType() {
         return fileType;
     }
@@ -86,7 +88,7 @@ public enum SynthQuant {
                 return q;
             }
         }
-        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, bf16, q8_0, q4_0, q5_0, q4_k, q5_k, q6_k, q4_k_m, q5_k_m)");
+        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q4_k_m, q5_k_m)");
     }
 
     @Override

@@ -49,6 +49,16 @@ public final class RowEncoder {
                     q4Block(src, from + b * BLOCK, dst, at + b * 18L);
                 }
             }
+            case Q4_1 -> {
+                for (int b = 0; b < n / BLOCK; b++) {
+                    offsetBlock(src, from + b * BLOCK, 15, dst, at + b * 20L);
+                }
+            }
+            case Q5_1 -> {
+                for (int b = 0; b < n / BLOCK; b++) {
+                    offsetBlock(src, from + b * BLOCK, 31, dst, at + b * 24L);
+                }
+            }
             case Q5_0 -> {
                 for (int b = 0; b < n / BLOCK; b++) {
                     q5Block(src, from + b * BLOCK, dst, at + b * 22L);
@@ -133,6 +143,35 @@ public final class RowEncoder {
             qh |= (lo >> 4) << i | (hi >> 4) << (i + BLOCK / 2);
         }
         dst.set(INT, to + 2, qh);
+    }
+
+    /**
+     * Q4_1 ({@code levels} 15) and Q5_1 (31) as {@code quantize_row_q4_1_ref}/{@code _q5_1_ref}: the block's
+     * [lowest, highest] in equal steps, {@code d} the step and {@code m} the lowest value; Q5_1's fifth bits
+     * go to {@code qh} as Q5_0's.
+     */
+    private static void offsetBlock(float[] x, int at, int levels, MemorySegment dst, long to) {
+        float min = Float.MAX_VALUE;
+        float max = -Float.MAX_VALUE;
+        for (int i = 0; i < BLOCK; i++) {
+            min = Math.min(min, x[at + i]);
+            max = Math.max(max, x[at + i]);
+        }
+        float d = (max - min) / levels;
+        float id = d != 0 ? 1 / d : 0;
+        dst.set(SHORT, to, Float.floatToFloat16(d));
+        dst.set(SHORT, to + 2, Float.floatToFloat16(min));
+        long quants = levels == 15 ? to + 4 : to + 8;
+        int qh = 0;
+        for (int i = 0; i < BLOCK / 2; i++) {
+            int lo = Math.min(levels, (int) ((x[at + i] - min) * id + 0.5f));
+            int hi = Math.min(levels, (int) ((x[at + i + BLOCK / 2] - min) * id + 0.5f));
+            dst.set(ValueLayout.JAVA_BYTE, quants + i, (byte) (lo & 0x0f | (hi & 0x0f) << 4));
+            qh |= (lo >> 4) << i | (hi >> 4) << (i + BLOCK / 2);
+        }
+        if (levels == 31) {
+            dst.set(INT, to + 4, qh);
+        }
     }
 
     /**

@@ -43,6 +43,8 @@ final class ScalarQuant {
                     case Q8_0 -> q8Block(values, at, out);
                     case Q4_0 -> q4Block(values, at, out);
                     case Q5_0 -> q5Block(values, at, out);
+                    case Q4_1 -> offsetBlock(values, at, 15, out);
+                    case Q5_1 -> offsetBlock(values, at, 31, out);
                     default -> throw new IllegalArgumentException(type.toString());
                 }
             }
@@ -107,6 +109,33 @@ final class ScalarQuant {
         out.put(qs);
     }
 
+    /** Q4_1 ({@code levels} 15) and Q5_1 (31): equal steps from the block's lowest to its highest value. */
+    private static void offsetBlock(float[] x, int at, int levels, ByteBuffer out) {
+        float min = Float.POSITIVE_INFINITY;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < BLOCK; i++) {
+            min = Math.min(min, x[at + i]);
+            max = Math.max(max, x[at + i]);
+        }
+        float d = (max - min) / levels;
+        float id = d != 0 ? 1 / d : 0;
+        out.putShort(Float.floatToFloat16(d));
+        out.putShort(Float.floatToFloat16(min));
+        int qh = 0;
+        byte[] qs = new byte[BLOCK / 2];
+        for (int i = 0; i < BLOCK / 2; i++) {
+            int lo = Math.min(levels, (int) ((x[at + i] - min) * id + 0.5f));
+            int hi = Math.min(levels, (int) ((x[at + i + BLOCK / 2] - min) * id + 0.5f));
+            qs[i] = (byte) ((lo & 0x0f) | (hi & 0x0f) << 4);
+            qh |= ((lo & 0x10) >> 4) << i;
+            qh |= ((hi & 0x10) >> 4) << (i + BLOCK / 2);
+        }
+        if (levels == 31) {
+            out.putInt(qh);
+        }
+        out.put(qs);
+    }
+
     /** Element {@code (r, c)} of an encoded tensor, decoded one value at a time. */
     static float decode(GgmlType type, byte[] bytes, int cols, int r, int c) {
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -132,6 +161,18 @@ final class ScalarQuant {
                 int packed = in.get(block + 6 + j % 16) & 0xff;
                 int q = (j < 16 ? packed & 0x0f : packed >>> 4) | (in.getInt(block + 2) >>> j & 1) << 4;
                 yield Float.float16ToFloat(in.getShort(block)) * (q - 16);
+            }
+            case Q4_1, Q5_1 -> {
+                boolean five = type == GgmlType.Q5_1;
+                int block = (int) (row + (c / BLOCK) * (five ? 24L : 20L));
+                int j = c % BLOCK;
+                int packed = in.get(block + (five ? 8 : 4) + j % 16) & 0xff;
+                int q = j < 16 ? packed & 0x0f : packed >>> 4;
+                if (five) {
+                    q |= (in.getInt(block + 4) >>> j & 1) << 4;
+                }
+                float d = Float.float16ToFloat(in.getShort(block));
+                yield d * q + Float.float16ToFloat(in.getShort(block + 2));
             }
             case Q4_K -> q4k(in, (int) (row + (c / 256) * 144L), c % 256, 16, -1);
             case Q5_K -> q4k(in, (int) (row + (c / 256) * 176L), c % 256, 48, 16);
