@@ -5,15 +5,20 @@ import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.ModelConfig;
+import dev.specula.runtime.tensor.GgmlType;
 import dev.specula.runtime.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.lang.reflect.Array;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /** Shows what is in a model file and what it needs to run. */
 @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's metadata, tensors and memory needs.")
@@ -49,6 +54,7 @@ public final class InfoCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "  %-32s %-5s %-18s %12s%n", t.name(), t.type(),
                         Arrays.toString(t.dims()), ByteSize.format(t.byteSize()));
             }
+            System.out.println("by type: " + byType(model.tensors().values()));
             System.out.println();
             long kv = KvCacheType.F16.bytes(c, context);
             System.out.printf(Locale.ROOT, "memory: weights %s, KV cache %s at context %d (f16; f32: %s), total %s%n",
@@ -56,6 +62,24 @@ public final class InfoCommand implements Callable<Integer> {
                     ByteSize.format(KvCacheType.F32.bytes(c, context)), ByteSize.format(model.weightBytes() + kv));
         }
         return 0;
+    }
+
+    /**
+     * Tensors counted and sized per storage type, largest share first: what a mix (llama.cpp's Q4_K_M, say)
+     * is made of.
+     */
+    static String byType(Collection<Tensor> tensors) {
+        Map<GgmlType, long[]> types = new EnumMap<>(GgmlType.class);
+        for (Tensor t : tensors) {
+            long[] countAndBytes = types.computeIfAbsent(t.type(), k -> new long[2]);
+            countAndBytes[0]++;
+            countAndBytes[1] += t.byteSize();
+        }
+        return types.entrySet().stream()
+                .sorted(Comparator.comparingLong((Map.Entry<GgmlType, long[]> e) -> e.getValue()[1]).reversed())
+                .map(e -> String.format(Locale.ROOT, "%s %d tensors %s", e.getKey(), e.getValue()[0],
+                        ByteSize.format(e.getValue()[1])))
+                .collect(Collectors.joining(", "));
     }
 
     /** Metadata values, with long arrays (vocabularies) summarised instead of printed whole. */

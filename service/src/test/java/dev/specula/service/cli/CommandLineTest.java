@@ -122,6 +122,8 @@ class CommandLineTest {
         assertTrue(r.out().contains("Q8_0"), r.out());
         assertTrue(r.out().contains("blk.0.attn_q.weight"), r.out());
         assertTrue(r.out().contains("memory"), r.out());
+        assertTrue(r.out().contains("by type: Q8_0 "), "the quantized matrices outweigh the F32 norms: " + r.out());
+        assertTrue(r.out().contains(" tensors "), r.out());
     }
 
     @Test
