@@ -29,6 +29,9 @@ final class QuantBlocks {
     static final float TWO_POW_23 = 0x1p23f;
     private static final float NIBBLE_BIAS = TWO_POW_23 + 8;
 
+    private static final ByteVector IQ4_VALUES = ByteVector.fromArray(ByteVector.SPECIES_128,
+            new byte[]{-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113}, 0);
+
     private QuantBlocks() {
     }
 
@@ -126,6 +129,19 @@ final class QuantBlocks {
     /** High nibbles as floats 0..15, as {@link #unsignedLow}. */
     static FloatVector unsignedHigh(IntVector wide) {
         return (FloatVector) wide.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
+    }
+
+    /** The 16 bytes at {@code at}, however wide the float vectors are: IQ4's nibbles index a table of 16. */
+    static ByteVector sixteen(MemorySegment data, long at) {
+        return ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, at, ORDER);
+    }
+
+    /**
+     * llama.cpp's IQ4_NL/IQ4_XS values ({@code kvalues_iq4nl}) of 16 nibbles: one byte shuffle (pshufb), where a
+     * float table would need one or four float permutes depending on the vector width.
+     */
+    static ByteVector nonLinear(ByteVector nibbles) {
+        return IQ4_VALUES.rearrange(nibbles.toShuffle());
     }
 
     /** Lanes of small non-negative integers {@code q} (below 2^23) as the floats {@code q + 2^23 - bias}. */

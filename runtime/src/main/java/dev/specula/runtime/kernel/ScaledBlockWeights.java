@@ -17,7 +17,7 @@ import dev.specula.runtime.tensor.Tensor;
  * activation row, and the block's scale is applied once per row.
  */
 abstract sealed class ScaledBlockWeights extends RowMajorWeights permits Q8_0Weights, Q4_0Weights, Q4_1Weights,
-        Q5_0Weights, Q5_1Weights {
+        Q5_0Weights, Q5_1Weights, IQ4_NLWeights {
 
     private final int blockBytes;
 

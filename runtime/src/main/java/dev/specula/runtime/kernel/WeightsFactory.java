@@ -44,6 +44,8 @@ public final class WeightsFactory {
             case Q4_K -> new Q4_KWeights(quantRows(t));
             case Q5_K -> new Q5_KWeights(quantRows(t));
             case Q6_K -> new Q6_KWeights(quantRows(t));
+            case IQ4_NL -> new IQ4_NLWeights(quantRows(t));
+            case IQ4_XS -> new IQ4_XSWeights(quantRows(t));
             default -> throw new IllegalArgumentException(t + ": no kernel for tensor type " + t.type());
         };
     }

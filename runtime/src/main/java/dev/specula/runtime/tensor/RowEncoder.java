@@ -8,14 +8,16 @@ import java.util.Arrays;
 /**
  * Encodes float rows into GGUF tensor bytes, with llama.cpp's reference quantizers
  * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}) so files match what its tools write.
- * The k-quants follow its reference quantizers too ({@code quantize_row_q4_K_ref}, {@code _q5_K_ref},
- * {@code _q6_K_ref}, with their {@code make_qkx2_quants}/{@code make_qx_quants} searches), not the
+ * The k-quants and IQ4 follow its reference quantizers too ({@code quantize_row_q4_K_ref}, {@code _q5_K_ref},
+ * {@code _q6_K_ref}, {@code quantize_row_iq4_nl_impl}, with their searches), not the
  * importance-matrix ones its tools use when given activation statistics.
  */
 public final class RowEncoder {
 
     private static final int BLOCK = 32;
     private static final int SUPER = 256;
+    /** llama.cpp's {@code kvalues_iq4nl}: IQ4_NL's and IQ4_XS's 16 levels. */
+    private static final int[] IQ4_VALUES = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
     /** ggml's {@code GROUP_MAX_EPS}: a group whose largest magnitude is below it is all zeros. */
     private static final float GROUP_MAX_EPS = 1e-15f;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -62,6 +64,16 @@ public final class RowEncoder {
             case Q5_0 -> {
                 for (int b = 0; b < n / BLOCK; b++) {
                     q5Block(src, from + b * BLOCK, dst, at + b * 22L);
+                }
+            }
+            case IQ4_NL -> {
+                for (int b = 0; b < n / BLOCK; b++) {
+                    iq4Block(src, from + b * BLOCK, BLOCK, dst, at + b * 18L);
+                }
+            }
+            case IQ4_XS -> {
+                for (int b = 0; b < n / SUPER; b++) {
+                    iq4Block(src, from + b * SUPER, SUPER, dst, at + b * (long) GgmlType.IQ4_XS.blockBytes());
                 }
             }
             case Q4_K -> {
@@ -435,6 +447,123 @@ public final class RowEncoder {
             }
         }
         return scale;
+    }
+
+    /**
+     * IQ4_NL ({@code size} 32) and IQ4_XS (256) as llama.cpp's {@code quantize_row_iq4_nl_impl} without an
+     * importance matrix: per 32 values the scale that maps the extreme to the table's -127 and its 14 neighbours,
+     * each refit by weighted least squares (weights {@code x^2}); IQ4_XS then quantizes the eight scales to 6 bits
+     * against {@code d} = -(scale of largest magnitude) / 32 and requantizes the values against them.
+     */
+    private static void iq4Block(float[] x, int at, int size, MemorySegment dst, long to) {
+        int blocks = size / BLOCK;
+        int[] q = new int[size];
+        float[] scales = new float[blocks];
+        float maxScale = 0;
+        for (int ib = 0; ib < blocks; ib++) {
+            scales[ib] = fitNonLinear(x, at + BLOCK * ib, q, BLOCK * ib);
+            if (Math.abs(scales[ib]) > Math.abs(maxScale)) {
+                maxScale = scales[ib];
+            }
+        }
+        long quants;
+        if (blocks == 1) {
+            dst.set(SHORT, to, Float.floatToFloat16(scales[0]));
+            float id = scales[0] != 0 ? 1 / scales[0] : 0;
+            for (int i = 0; i < size; i++) {
+                q[i] = nearestIq4(id * x[at + i]);
+            }
+            quants = to + 2;
+        } else {
+            float d = -maxScale / 32;
+            dst.set(SHORT, to, Float.floatToFloat16(d));
+            float id = d != 0 ? 1 / d : 0;
+            int high = 0;
+            int low = 0;
+            for (int ib = 0; ib < blocks; ib++) {
+                int l = Math.clamp(nearest(id * scales[ib]), -32, 31);
+                float dl = d * l;
+                float idl = dl != 0 ? 1 / dl : 0;
+                for (int i = BLOCK * ib; i < BLOCK * ib + BLOCK; i++) {
+                    q[i] = nearestIq4(idl * x[at + i]);
+                }
+                l += 32;
+                low |= (l & 0x0f) << 4 * ib;
+                high |= (l >> 4) << 2 * ib;
+            }
+            dst.set(SHORT, to + 2, (short) high);
+            dst.set(INT, to + 4, low);
+            quants = to + 8;
+        }
+        for (int ib = 0; ib < blocks; ib++) {
+            for (int j = 0; j < BLOCK / 2; j++) {
+                dst.set(ValueLayout.JAVA_BYTE, quants + 16L * ib + j, (byte) (q[32 * ib + j] | q[32 * ib + 16 + j] << 4));
+            }
+        }
+    }
+
+    /**
+     * The scale of IQ4's table for the 32 values at {@code x[from ..]} ({@code quantize_row_iq4_nl_impl}'s search):
+     * the extreme onto -127, then 15 scales (the extreme onto -127 +- 0..7 levels) each refit by least squares with
+     * weights {@code x^2}, keeping the best; writes the table indices to {@code q[to ..]}.
+     */
+    private static float fitNonLinear(float[] x, int from, int[] q, int to) {
+        float max = extreme(x, from, BLOCK);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
+            return 0;
+        }
+        float d = -max / IQ4_VALUES[0];
+        float id = 1 / d;
+        float sumQX = 0;
+        float sumQ2 = 0;
+        for (int i = 0; i < BLOCK; i++) {
+            float v = x[from + i];
+            int l = nearestIq4(id * v);
+            q[to + i] = l;
+            float w = v * v;
+            sumQX += w * IQ4_VALUES[l] * v;
+            sumQ2 += w * IQ4_VALUES[l] * IQ4_VALUES[l];
+        }
+        d = sumQX / sumQ2;
+        float best = d * sumQX;
+        for (int t = -7; t <= 7; t++) {
+            id = (t + IQ4_VALUES[0]) / max;
+            sumQX = 0;
+            sumQ2 = 0;
+            for (int i = 0; i < BLOCK; i++) {
+                float v = x[from + i];
+                int value = IQ4_VALUES[nearestIq4(id * v)];
+                float w = v * v;
+                sumQX += w * value * v;
+                sumQ2 += w * value * value;
+            }
+            if (sumQ2 > 0 && sumQX * sumQX > best * sumQ2) {
+                d = sumQX / sumQ2;
+                best = d * sumQX;
+            }
+        }
+        return d;
+    }
+
+    /** The index of IQ4's table value nearest {@code v} ({@code best_index_int8}). */
+    private static int nearestIq4(float v) {
+        if (v <= IQ4_VALUES[0]) {
+            return 0;
+        }
+        if (v >= IQ4_VALUES[15]) {
+            return 15;
+        }
+        int lo = 0;
+        int hi = 15;
+        while (hi - lo > 1) {
+            int mid = (lo + hi) / 2;
+            if (v < IQ4_VALUES[mid]) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        return v - IQ4_VALUES[hi - 1] < IQ4_VALUES[hi] - v ? hi - 1 : hi;
     }
 
     /** ggml's {@code nearest_int}: round half to even. */

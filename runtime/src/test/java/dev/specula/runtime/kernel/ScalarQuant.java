@@ -10,12 +10,14 @@ import java.nio.ByteOrder;
 /**
  * Independent scalar encoders for the weight types, following llama.cpp's reference quantizers
  * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}, {@code quantize_row_q5_0_ref}), and the matching scalar decoders
- * the kernel tests compare against. The k-quants are encoded by the runtime's {@link RowEncoder} and decoded
- * here one value at a time, as llama.cpp's {@code dequantize_row_q4_K}/{@code _q5_K}/{@code _q6_K} do.
+ * the kernel tests compare against. The k-quants and IQ4 are encoded by the runtime's {@link RowEncoder} and decoded
+ * here one value at a time, as llama.cpp's {@code dequantize_row_q4_K}/{@code _q5_K}/{@code _q6_K}/{@code _iq4_nl}/{@code _iq4_xs} do.
  */
 final class ScalarQuant {
 
     static final int BLOCK = 32;
+    /** llama.cpp's {@code kvalues_iq4nl}. */
+    private static final int[] IQ4_VALUES = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
     private ScalarQuant() {
     }
@@ -27,7 +29,7 @@ final class ScalarQuant {
     }
 
     static byte[] encode(GgmlType type, float[] values, int rows, int cols) {
-        if (type.blockSize() == 256) {
+        if (type.blockSize() == 256 || type == GgmlType.IQ4_NL) {
             byte[] bytes = new byte[(int) (rows * type.bytesFor(cols))];
             RowEncoder.encode(type, values, 0, rows * cols, MemorySegment.ofArray(bytes), 0);
             return bytes;
@@ -173,6 +175,22 @@ final class ScalarQuant {
                 }
                 float d = Float.float16ToFloat(in.getShort(block));
                 yield d * q + Float.float16ToFloat(in.getShort(block + 2));
+            }
+            case IQ4_NL -> {
+                int block = (int) (row + (c / BLOCK) * 18L);
+                int j = c % BLOCK;
+                int packed = in.get(block + 2 + j % 16) & 0xff;
+                yield Float.float16ToFloat(in.getShort(block)) * IQ4_VALUES[j < 16 ? packed & 0x0f : packed >>> 4];
+            }
+            case IQ4_XS -> {
+                int block = (int) (row + (c / 256) * 136L);
+                int ib = c % 256 / 32;
+                int j = c % 32;
+                int low = (in.get(block + 4 + ib / 2) & 0xff) >>> 4 * (ib % 2) & 0x0f;
+                int high = (in.getShort(block + 2) & 0xffff) >>> 2 * ib & 3;
+                float dl = Float.float16ToFloat(in.getShort(block)) * ((low | high << 4) - 32);
+                int packed = in.get(block + 8 + 16 * ib + j % 16) & 0xff;
+                yield dl * IQ4_VALUES[j < 16 ? packed & 0x0f : packed >>> 4];
             }
             case Q4_K -> q4k(in, (int) (row + (c / 256) * 144L), c % 256, 16, -1);
             case Q5_K -> q4k(in, (int) (row + (c / 256) * 176L), c % 256, 48, 16);

@@ -67,7 +67,7 @@ class RowEncoderTest {
      * kernels' row decoder, which the kernel tests check against scalar decoders of ggml's layouts.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"})
     void quantizersMeetLlamaCppsErrorBound(GgmlType type) {
         int n = 4096;
         float[] values = new float[n];
