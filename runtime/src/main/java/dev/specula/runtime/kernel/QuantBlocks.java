@@ -138,7 +138,7 @@ final class QuantBlocks {
 
     /**
      * llama.cpp's IQ4_NL/IQ4_XS values ({@code kvalues_iq4nl}) of 16 nibbles: one byte shuffle (pshufb), where a
-     * float table would need one or four float permutes depending on the vector width.
+     * table of floats would need one to four float permutes, depending on the vector width.
      */
     static ByteVector nonLinear(ByteVector nibbles) {
         return IQ4_VALUES.rearrange(nibbles.toShuffle());

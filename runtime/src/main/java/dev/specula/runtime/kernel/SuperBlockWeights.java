@@ -1,7 +1,6 @@
 package dev.specula.runtime.kernel;
 
 import dev.specula.runtime.tensor.Tensor;
-import java.lang.foreign.ValueLayout;
 
 /**
  * ggml's k-quant types read in place: super-blocks of {@value #SUPER} values with one fp16 scale, whose
@@ -17,7 +16,6 @@ abstract sealed class SuperBlockWeights extends RowMajorWeights permits Q4_KWeig
         IQ4_XSWeights {
 
     static final int SUPER = 256;
-    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ORDER);
 
     SuperBlockWeights(Tensor tensor) {
         super(tensor);
