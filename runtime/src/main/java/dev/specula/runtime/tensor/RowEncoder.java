@@ -8,7 +8,7 @@ import java.util.Arrays;
 /**
  * Encodes float rows into GGUF tensor bytes, with llama.cpp's reference quantizers
  * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}) so files match what its tools write.
- * The k-quants and IQ4 follow its reference quantizers too ({@code quantize_row_q4_K_ref}, {@code _q5_K_ref},
+ * The k-quants and IQ4 follow its reference quantizers too ({@code quantize_row_q3_K_ref}, {@code _q4_K_ref}, {@code _q5_K_ref},
  * {@code _q6_K_ref}, {@code quantize_row_iq4_nl_impl}, with their searches), not the
  * importance-matrix ones its tools use when given activation statistics.
  */
@@ -74,6 +74,11 @@ public final class RowEncoder {
             case IQ4_XS -> {
                 for (int b = 0; b < n / SUPER; b++) {
                     iq4Block(src, from + b * SUPER, SUPER, dst, at + b * (long) GgmlType.IQ4_XS.blockBytes());
+                }
+            }
+            case Q3_K -> {
+                for (int b = 0; b < n / SUPER; b++) {
+                    q3kBlock(src, from + b * SUPER, dst, at + b * (long) GgmlType.Q3_K.blockBytes());
                 }
             }
             case Q4_K -> {
@@ -184,6 +189,122 @@ public final class RowEncoder {
         if (levels == 31) {
             dst.set(INT, to + 4, qh);
         }
+    }
+
+    /**
+     * Q3_K as {@code quantize_row_q3_K_ref}: each group of 16 gets {@link #fitThreeBits}'s signed step, the
+     * sixteen steps are quantized to 6 bits against {@code d} = -(step of largest magnitude) / 32, and the values
+     * against the steps as stored; each value's third bit goes to {@code hmask} (bit {@code i / 32} of byte
+     * {@code i % 32}), its low bit pair to {@code qs}.
+     */
+    private static void q3kBlock(float[] x, int at, MemorySegment dst, long to) {
+        float[] steps = new float[16];
+        int[] q = new int[SUPER];
+        float maxStep = 0;
+        for (int g = 0; g < 16; g++) {
+            steps[g] = fitThreeBits(x, at + 16 * g, q, 16 * g);
+            if (Math.abs(steps[g]) > Math.abs(maxStep)) {
+                maxStep = steps[g];
+            }
+        }
+        byte[] scales = new byte[12];
+        float d = 0;
+        if (maxStep != 0) {
+            float inverse = -32 / maxStep;
+            for (int g = 0; g < 16; g++) {
+                int l = Math.clamp(nearest(inverse * steps[g]), -32, 31) + 32;
+                scales[g % 8] |= (byte) ((l & 0x0f) << 4 * (g / 8));
+                scales[8 + g % 4] |= (byte) ((l >> 4) << 2 * (g / 4));
+            }
+            d = 1 / inverse;
+        }
+        short dBits = Float.floatToFloat16(d);
+        float dStored = Float.float16ToFloat(dBits);
+        for (int g = 0; g < 16; g++) {
+            int low = (scales[g % 8] & 0xff) >>> 4 * (g / 8) & 0x0f;
+            int high = (scales[8 + g % 4] & 0xff) >>> 2 * (g / 4) & 3;
+            float step = dStored * ((low | high << 4) - 32);
+            if (step == 0) {
+                continue;
+            }
+            for (int i = 16 * g; i < 16 * g + 16; i++) {
+                q[i] = Math.clamp(nearest(x[at + i] / step), -4, 3) + 4;
+            }
+        }
+        byte[] hmask = new byte[32];
+        for (int i = 0; i < SUPER; i++) {
+            if (q[i] > 3) {
+                hmask[i % 32] |= (byte) (1 << i / 32);
+                q[i] -= 4;
+            }
+        }
+        MemorySegment.copy(hmask, 0, dst, ValueLayout.JAVA_BYTE, to, 32);
+        for (int n = 0; n < 2; n++) {
+            for (int l = 0; l < 32; l++) {
+                int i = 128 * n + l;
+                dst.set(ValueLayout.JAVA_BYTE, to + 32 + 32 * n + l,
+                        (byte) (q[i] | q[i + 32] << 2 | q[i + 64] << 4 | q[i + 96] << 6));
+            }
+        }
+        MemorySegment.copy(scales, 0, dst, ValueLayout.JAVA_BYTE, to + 96, 12);
+        dst.set(SHORT, to + 108, dBits);
+    }
+
+    /**
+     * llama.cpp's {@code make_q3_quants} with its least-squares refinement for the 16 values at {@code x[from ..]}
+     * and levels -4..3: starts from the step that maps the value of largest magnitude to -4, then moves single
+     * values to the level their residual asks for while that raises the weighted fit (weights {@code x^2}, five
+     * rounds at most); writes the levels plus 4 to {@code q[to ..]} and returns the step, signed.
+     */
+    private static float fitThreeBits(float[] x, int from, int[] q, int to) {
+        int n = 16;
+        int levels = 4;
+        float max = extreme(x, from, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
+            Arrays.fill(q, to, to + n, 0);
+            return 0;
+        }
+        float inverse = -levels / max;
+        float sumLX = 0;
+        float sumL2 = 0;
+        for (int i = 0; i < n; i++) {
+            float v = x[from + i];
+            int l = Math.clamp(nearest(inverse * v), -levels, levels - 1);
+            q[to + i] = l;
+            float w = v * v;
+            sumLX += w * v * l;
+            sumL2 += w * l * l;
+        }
+        for (int round = 0; round < 5; round++) {
+            int changed = 0;
+            for (int i = 0; i < n; i++) {
+                float v = x[from + i];
+                float w = v * v;
+                int l = q[to + i];
+                float slx = sumLX - w * v * l;
+                if (slx > 0) {
+                    float sl2 = sumL2 - w * l * l;
+                    int next = Math.clamp(nearest(v * sl2 / slx), -levels, levels - 1);
+                    if (next != l) {
+                        slx += w * v * next;
+                        sl2 += w * next * next;
+                        if (sl2 > 0 && slx * slx * sumL2 > sumLX * sumLX * sl2) {
+                            q[to + i] = next;
+                            sumLX = slx;
+                            sumL2 = sl2;
+                            changed++;
+                        }
+                    }
+                }
+            }
+            if (changed == 0) {
+                break;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            q[to + i] += levels;
+        }
+        return sumLX / sumL2;
     }
 
     /**

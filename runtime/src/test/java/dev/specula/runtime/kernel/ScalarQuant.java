@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
  * Independent scalar encoders for the weight types, following llama.cpp's reference quantizers
  * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}, {@code quantize_row_q5_0_ref}), and the matching scalar decoders
  * the kernel tests compare against. The k-quants and IQ4 are encoded by the runtime's {@link RowEncoder} and decoded
- * here one value at a time, as llama.cpp's {@code dequantize_row_q4_K}/{@code _q5_K}/{@code _q6_K}/{@code _iq4_nl}/{@code _iq4_xs} do.
+ * here one value at a time, as llama.cpp's {@code dequantize_row_q3_K}/{@code _q4_K}/{@code _q5_K}/{@code _q6_K}/{@code _iq4_nl}/{@code _iq4_xs} do.
  */
 final class ScalarQuant {
 
@@ -192,6 +192,7 @@ final class ScalarQuant {
                 int packed = in.get(block + 8 + 16 * ib + j % 16) & 0xff;
                 yield dl * IQ4_VALUES[j < 16 ? packed & 0x0f : packed >>> 4];
             }
+            case Q3_K -> q3k(in, (int) (row + (c / 256) * 110L), c % 256);
             case Q4_K -> q4k(in, (int) (row + (c / 256) * 144L), c % 256, 16, -1);
             case Q5_K -> q4k(in, (int) (row + (c / 256) * 176L), c % 256, 48, 16);
             case Q6_K -> q6k(in, (int) (row + (c / 256) * 210L), c % 256);
@@ -225,6 +226,20 @@ final class ScalarQuant {
         float d = Float.float16ToFloat(in.getShort(block)) * sc;
         float min = Float.float16ToFloat(in.getShort(block + 2)) * m;
         return d * q - min;
+    }
+
+    /** Value {@code i} of the Q3_K super-block at byte {@code block}, as ggml's {@code dequantize_row_q3_K}. */
+    private static float q3k(ByteBuffer in, int block, int i) {
+        int n = i / 128;
+        int j = i % 128 / 32;
+        int h = i % 32 / 16;
+        int l = i % 16;
+        int g = 8 * n + 2 * j + h;
+        int low = g < 8 ? in.get(block + 96 + g) & 0x0f : (in.get(block + 96 + g - 8) & 0xff) >>> 4;
+        int scale = (low | ((in.get(block + 96 + 8 + g % 4) & 0xff) >>> 2 * (g / 4) & 3) << 4) - 32;
+        int q = (in.get(block + 32 + 32 * n + 16 * h + l) & 0xff) >>> 2 * j & 3;
+        boolean highBit = ((in.get(block + 16 * h + l) & 0xff) >>> (4 * n + j) & 1) != 0;
+        return Float.float16ToFloat(in.getShort(block + 108)) * scale * (q - (highBit ? 0 : 4));
     }
 
     /** Value {@code i} of the Q6_K super-block at byte {@code block}. */

@@ -63,11 +63,11 @@ class RowEncoderTest {
 
     /**
      * llama.cpp's {@code test-quantize-fns}: 4096 values {@code 0.1 + 2 cos(i)} must come back with
-     * {@code sqrt(sum of squared errors) / n} below 0.002 for every type of four bits or more. Decoded by the
-     * kernels' row decoder, which the kernel tests check against scalar decoders of ggml's layouts.
+     * {@code sqrt(sum of squared errors) / n} below 0.002 for every type of four bits or more, 0.004 for three.
+     * Decoded by the kernels' row decoder, which the kernel tests check against scalar decoders of ggml's layouts.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"})
     void quantizersMeetLlamaCppsErrorBound(GgmlType type) {
         int n = 4096;
         float[] values = new float[n];
@@ -83,7 +83,7 @@ class RowEncoderTest {
             sum += (decoded[i] - values[i]) * (double) (decoded[i] - values[i]);
         }
         double error = Math.sqrt(sum) / n;
-        assertTrue(error < 0.002, type + ": " + error);
+        assertTrue(error < (type == GgmlType.Q3_K ? 0.004 : 0.002), type + ": " + error);
         assertTrue(error > 0, type + " is lossy");
     }
 }
