@@ -12,8 +12,8 @@ import dev.specula.runtime.tensor.Tensor;
  * range-check machinery around them took Q4_K's one-row product to 4.0 ns per 32 values, against 2.3-2.5 now
  * (one thread; Q4_0 1.4). Storing them as floats once per super-block in the activations' scratch ran slower.
  */
-abstract sealed class SuperBlockWeights extends RowMajorWeights permits Q3_KWeights, Q4_KWeights, Q5_KWeights,
-        Q6_KWeights, IQ4_XSWeights {
+abstract sealed class SuperBlockWeights extends RowMajorWeights permits Q2_KWeights, Q3_KWeights, Q4_KWeights,
+        Q5_KWeights, Q6_KWeights, IQ4_XSWeights {
 
     static final int SUPER = 256;
 

@@ -41,6 +41,7 @@ public final class WeightsFactory {
             case Q4_1 -> new Q4_1Weights(quantRows(t));
             case Q5_0 -> new Q5_0Weights(quantRows(t));
             case Q5_1 -> new Q5_1Weights(quantRows(t));
+            case Q2_K -> new Q2_KWeights(quantRows(t));
             case Q3_K -> new Q3_KWeights(quantRows(t));
             case Q4_K -> new Q4_KWeights(quantRows(t));
             case Q5_K -> new Q5_KWeights(quantRows(t));

@@ -14,6 +14,7 @@ public enum SynthQuant {
     Q4_1(GgmlType.Q4_1, 3),
     Q5_0(GgmlType.Q5_0, 8),
     Q5_1(GgmlType.Q5_1, 9),
+    Q2_K(GgmlType.Q2_K, 10),
     Q3_K(GgmlType.Q3_K, 11),
     Q4_K(GgmlType.Q4_K, 14),
     Q5_K(GgmlType.Q5_K, 16),
@@ -82,7 +83,7 @@ public enum SynthQuant {
 
     /**
      * llama.cpp's {@code llama_ftype}: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q4_1 3, MOSTLY_Q8_0 7,
-     * MOSTLY_Q5_0 8, MOSTLY_Q5_1 9, MOSTLY_Q3_K_S 11, MOSTLY_Q4_K_S 14, MOSTLY_Q4_K_M 15, MOSTLY_Q5_K_S 16,
+     * MOSTLY_Q5_0 8, MOSTLY_Q5_1 9, MOSTLY_Q2_K 10, MOSTLY_Q3_K_S 11, MOSTLY_Q4_K_S 14, MOSTLY_Q4_K_M 15, MOSTLY_Q5_K_S 16,
      * MOSTLY_Q5_K_M 17, MOSTLY_Q6_K 18, MOSTLY_IQ4_NL 25, MOSTLY_IQ4_XS 30, MOSTLY_BF16 32.
      */
     public int fileType() {
@@ -95,7 +96,7 @@ public enum SynthQuant {
                 return q;
             }
         }
-        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q3_k, q4_k, q5_k, q6_k, iq4_nl, iq4_xs, q4_k_m, q5_k_m)");
+        throw new SpeculaException("unknown quantization '" + s + "' (known: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, iq4_nl, iq4_xs, q4_k_m, q5_k_m)");
     }
 
     @Override

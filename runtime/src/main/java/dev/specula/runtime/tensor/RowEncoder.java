@@ -8,7 +8,7 @@ import java.util.Arrays;
 /**
  * Encodes float rows into GGUF tensor bytes, with llama.cpp's reference quantizers
  * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}) so files match what its tools write.
- * The k-quants and IQ4 follow its reference quantizers too ({@code quantize_row_q3_K_ref}, {@code _q4_K_ref}, {@code _q5_K_ref},
+ * The k-quants and IQ4 follow its reference quantizers too ({@code quantize_row_q2_K_ref}, {@code _q3_K_ref}, {@code _q4_K_ref}, {@code _q5_K_ref},
  * {@code _q6_K_ref}, {@code quantize_row_iq4_nl_impl}, with their searches), not the
  * importance-matrix ones its tools use when given activation statistics.
  */
@@ -74,6 +74,11 @@ public final class RowEncoder {
             case IQ4_XS -> {
                 for (int b = 0; b < n / SUPER; b++) {
                     iq4Block(src, from + b * SUPER, SUPER, dst, at + b * (long) GgmlType.IQ4_XS.blockBytes());
+                }
+            }
+            case Q2_K -> {
+                for (int b = 0; b < n / SUPER; b++) {
+                    q2kBlock(src, from + b * SUPER, dst, at + b * (long) GgmlType.Q2_K.blockBytes());
                 }
             }
             case Q3_K -> {
@@ -363,7 +368,7 @@ public final class RowEncoder {
             for (int i = 0; i < 32; i++) {
                 weights[i] = average + Math.abs(x[from + i]);
             }
-            scales[j] = fitStepAndOffset(x, from, weights, levels, q, 32 * j, offsets, j, firstStep, steps);
+            scales[j] = fitStepAndOffset(x, from, 32, weights, levels, q, 32 * j, offsets, j, firstStep, steps, false);
         }
         float maxScale = max(scales);
         float maxOffset = max(offsets);
@@ -400,14 +405,14 @@ public final class RowEncoder {
     }
 
     /**
-     * llama.cpp's {@code make_qkx2_quants} for the 32 values at {@code x[from ..]}: the step and offset (stored as
-     * its negation, {@code >= 0}, in {@code offsets[j]}) of {@code levels} levels that minimise the weighted squared
-     * error, starting from min/max and trying {@code steps + 1} level counts from {@code levels + firstStep} in
-     * tenths, each refit by least squares; writes the levels to {@code q[to ..]} and returns the step.
+     * llama.cpp's {@code make_qkx2_quants} for the {@code n} values at {@code x[from ..]}: the step and offset
+     * (stored as its negation, {@code >= 0}, in {@code offsets[j]}) of {@code levels} levels that minimise the
+     * weighted squared (or, {@code absolute}, absolute) error, starting from min/max and trying {@code steps + 1}
+     * level counts from {@code levels + firstStep} in tenths, each refit by least squares; writes the levels to
+     * {@code q[to ..]} and returns the step.
      */
-    private static float fitStepAndOffset(float[] x, int from, float[] weights, int levels, int[] q, int to,
-                                          float[] offsets, int j, float firstStep, int steps) {
-        int n = 32;
+    private static float fitStepAndOffset(float[] x, int from, int n, float[] weights, int levels, int[] q, int to,
+                                          float[] offsets, int j, float firstStep, int steps, boolean absolute) {
         float min = x[from];
         float max = x[from];
         float sumW = weights[0];
@@ -429,8 +434,7 @@ public final class RowEncoder {
         float best = 0;
         for (int i = 0; i < n; i++) {
             q[to + i] = Math.clamp(nearest(inverse * (x[from + i] - min)), 0, levels);
-            float diff = scale * q[to + i] + min - x[from + i];
-            best += weights[i] * diff * diff;
+            best += weights[i] * error(scale * q[to + i] + min - x[from + i], absolute);
         }
         int[] trial = new int[n];
         for (int is = 0; is <= steps; is++) {
@@ -454,14 +458,13 @@ public final class RowEncoder {
                     thisMin = 0;
                     thisScale = sumXL / sumL2;
                 }
-                float error = 0;
+                float total = 0;
                 for (int i = 0; i < n; i++) {
-                    float diff = thisScale * trial[i] + thisMin - x[from + i];
-                    error += weights[i] * diff * diff;
+                    total += weights[i] * error(thisScale * trial[i] + thisMin - x[from + i], absolute);
                 }
-                if (error < best) {
+                if (total < best) {
                     System.arraycopy(trial, 0, q, to, n);
-                    best = error;
+                    best = total;
                     scale = thisScale;
                     min = thisMin;
                 }
@@ -685,6 +688,60 @@ public final class RowEncoder {
             }
         }
         return v - IQ4_VALUES[hi - 1] < IQ4_VALUES[hi] - v ? hi - 1 : hi;
+    }
+
+    private static float error(float diff, boolean absolute) {
+        return absolute ? Math.abs(diff) : diff * diff;
+    }
+
+    /**
+     * Q2_K as {@code quantize_row_q2_K_ref}: each group of 16 gets {@link #fitStepAndOffset}'s step and offset over
+     * four levels (absolute error, weights {@code |x|}), both quantized to 4 bits against the super-block's largest
+     * of each, and the values against them as stored; the bit pairs are packed as Q3_K's low bits.
+     */
+    private static void q2kBlock(float[] x, int at, MemorySegment dst, long to) {
+        float[] steps = new float[16];
+        float[] offsets = new float[16];
+        int[] q = new int[SUPER];
+        float[] weights = new float[16];
+        for (int g = 0; g < 16; g++) {
+            for (int i = 0; i < 16; i++) {
+                weights[i] = Math.abs(x[at + 16 * g + i]);
+            }
+            steps[g] = fitStepAndOffset(x, at + 16 * g, 16, weights, 3, q, 16 * g, offsets, g, -0.5f, 15, true);
+        }
+        float maxStep = max(steps);
+        float maxOffset = max(offsets);
+        int[] packed = new int[16];
+        short dBits = Float.floatToFloat16(maxStep > 0 ? maxStep / 15 : 0);
+        short dminBits = Float.floatToFloat16(maxOffset > 0 ? maxOffset / 15 : 0);
+        for (int g = 0; g < 16; g++) {
+            int sc = maxStep > 0 ? nearest(15 / maxStep * steps[g]) : 0;
+            int m = maxOffset > 0 ? nearest(15 / maxOffset * offsets[g]) : 0;
+            packed[g] = sc | m << 4;
+            dst.set(ValueLayout.JAVA_BYTE, to + g, (byte) packed[g]);
+        }
+        float d = Float.float16ToFloat(dBits);
+        float dmin = Float.float16ToFloat(dminBits);
+        for (int g = 0; g < 16; g++) {
+            float step = d * (packed[g] & 0x0f);
+            if (step == 0) {
+                continue;
+            }
+            float offset = dmin * (packed[g] >> 4);
+            for (int i = 16 * g; i < 16 * g + 16; i++) {
+                q[i] = Math.clamp(nearest((x[at + i] + offset) / step), 0, 3);
+            }
+        }
+        for (int n = 0; n < 2; n++) {
+            for (int l = 0; l < 32; l++) {
+                int i = 128 * n + l;
+                dst.set(ValueLayout.JAVA_BYTE, to + 16 + 32 * n + l,
+                        (byte) (q[i] | q[i + 32] << 2 | q[i + 64] << 4 | q[i + 96] << 6));
+            }
+        }
+        dst.set(SHORT, to + 80, dBits);
+        dst.set(SHORT, to + 82, dminBits);
     }
 
     /** ggml's {@code nearest_int}: round half to even. */

@@ -44,6 +44,7 @@ class MatMulTest {
             "Q5_1, 37, 96, 1", "Q5_1, 53, 288, 3", "Q5_1, 40, 2048, 4", "Q5_1, 19, 544, 9",
             "IQ4_NL, 37, 96, 1", "IQ4_NL, 53, 288, 3", "IQ4_NL, 40, 2048, 4", "IQ4_NL, 19, 544, 9",
             "IQ4_XS, 37, 256, 1", "IQ4_XS, 53, 768, 3", "IQ4_XS, 40, 2048, 4", "IQ4_XS, 19, 256, 9",
+            "Q2_K, 37, 256, 1", "Q2_K, 53, 768, 3", "Q2_K, 40, 2048, 4", "Q2_K, 19, 256, 9",
             "Q3_K, 37, 256, 1", "Q3_K, 53, 768, 3", "Q3_K, 40, 2048, 4", "Q3_K, 19, 256, 9",
             "Q4_K, 37, 256, 1", "Q4_K, 53, 768, 3", "Q4_K, 40, 2048, 4", "Q4_K, 16, 512, 9", "Q4_K, 19, 256, 40",
             "Q5_K, 37, 256, 1", "Q5_K, 53, 768, 3", "Q5_K, 40, 2048, 4", "Q5_K, 16, 512, 9", "Q5_K, 19, 256, 40",
@@ -76,15 +77,16 @@ class MatMulTest {
     }
 
     /**
-     * Exact except the types with an offset (Q4_1, Q5_1, Q4_K, Q5_K), whose kernels decode {@code d * q - min} with one rounding (an FMA) where the reference
+     * Exact except the types with an offset (Q4_1, Q5_1, Q2_K, Q4_K, Q5_K), whose kernels decode {@code d * q - min} with one rounding (an FMA) where the reference
      * rounds twice, as llama.cpp's C does unless its compiler contracts the two.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"})
     void rowDecodesEveryValue(GgmlType type) {
         int rows = 5;
         int cols = type.blockSize() == 256 ? 512 : 160;
-        float tolerance = type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q4_1 || type == GgmlType.Q5_1 ? 2e-6f : 0f;
+        float tolerance = type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q4_1 || type == GgmlType.Q5_1
+                || type == GgmlType.Q2_K ? 2e-6f : 0f;
         float[] w = gaussian(new Random(7), rows * cols, 2f);
         byte[] bytes = ScalarQuant.encode(type, w, rows, cols);
         Tensor t = ScalarQuant.tensor(type, w, rows, cols);
@@ -136,7 +138,7 @@ class MatMulTest {
 
     /** Guards the encoders (the test's own; the runtime's for k-quants): decoding must give back the data within the type's step. */
     @ParameterizedTest
-    @CsvSource({"F16, 0.001", "BF16, 0.008", "Q8_0, 0.0041", "Q4_0, 0.126", "Q5_0, 0.063", "Q4_1, 0.07", "Q5_1, 0.035", "IQ4_NL, 0.1", "IQ4_XS, 0.1", "Q3_K, 0.25", "Q4_K, 0.07", "Q5_K, 0.065", "Q6_K, 0.032"})
+    @CsvSource({"F16, 0.001", "BF16, 0.008", "Q8_0, 0.0041", "Q4_0, 0.126", "Q5_0, 0.063", "Q4_1, 0.07", "Q5_1, 0.035", "IQ4_NL, 0.1", "IQ4_XS, 0.1", "Q2_K, 0.5", "Q3_K, 0.25", "Q4_K, 0.07", "Q5_K, 0.065", "Q6_K, 0.032"})
     // Q4_0, Q5_0 and Q6_K clamp at their top value: a full step on the side opposite the extreme; Q4_K's half step is
     // 1/30 of a sub-block's range, and its 6-bit scales round too; the k-quants' least-squares searches (llama.cpp's)
     // may give up to a step at one value for less error over the sub-block

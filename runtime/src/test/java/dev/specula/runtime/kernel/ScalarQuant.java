@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
  * Independent scalar encoders for the weight types, following llama.cpp's reference quantizers
  * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}, {@code quantize_row_q5_0_ref}), and the matching scalar decoders
  * the kernel tests compare against. The k-quants and IQ4 are encoded by the runtime's {@link RowEncoder} and decoded
- * here one value at a time, as llama.cpp's {@code dequantize_row_q3_K}/{@code _q4_K}/{@code _q5_K}/{@code _q6_K}/{@code _iq4_nl}/{@code _iq4_xs} do.
+ * here one value at a time, as llama.cpp's {@code dequantize_row_q2_K}/{@code _q3_K}/{@code _q4_K}/{@code _q5_K}/{@code _q6_K}/{@code _iq4_nl}/{@code _iq4_xs} do.
  */
 final class ScalarQuant {
 
@@ -191,6 +191,18 @@ final class ScalarQuant {
                 float dl = Float.float16ToFloat(in.getShort(block)) * ((low | high << 4) - 32);
                 int packed = in.get(block + 8 + 16 * ib + j % 16) & 0xff;
                 yield dl * IQ4_VALUES[j < 16 ? packed & 0x0f : packed >>> 4];
+            }
+            case Q2_K -> {
+                int block = (int) (row + (c / 256) * 84L);
+                int i = c % 256;
+                int n = i / 128;
+                int j = i % 128 / 32;
+                int g = 8 * n + 2 * j + i % 32 / 16;
+                int sc = in.get(block + g) & 0xff;
+                int q = (in.get(block + 16 + 32 * n + i % 32) & 0xff) >>> 2 * j & 3;
+                float dl = Float.float16ToFloat(in.getShort(block + 80)) * (sc & 0x0f);
+                float ml = Float.float16ToFloat(in.getShort(block + 82)) * (sc >>> 4);
+                yield dl * q - ml;
             }
             case Q3_K -> q3k(in, (int) (row + (c / 256) * 110L), c % 256);
             case Q4_K -> q4k(in, (int) (row + (c / 256) * 144L), c % 256, 16, -1);

@@ -24,7 +24,7 @@ public final class SynthCommand implements Callable<Integer> {
             description = "Base shape: small, tinyllama-1.1b, llama-7b. Default: ${DEFAULT-VALUE}.")
     String shape;
 
-    @Option(names = "--quant", required = true, paramLabel = "f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q3_k|q4_k|q5_k|q6_k|iq4_nl|iq4_xs|q4_k_m|q5_k_m", description = "Weight type of the matrices.")
+    @Option(names = "--quant", required = true, paramLabel = "f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q2_k|q3_k|q4_k|q5_k|q6_k|iq4_nl|iq4_xs|q4_k_m|q5_k_m", description = "Weight type of the matrices.")
     String quant;
 
     @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE.gguf", description = "Output file.")

@@ -42,9 +42,9 @@ class SynthCommandTest {
 
     @Test
     void badQuantOrShapeIsAUserError(@TempDir Path dir) {
-        Result r = run(dir.resolve("x.gguf"), "--quant", "q2_k");
+        Result r = run(dir.resolve("x.gguf"), "--quant", "iq2_xs");
         assertEquals(SpeculaCommand.USER_ERROR, r.exit);
-        assertTrue(r.err.contains("unknown quantization 'q2_k'"), r.err);
+        assertTrue(r.err.contains("unknown quantization 'iq2_xs'"), r.err);
         r = run(dir.resolve("x.gguf"), "--quant", "q5_k");
         assertEquals(SpeculaCommand.USER_ERROR, r.exit);
         assertTrue(r.err.contains("q5_k needs dim (64) and ffn (96) to be multiples of 256"), r.err);
