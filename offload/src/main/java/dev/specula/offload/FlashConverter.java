@@ -23,10 +23,12 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.IntStream;
 import java.util.zip.CRC32C;
 
 /**
@@ -118,11 +120,11 @@ public final class FlashConverter {
                                 + "; bundles need one gate/up type in every layer");
                     }
                 }
-                if (model.tensor(TensorNames.ffnDown(l)).type() != model.tensor(TensorNames.ffnDown(0)).type()) {
-                    throw new SpeculaException(model.source() + ": ffn_down types differ between layers");
-                }
             }
-            this.downType = FlashLayout.downTypeFor(model.tensor(TensorNames.ffnDown(0)).type(), options.exactDown());
+            // Down columns are re-encoded anyway, so a mix's layers (Q4_K_M: Q4_K and Q6_K) share its widest type.
+            GgmlType widest = IntStream.range(0, c.layers()).mapToObj(l -> model.tensor(TensorNames.ffnDown(l)).type())
+                    .max(Comparator.comparingDouble(GgmlType::bitsPerValue)).orElseThrow();
+            this.downType = FlashLayout.downTypeFor(widest, c.dim(), options.exactDown());
             long bytes = FlashLayout.bundleBytes(c, rowType, downType);
             this.stride = options.pageAlign() ? align(bytes, FlashLayout.PAGE) : bytes;
             int requested = options.rank() < 0 ? Math.clamp(c.dim() / 4, 4, 128) : options.rank();

@@ -24,7 +24,9 @@ import java.nio.file.Path;
  * type and the all-active model is bit-identical to the dense one. Block-quantized down (Q8_0,
  * Q4_0) shares one scale among 32 neurons, so a neuron's column cannot be cut out in that type.
  * By default it is requantized along the column into the same type (blocks of 32 down the column,
- * the model's size on flash, one more rounding per value); the exact choice stores it dequantized
+ * the model's size on flash, one more rounding per value); a mix's layers (Q4_K_M's Q4_K and Q6_K) share the
+ * widest type, and a column that is not whole blocks of it takes llama.cpp's fallback for it (Q8_0 for Q6_K
+ * at SmolLM's width of 576). The exact choice stores it dequantized
  * as F32, exact per value (an fp16 scale times a small integer fits a float's mantissa) but 3.8x
  * (Q8_0) or 7x (Q4_0) the bytes, so that the all-active model differs from the dense one only in
  * the summation order of the down product.
@@ -84,11 +86,16 @@ public record FlashLayout(int version, GgmlType rowType, GgmlType downType, long
     }
 
     /**
-     * The type a neuron's down column is stored in, for a model whose down matrix has {@code type}:
-     * that type, or for a block type with {@code exact}, F32.
+     * The type a neuron's down column ({@code dim} values) is stored in, for a model whose down matrices have
+     * {@code type} (the widest of them in a mix such as Q4_K_M's Q4_K and Q6_K): that type, or llama.cpp's
+     * fallback for it where a column is not whole blocks of it (SmolLM's 576), or for a block type with
+     * {@code exact}, F32.
      */
-    public static GgmlType downTypeFor(GgmlType type, boolean exact) {
-        return type.blockSize() == 1 || !exact ? type : GgmlType.F32;
+    public static GgmlType downTypeFor(GgmlType type, int dim, boolean exact) {
+        if (type.blockSize() > 1 && exact) {
+            return GgmlType.F32;
+        }
+        return dim % type.blockSize() == 0 ? type : type.fallback();
     }
 
     /** Bytes of one bundle before padding. */

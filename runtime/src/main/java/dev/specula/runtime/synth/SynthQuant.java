@@ -25,24 +25,22 @@ public enum SynthQuant {
      * llama.cpp's Q4_K_M mix: Q4_K, with Q6_K for the output head and for some layers' attn_v and ffn_down; rows
      * that are not whole super-blocks fall back to Q5_0 (Q8_0 for the Q6_K ones), as llama.cpp's do.
      */
-    Q4_K_M(GgmlType.Q4_K, 15, true, GgmlType.Q5_0),
+    Q4_K_M(GgmlType.Q4_K, 15, true),
     /** llama.cpp's Q5_K_M mix: as Q4_K_M around Q5_K, falling back to Q5_1. */
-    Q5_K_M(GgmlType.Q5_K, 17, true, GgmlType.Q5_1);
+    Q5_K_M(GgmlType.Q5_K, 17, true);
 
     private final GgmlType type;
     private final int fileType;
     private final boolean mix;
-    private final GgmlType fallback;
 
     SynthQuant(GgmlType type, int fileType) {
-        this(type, fileType, false, null);
+        this(type, fileType, false);
     }
 
-    SynthQuant(GgmlType type, int fileType, boolean mix, GgmlType fallback) {
+    SynthQuant(GgmlType type, int fileType, boolean mix) {
         this.type = type;
         this.fileType = fileType;
         this.mix = mix;
-        this.fallback = fallback;
     }
 
     /** The type of the matrices (of all of them but a mix's upgrades). */
@@ -50,20 +48,17 @@ public enum SynthQuant {
         return type;
     }
 
-    /** The block size every matrix width must be a multiple of: the fallback's where there is one. */
+    /** The block size every matrix width must be a multiple of: a mix's fallback's (32), else its type's. */
     public int block() {
-        return fallback != null ? fallback.blockSize() : type.blockSize();
+        return mix ? type.fallback().blockSize() : type.blockSize();
     }
 
     /**
      * The type that rows of {@code cols} values of a matrix meant to be {@code chosen} are written in:
-     * {@code chosen} if they are whole blocks of it, else llama.cpp's fallback (Q8_0 for Q6_K).
+     * {@code chosen} if they are whole blocks of it, else, in a mix, llama.cpp's fallback ({@link GgmlType#fallback}).
      */
     public GgmlType fit(GgmlType chosen, int cols) {
-        if (fallback == null || cols % chosen.blockSize() == 0) {
-            return chosen;
-        }
-        return chosen == GgmlType.Q6_K ? GgmlType.Q8_0 : fallback;
+        return mix && cols % chosen.blockSize() != 0 ? chosen.fallback() : chosen;
     }
 
     /** The output head's type: Q6_K in a mix, as llama.cpp quantizes it for every k-quant mix. */

@@ -67,6 +67,25 @@ public enum GgmlType {
         return supported;
     }
 
+    /**
+     * llama.cpp's type for rows of this type that are not whole blocks of it ({@code llama_tensor_get_type}'s
+     * fallback): a 32-value type of similar precision for the super-block types, itself for the others.
+     */
+    public GgmlType fallback() {
+        return switch (this) {
+            case Q2_K, Q3_K, IQ4_XS -> IQ4_NL;
+            case Q4_K -> Q5_0;
+            case Q5_K -> Q5_1;
+            case Q6_K -> Q8_0;
+            default -> this;
+        };
+    }
+
+    /** Bits per value, block scales included. */
+    public double bitsPerValue() {
+        return 8.0 * blockBytes / blockSize;
+    }
+
     /** Bytes taken by {@code elements} values; {@code elements} must be a multiple of the block size. */
     public long bytesFor(long elements) {
         if (elements % blockSize != 0) {
