@@ -6,7 +6,6 @@ import static dev.specula.runtime.kernel.Species.FLOATS;
 import static dev.specula.runtime.kernel.Species.LANES;
 
 import dev.specula.runtime.tensor.Tensor;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -70,11 +69,9 @@ final class Q3_KWeights extends SuperBlockWeights {
                 long scales = scales(a, b, c, 4 * n);
                 for (int h = 0; h < 2; h++) {
                     for (int i = 0; i < GROUP; i += BYTES.length()) {
-                        ByteVector qs = QuantBlocks.packed(data, at + QUANTS + 32L * n + GROUP * h + i);
-                        ByteVector hmask = QuantBlocks.packed(data, at + GROUP * h + i);
                         for (int p = 0; p < BYTE_PARTS; p++) {
-                            IntVector q = QuantBlocks.widen(qs, p);
-                            IntVector m = QuantBlocks.widen(hmask, p);
+                            IntVector q = QuantBlocks.widen(QuantBlocks.packed(data, at + QUANTS + 32L * n + GROUP * h + i + p * LANES), 0);
+                            IntVector m = QuantBlocks.widen(QuantBlocks.packed(data, at + GROUP * h + i + p * LANES), 0);
                             int xi = xOffset + s * SUPER + n * HALF + GROUP * h + i + p * LANES;
                             for (int j = 0; j < PAIRS; j += 2) {
                                 acc0 = values(q, j, m, 4 * n + j).mul(d * scale(scales, 2 * j + h))
@@ -110,11 +107,9 @@ final class Q3_KWeights extends SuperBlockWeights {
                 long scales = scales(a, b, c, 4 * n);
                 for (int h = 0; h < 2; h++) {
                     for (int i = 0; i < GROUP; i += BYTES.length()) {
-                        ByteVector qs = QuantBlocks.packed(data, at + QUANTS + 32L * n + GROUP * h + i);
-                        ByteVector hmask = QuantBlocks.packed(data, at + GROUP * h + i);
                         for (int p = 0; p < BYTE_PARTS; p++) {
-                            IntVector q = QuantBlocks.widen(qs, p);
-                            IntVector m = QuantBlocks.widen(hmask, p);
+                            IntVector q = QuantBlocks.widen(QuantBlocks.packed(data, at + QUANTS + 32L * n + GROUP * h + i + p * LANES), 0);
+                            IntVector m = QuantBlocks.widen(QuantBlocks.packed(data, at + GROUP * h + i + p * LANES), 0);
                             for (int j = 0; j < PAIRS; j++) {
                                 FloatVector w = values(q, j, m, 4 * n + j).mul(d * scale(scales, 2 * j + h));
                                 int k = s * SUPER + n * HALF + 32 * j + GROUP * h + i + p * LANES;
@@ -149,11 +144,9 @@ final class Q3_KWeights extends SuperBlockWeights {
                 long scales = scales(a, b, c, 4 * n);
                 for (int h = 0; h < 2; h++) {
                     for (int i = 0; i < GROUP; i += BYTES.length()) {
-                        ByteVector qs = QuantBlocks.packed(data, at + QUANTS + 32L * n + GROUP * h + i);
-                        ByteVector hmask = QuantBlocks.packed(data, at + GROUP * h + i);
                         for (int p = 0; p < BYTE_PARTS; p++) {
-                            IntVector q = QuantBlocks.widen(qs, p);
-                            IntVector m = QuantBlocks.widen(hmask, p);
+                            IntVector q = QuantBlocks.widen(QuantBlocks.packed(data, at + QUANTS + 32L * n + GROUP * h + i + p * LANES), 0);
+                            IntVector m = QuantBlocks.widen(QuantBlocks.packed(data, at + GROUP * h + i + p * LANES), 0);
                             for (int j = 0; j < PAIRS; j++) {
                                 int k = offset + s * SUPER + n * HALF + 32 * j + GROUP * h + i + p * LANES;
                                 values(q, j, m, 4 * n + j).mul(d * scale(scales, 2 * j + h)).intoArray(dst, k);

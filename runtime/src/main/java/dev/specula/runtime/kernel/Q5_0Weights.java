@@ -29,10 +29,9 @@ final class Q5_0Weights extends ScaledBlockWeights {
         super(tensor, BLOCK_BYTES);
     }
 
-    /** Values {@code q - 16}: {@code nibbles} under the bits of {@code qh} that {@code shifts} moves to bit 0. */
-    private static FloatVector values(IntVector nibbles, IntVector qh, IntVector shifts) {
-        return QuantBlocks.minus(nibbles.or(qh.lanewise(VectorOperators.LSHR, shifts).and(1)
-                .lanewise(VectorOperators.LSHL, 4)), BIAS);
+    /** Values {@code q - 16} of the lanes from {@code l}: {@code nibbles} under their fifth bits in {@code qh}. */
+    private static FloatVector values(IntVector nibbles, IntVector qh, int l) {
+        return QuantBlocks.withFifthBits(QuantBlocks.minus(nibbles, BIAS), qh, l);
     }
 
     /** The block at byte {@code at}'s fifth bits, in every lane. */
@@ -43,7 +42,6 @@ final class Q5_0Weights extends ScaledBlockWeights {
     @Override
     float dot(long rowOffset, float[] x, int xOffset) {
         FloatVector acc = FloatVector.zero(FLOATS);
-        IntVector lane = IntVector.zero(INTS).addIndex(1);
         int blocks = cols / BLOCK;
         long at = rowOffset;
         int xi = xOffset;
@@ -55,9 +53,8 @@ final class Q5_0Weights extends ScaledBlockWeights {
                 for (int p = 0; p < BYTE_PARTS; p++) {
                     IntVector wide = QuantBlocks.widen(packed, p);
                     int l = j + p * LANES;
-                    IntVector shifts = lane.add(l);
-                    sum = values(wide.and(0x0f), qh, shifts).fma(FloatVector.fromArray(FLOATS, x, xi + l), sum);
-                    sum = values(wide.lanewise(VectorOperators.LSHR, 4), qh, shifts.add(HALF))
+                    sum = values(wide.and(0x0f), qh, l).fma(FloatVector.fromArray(FLOATS, x, xi + l), sum);
+                    sum = values(wide.lanewise(VectorOperators.LSHR, 4), qh, l + HALF)
                             .fma(FloatVector.fromArray(FLOATS, x, xi + l + HALF), sum);
                 }
             }
@@ -75,7 +72,6 @@ final class Q5_0Weights extends ScaledBlockWeights {
         FloatVector acc1 = FloatVector.zero(FLOATS);
         FloatVector acc2 = FloatVector.zero(FLOATS);
         FloatVector acc3 = FloatVector.zero(FLOATS);
-        IntVector lane = IntVector.zero(INTS).addIndex(1);
         int blocks = cols / BLOCK;
         for (int b = 0; b < blocks; b++) {
             long at = rowOffset + (long) b * BLOCK_BYTES;
@@ -86,9 +82,8 @@ final class Q5_0Weights extends ScaledBlockWeights {
                 for (int p = 0; p < BYTE_PARTS; p++) {
                     IntVector wide = QuantBlocks.widen(packed, p);
                     int l = j + p * LANES;
-                    IntVector shifts = lane.add(l);
-                    FloatVector w = values(wide.and(0x0f), qh, shifts).mul(d);
-                    FloatVector v = values(wide.lanewise(VectorOperators.LSHR, 4), qh, shifts.add(HALF)).mul(d);
+                    FloatVector w = values(wide.and(0x0f), qh, l).mul(d);
+                    FloatVector v = values(wide.lanewise(VectorOperators.LSHR, 4), qh, l + HALF).mul(d);
                     int k = b * BLOCK + l;
                     int h = k + HALF;
                     acc0 = v.fma(FloatVector.fromArray(FLOATS, x, x0 + h), w.fma(FloatVector.fromArray(FLOATS, x, x0 + k), acc0));
@@ -109,7 +104,6 @@ final class Q5_0Weights extends ScaledBlockWeights {
     /** {@code at} is the block's fifth bits, just past its scale. */
     @Override
     void blockDecode(long at, float d, float[] dst, int offset) {
-        IntVector lane = IntVector.zero(INTS).addIndex(1);
         IntVector qh = IntVector.broadcast(INTS, data.get(INT, at));
         FloatVector dv = FloatVector.broadcast(FLOATS, d);
         for (int j = 0; j < HALF; j += BYTES.length()) {
@@ -117,9 +111,8 @@ final class Q5_0Weights extends ScaledBlockWeights {
             for (int p = 0; p < BYTE_PARTS; p++) {
                 IntVector wide = QuantBlocks.widen(packed, p);
                 int l = j + p * LANES;
-                IntVector shifts = lane.add(l);
-                values(wide.and(0x0f), qh, shifts).mul(dv).intoArray(dst, offset + l);
-                values(wide.lanewise(VectorOperators.LSHR, 4), qh, shifts.add(HALF)).mul(dv).intoArray(dst, offset + l + HALF);
+                values(wide.and(0x0f), qh, l).mul(dv).intoArray(dst, offset + l);
+                values(wide.lanewise(VectorOperators.LSHR, 4), qh, l + HALF).mul(dv).intoArray(dst, offset + l + HALF);
             }
         }
     }

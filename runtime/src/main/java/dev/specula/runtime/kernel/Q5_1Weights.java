@@ -28,10 +28,9 @@ final class Q5_1Weights extends ScaledBlockWeights {
         super(tensor, BLOCK_BYTES);
     }
 
-    /** Values 0..31: {@code nibbles} under the bits of {@code qh} that {@code shifts} moves to bit 0. */
-    private static FloatVector values(IntVector nibbles, IntVector qh, IntVector shifts) {
-        return (FloatVector) nibbles.or(qh.lanewise(VectorOperators.LSHR, shifts).and(1).lanewise(VectorOperators.LSHL, 4))
-                .convert(VectorOperators.I2F, 0);
+    /** Values 0..31 of the lanes from {@code l}: {@code nibbles} under their fifth bits in {@code qh}. */
+    private static FloatVector values(IntVector nibbles, IntVector qh, int l) {
+        return QuantBlocks.withFifthBits((FloatVector) nibbles.convert(VectorOperators.I2F, 0), qh, l);
     }
 
     /** The block at byte {@code at}'s fifth bits, in every lane. */
@@ -47,7 +46,6 @@ final class Q5_1Weights extends ScaledBlockWeights {
     @Override
     float dot(long rowOffset, float[] x, int xOffset) {
         FloatVector acc = FloatVector.zero(FLOATS);
-        IntVector lane = IntVector.zero(INTS).addIndex(1);
         int blocks = cols / BLOCK;
         long at = rowOffset;
         int xi = xOffset;
@@ -60,9 +58,8 @@ final class Q5_1Weights extends ScaledBlockWeights {
                 for (int p = 0; p < BYTE_PARTS; p++) {
                     IntVector wide = QuantBlocks.widen(packed, p);
                     int l = j + p * LANES;
-                    IntVector shifts = lane.add(l);
-                    acc = values(wide.and(0x0f), qh, shifts).fma(d, m).fma(FloatVector.fromArray(FLOATS, x, xi + l), acc);
-                    acc = values(wide.lanewise(VectorOperators.LSHR, 4), qh, shifts.add(HALF)).fma(d, m)
+                    acc = values(wide.and(0x0f), qh, l).fma(d, m).fma(FloatVector.fromArray(FLOATS, x, xi + l), acc);
+                    acc = values(wide.lanewise(VectorOperators.LSHR, 4), qh, l + HALF).fma(d, m)
                             .fma(FloatVector.fromArray(FLOATS, x, xi + l + HALF), acc);
                 }
             }
@@ -79,7 +76,6 @@ final class Q5_1Weights extends ScaledBlockWeights {
         FloatVector acc1 = FloatVector.zero(FLOATS);
         FloatVector acc2 = FloatVector.zero(FLOATS);
         FloatVector acc3 = FloatVector.zero(FLOATS);
-        IntVector lane = IntVector.zero(INTS).addIndex(1);
         int blocks = cols / BLOCK;
         for (int b = 0; b < blocks; b++) {
             long at = rowOffset + (long) b * BLOCK_BYTES;
@@ -91,9 +87,8 @@ final class Q5_1Weights extends ScaledBlockWeights {
                 for (int p = 0; p < BYTE_PARTS; p++) {
                     IntVector wide = QuantBlocks.widen(packed, p);
                     int l = j + p * LANES;
-                    IntVector shifts = lane.add(l);
-                    FloatVector w = values(wide.and(0x0f), qh, shifts).fma(d, m);
-                    FloatVector v = values(wide.lanewise(VectorOperators.LSHR, 4), qh, shifts.add(HALF)).fma(d, m);
+                    FloatVector w = values(wide.and(0x0f), qh, l).fma(d, m);
+                    FloatVector v = values(wide.lanewise(VectorOperators.LSHR, 4), qh, l + HALF).fma(d, m);
                     int k = b * BLOCK + l;
                     int h = k + HALF;
                     acc0 = v.fma(FloatVector.fromArray(FLOATS, x, x0 + h), w.fma(FloatVector.fromArray(FLOATS, x, x0 + k), acc0));
@@ -114,7 +109,6 @@ final class Q5_1Weights extends ScaledBlockWeights {
     /** {@code at} is the block's offset {@code m}, just past its scale. */
     @Override
     void blockDecode(long at, float d, float[] dst, int offset) {
-        IntVector lane = IntVector.zero(INTS).addIndex(1);
         IntVector qh = IntVector.broadcast(INTS, data.get(INT, at + 2));
         FloatVector dv = FloatVector.broadcast(FLOATS, d);
         FloatVector m = FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(SHORT, at)));
@@ -123,9 +117,8 @@ final class Q5_1Weights extends ScaledBlockWeights {
             for (int p = 0; p < BYTE_PARTS; p++) {
                 IntVector wide = QuantBlocks.widen(packed, p);
                 int l = j + p * LANES;
-                IntVector shifts = lane.add(l);
-                values(wide.and(0x0f), qh, shifts).fma(dv, m).intoArray(dst, offset + l);
-                values(wide.lanewise(VectorOperators.LSHR, 4), qh, shifts.add(HALF)).fma(dv, m).intoArray(dst, offset + l + HALF);
+                values(wide.and(0x0f), qh, l).fma(dv, m).intoArray(dst, offset + l);
+                values(wide.lanewise(VectorOperators.LSHR, 4), qh, l + HALF).fma(dv, m).intoArray(dst, offset + l + HALF);
             }
         }
     }

@@ -58,10 +58,9 @@ final class Q5_KWeights extends SuperBlockWeights {
                 int k = xOffset + s * SUPER + c * RUN;
                 for (int j = 0; j < RUN_BYTES; j += BYTES.length()) {
                     ByteVector packed = QuantBlocks.packed(data, q + j);
-                    ByteVector fifth = QuantBlocks.packed(data, at + HIGH_BITS + j);
                     for (int p = 0; p < BYTE_PARTS; p++) {
                         IntVector wide = QuantBlocks.widen(packed, p);
-                        IntVector qh = QuantBlocks.widen(fifth, p);
+                        IntVector qh = QuantBlocks.widen(QuantBlocks.packed(data, at + HIGH_BITS + j + p * LANES), 0);
                         int xi = k + j + p * LANES;
                         lo = fiveBits(wide.and(0x0f), qh, 2 * c).fma(d0, m0).fma(FloatVector.fromArray(FLOATS, x, xi), lo);
                         hi = fiveBits(wide.lanewise(VectorOperators.LSHR, 4), qh, 2 * c + 1).fma(d1, m1)
@@ -99,10 +98,9 @@ final class Q5_KWeights extends SuperBlockWeights {
                 long q = at + QUANTS + (long) c * RUN_BYTES;
                 for (int j = 0; j < RUN_BYTES; j += BYTES.length()) {
                     ByteVector packed = QuantBlocks.packed(data, q + j);
-                    ByteVector fifth = QuantBlocks.packed(data, at + HIGH_BITS + j);
                     for (int p = 0; p < BYTE_PARTS; p++) {
                         IntVector wide = QuantBlocks.widen(packed, p);
-                        IntVector qh = QuantBlocks.widen(fifth, p);
+                        IntVector qh = QuantBlocks.widen(QuantBlocks.packed(data, at + HIGH_BITS + j + p * LANES), 0);
                         FloatVector w = fiveBits(wide.and(0x0f), qh, 2 * c).fma(d0, m0);
                         FloatVector v = fiveBits(wide.lanewise(VectorOperators.LSHR, 4), qh, 2 * c + 1).fma(d1, m1);
                         int k = s * SUPER + c * RUN + j + p * LANES;
@@ -142,10 +140,9 @@ final class Q5_KWeights extends SuperBlockWeights {
                 long q = at + QUANTS + (long) c * RUN_BYTES;
                 for (int j = 0; j < RUN_BYTES; j += BYTES.length()) {
                     ByteVector packed = QuantBlocks.packed(data, q + j);
-                    ByteVector fifth = QuantBlocks.packed(data, at + HIGH_BITS + j);
                     for (int p = 0; p < BYTE_PARTS; p++) {
                         IntVector wide = QuantBlocks.widen(packed, p);
-                        IntVector qh = QuantBlocks.widen(fifth, p);
+                        IntVector qh = QuantBlocks.widen(QuantBlocks.packed(data, at + HIGH_BITS + j + p * LANES), 0);
                         int k = offset + s * SUPER + c * RUN + j + p * LANES;
                         fiveBits(wide.and(0x0f), qh, 2 * c).fma(d0, m0).intoArray(dst, k);
                         fiveBits(wide.lanewise(VectorOperators.LSHR, 4), qh, 2 * c + 1).fma(d1, m1).intoArray(dst, k + RUN_BYTES);

@@ -6,7 +6,6 @@ import static dev.specula.runtime.kernel.Species.FLOATS;
 import static dev.specula.runtime.kernel.Species.LANES;
 
 import dev.specula.runtime.tensor.Tensor;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -63,13 +62,12 @@ final class Q6_KWeights extends SuperBlockWeights {
                 long scales = data.get(LONG, at + SCALES + 8L * n);
                 int k = xOffset + s * SUPER + n * HALF;
                 for (int j = 0; j < QUARTER; j += BYTES.length()) {
-                    ByteVector h = QuantBlocks.packed(data, qh + j);
                     for (int p = 0; p < BYTE_PARTS; p++) {
-                        IntVector hv = QuantBlocks.widen(h, p);
+                        IntVector hv = QuantBlocks.widen(QuantBlocks.packed(data, qh + j + p * LANES), 0);
                         int l = j + p * LANES;
                         int g = l / GROUP;
                         for (int t = 0; t < 2; t++) {
-                            IntVector run = QuantBlocks.widen(QuantBlocks.packed(data, ql + t * QUARTER + j), p);
+                            IntVector run = QuantBlocks.widen(QuantBlocks.packed(data, ql + t * QUARTER + j + p * LANES), 0);
                             int xi = k + l + t * QUARTER;
                             acc0 = values(run, 0, hv, 2 * t).mul(d * scale(scales, g + 2 * t))
                                     .fma(FloatVector.fromArray(FLOATS, x, xi), acc0);
@@ -101,13 +99,12 @@ final class Q6_KWeights extends SuperBlockWeights {
                 long qh = at + HIGH_BITS + (long) n * QUARTER;
                 long scales = data.get(LONG, at + SCALES + 8L * n);
                 for (int j = 0; j < QUARTER; j += BYTES.length()) {
-                    ByteVector h = QuantBlocks.packed(data, qh + j);
                     for (int p = 0; p < BYTE_PARTS; p++) {
-                        IntVector hv = QuantBlocks.widen(h, p);
+                        IntVector hv = QuantBlocks.widen(QuantBlocks.packed(data, qh + j + p * LANES), 0);
                         int l = j + p * LANES;
                         int g = l / GROUP;
                         for (int t = 0; t < 2; t++) {
-                            IntVector run = QuantBlocks.widen(QuantBlocks.packed(data, ql + t * QUARTER + j), p);
+                            IntVector run = QuantBlocks.widen(QuantBlocks.packed(data, ql + t * QUARTER + j + p * LANES), 0);
                             FloatVector w = values(run, 0, hv, 2 * t).mul(d * scale(scales, g + 2 * t));
                             FloatVector v = values(run, 4, hv, 2 * t + 4).mul(d * scale(scales, g + 2 * t + 4));
                             int k = s * SUPER + n * HALF + l + t * QUARTER;
@@ -141,13 +138,12 @@ final class Q6_KWeights extends SuperBlockWeights {
                 long scales = data.get(LONG, at + SCALES + 8L * n);
                 int k = offset + s * SUPER + n * HALF;
                 for (int j = 0; j < QUARTER; j += BYTES.length()) {
-                    ByteVector h = QuantBlocks.packed(data, qh + j);
                     for (int p = 0; p < BYTE_PARTS; p++) {
-                        IntVector hv = QuantBlocks.widen(h, p);
+                        IntVector hv = QuantBlocks.widen(QuantBlocks.packed(data, qh + j + p * LANES), 0);
                         int l = j + p * LANES;
                         int g = l / GROUP;
                         for (int t = 0; t < 2; t++) {
-                            IntVector run = QuantBlocks.widen(QuantBlocks.packed(data, ql + t * QUARTER + j), p);
+                            IntVector run = QuantBlocks.widen(QuantBlocks.packed(data, ql + t * QUARTER + j + p * LANES), 0);
                             int to = k + l + t * QUARTER;
                             values(run, 0, hv, 2 * t).mul(d * scale(scales, g + 2 * t)).intoArray(dst, to);
                             values(run, 4, hv, 2 * t + 4).mul(d * scale(scales, g + 2 * t + 4))

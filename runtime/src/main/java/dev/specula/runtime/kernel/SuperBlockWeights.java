@@ -11,6 +11,12 @@ import dev.specula.runtime.tensor.Tensor;
  * read in a few wide loads and taken apart in registers: read a byte at a time, their bounds checks and C2's
  * range-check machinery around them took Q4_K's one-row product to 4.0 ns per 32 values, against 2.3-2.5 now
  * (one thread; Q4_0 1.4). Storing them as floats once per super-block in the activations' scratch ran slower.
+ *
+ * <p>Kernels that widen two byte vectors per vector of values (Q3_K, Q5_K, Q6_K) load each part's bytes
+ * themselves for at least one of them rather than widen the upper part of one load: on 128-bit vectors, where a
+ * load holds two parts, widening part 1 of both took those single-row kernels past C2's inlining node limit, and
+ * the calls left out of line boxed vectors (Q6_K 450 against 9.8 ns per 32 values, {@code -XX:MaxVectorSize=16}).
+ * Q5_K's quants keep one load per two parts: a load per part would read past its last super-block.
  */
 abstract sealed class SuperBlockWeights extends RowMajorWeights permits Q2_KWeights, Q3_KWeights, Q4_KWeights,
         Q5_KWeights, Q6_KWeights, IQ4_XSWeights {

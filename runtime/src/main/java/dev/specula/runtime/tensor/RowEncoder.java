@@ -269,23 +269,15 @@ public final class RowEncoder {
             Arrays.fill(q, to, to + n, 0);
             return 0;
         }
-        float inverse = -levels / max;
-        float sumLX = 0;
-        float sumL2 = 0;
-        for (int i = 0; i < n; i++) {
-            float v = x[from + i];
-            int l = Math.clamp(nearest(inverse * v), -levels, levels - 1);
-            q[to + i] = l;
-            float w = v * v;
-            sumLX += w * v * l;
-            sumL2 += w * l * l;
-        }
+        float[] sums = quantizeSigned(x, from, n, levels, -levels / max, q, to);
+        float sumLX = sums[0];
+        float sumL2 = sums[1];
         for (int round = 0; round < 5; round++) {
             int changed = 0;
             for (int i = 0; i < n; i++) {
                 float v = x[from + i];
                 float w = v * v;
-                int l = q[to + i];
+                int l = q[to + i] - levels;
                 float slx = sumLX - w * v * l;
                 if (slx > 0) {
                     float sl2 = sumL2 - w * l * l;
@@ -294,7 +286,7 @@ public final class RowEncoder {
                         slx += w * v * next;
                         sl2 += w * next * next;
                         if (sl2 > 0 && slx * slx * sumL2 > sumLX * sumLX * sl2) {
-                            q[to + i] = next;
+                            q[to + i] = next + levels;
                             sumLX = slx;
                             sumL2 = sl2;
                             changed++;
@@ -305,9 +297,6 @@ public final class RowEncoder {
             if (changed == 0) {
                 break;
             }
-        }
-        for (int i = 0; i < n; i++) {
-            q[to + i] += levels;
         }
         return sumLX / sumL2;
     }
@@ -535,7 +524,30 @@ public final class RowEncoder {
             Arrays.fill(q, to, to + n, 0);
             return 0;
         }
-        float inverse = -levels / max;
+        float[] sums = quantizeSigned(x, from, n, levels, -levels / max, q, to);
+        float scale = sums[1] != 0 ? sums[0] / sums[1] : 0;
+        float best = scale * sums[0];
+        int[] trial = new int[n];
+        for (int is = -9; is <= 9; is++) {
+            if (is == 0) {
+                continue;
+            }
+            float[] tried = quantizeSigned(x, from, n, levels, -(levels + 0.1f * is) / max, trial, 0);
+            if (tried[1] > 0 && tried[0] * tried[0] > best * tried[1]) {
+                System.arraycopy(trial, 0, q, to, n);
+                scale = tried[0] / tried[1];
+                best = scale * tried[0];
+            }
+        }
+        return scale;
+    }
+
+    /**
+     * Quantizes the {@code n} values at {@code x[from ..]} to levels {@code -levels .. levels - 1} with
+     * {@code inverse} (1 / step), writes them plus {@code levels} to {@code q[to ..]}, and returns their weighted
+     * sums {@code {sum w x l, sum w l^2}} with weights {@code x^2}: what llama.cpp's signed searches compare.
+     */
+    private static float[] quantizeSigned(float[] x, int from, int n, int levels, float inverse, int[] q, int to) {
         float sumLX = 0;
         float sumL2 = 0;
         for (int i = 0; i < n; i++) {
@@ -546,31 +558,7 @@ public final class RowEncoder {
             sumLX += w * v * l;
             sumL2 += w * l * l;
         }
-        float scale = sumL2 != 0 ? sumLX / sumL2 : 0;
-        float best = scale * sumLX;
-        for (int is = -9; is <= 9; is++) {
-            if (is == 0) {
-                continue;
-            }
-            inverse = -(levels + 0.1f * is) / max;
-            sumLX = 0;
-            sumL2 = 0;
-            for (int i = 0; i < n; i++) {
-                float v = x[from + i];
-                int l = Math.clamp(nearest(inverse * v), -levels, levels - 1);
-                float w = v * v;
-                sumLX += w * v * l;
-                sumL2 += w * l * l;
-            }
-            if (sumL2 > 0 && sumLX * sumLX > best * sumL2) {
-                for (int i = 0; i < n; i++) {
-                    q[to + i] = Math.clamp(nearest(inverse * x[from + i]), -levels, levels - 1) + levels;
-                }
-                scale = sumLX / sumL2;
-                best = scale * sumLX;
-            }
-        }
-        return scale;
+        return new float[]{sumLX, sumL2};
     }
 
     /**

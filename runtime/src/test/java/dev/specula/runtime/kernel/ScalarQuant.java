@@ -68,14 +68,7 @@ final class ScalarQuant {
     }
 
     private static void q4Block(float[] x, int at, ByteBuffer out) {
-        float amax = 0;
-        float max = 0;
-        for (int i = 0; i < BLOCK; i++) {
-            if (Math.abs(x[at + i]) > amax) {
-                amax = Math.abs(x[at + i]);
-                max = x[at + i];
-            }
-        }
+        float max = extreme(x, at);
         float d = max / -8;
         float id = d != 0 ? 1 / d : 0;
         out.putShort(Float.floatToFloat16(d));
@@ -87,14 +80,7 @@ final class ScalarQuant {
     }
 
     private static void q5Block(float[] x, int at, ByteBuffer out) {
-        float amax = 0;
-        float max = 0;
-        for (int i = 0; i < BLOCK; i++) {
-            if (Math.abs(x[at + i]) > amax) {
-                amax = Math.abs(x[at + i]);
-                max = x[at + i];
-            }
-        }
+        float max = extreme(x, at);
         float d = max / -16;
         float id = d != 0 ? 1 / d : 0;
         out.putShort(Float.floatToFloat16(d));
@@ -109,6 +95,19 @@ final class ScalarQuant {
         }
         out.putInt(qh);
         out.put(qs);
+    }
+
+    /** The value of largest magnitude in the block at {@code x[at ..]}, with its sign. */
+    private static float extreme(float[] x, int at) {
+        float amax = 0;
+        float max = 0;
+        for (int i = 0; i < BLOCK; i++) {
+            if (Math.abs(x[at + i]) > amax) {
+                amax = Math.abs(x[at + i]);
+                max = x[at + i];
+            }
+        }
+        return max;
     }
 
     /** Q4_1 ({@code levels} 15) and Q5_1 (31): equal steps from the block's lowest to its highest value. */
