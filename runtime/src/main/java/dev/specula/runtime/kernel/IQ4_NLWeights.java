@@ -43,7 +43,7 @@ final class IQ4_NLWeights extends ScaledBlockWeights {
                 sum = ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, p))
                         .fma(FloatVector.fromArray(FLOATS, x, l + HALF), sum);
             }
-            acc = sum.fma(FloatVector.broadcast(FLOATS, scale(at)), acc);
+            acc = sum.fma(FloatVector.broadcast(FLOATS, half(at)), acc);
         }
         int sums = sums(xOffset);
         acc.intoArray(x, sums);
@@ -63,7 +63,7 @@ final class IQ4_NLWeights extends ScaledBlockWeights {
             ByteVector packed = QuantBlocks.sixteen(data, at + 2);
             ByteVector low = QuantBlocks.nonLinear(packed.and((byte) 0x0f));
             ByteVector high = QuantBlocks.nonLinear(packed.lanewise(VectorOperators.LSHR, 4));
-            FloatVector d = FloatVector.broadcast(FLOATS, scale(at));
+            FloatVector d = FloatVector.broadcast(FLOATS, half(at));
             for (int p = 0; p < PARTS; p++) {
                 FloatVector w = ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, p)).mul(d);
                 FloatVector v = ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, p)).mul(d);

@@ -38,7 +38,7 @@ final class Q4_0Weights extends ScaledBlockWeights {
         long at = rowOffset;
         int xi = xOffset;
         for (int b = 0; b < blocks; b++, at += BLOCK_BYTES, xi += BLOCK) {
-            acc = QuantBlocks.q4Dot(data, at + 2, scale(at), x, xi, acc);
+            acc = QuantBlocks.q4Dot(data, at + 2, half(at), x, xi, acc);
         }
         int sums = sums(xOffset);
         acc.intoArray(x, sums);
@@ -47,7 +47,7 @@ final class Q4_0Weights extends ScaledBlockWeights {
 
     /**
      * As {@link #dot4}, two rows a pass: one load of packed nibbles per row and block. The scales are read
-     * first: read last, they came after C2 had reached its inlining node limit, so {@code scale} was called
+     * first: read last, they came after C2 had reached its inlining node limit, so {@code half} was called
      * out of line with every vector spilled around the call (3.5x slower).
      */
     @Override
@@ -65,8 +65,8 @@ final class Q4_0Weights extends ScaledBlockWeights {
         for (int b = 0; b < blocks; b++) {
             long at = rowOffset + (long) b * BLOCK_BYTES;
             long bt = at + rowBytes;
-            FloatVector d = FloatVector.broadcast(FLOATS, scale(at));
-            FloatVector f = FloatVector.broadcast(FLOATS, scale(bt));
+            FloatVector d = FloatVector.broadcast(FLOATS, half(at));
+            FloatVector f = FloatVector.broadcast(FLOATS, half(bt));
             IntVector wide = QuantBlocks.widen(QuantBlocks.packed(data, at + 2), 0);
             IntVector next = QuantBlocks.widen(QuantBlocks.packed(data, bt + 2), 0);
             FloatVector w = QuantBlocks.low(wide);
@@ -132,7 +132,7 @@ final class Q4_0Weights extends ScaledBlockWeights {
                     s3 = v.fma(FloatVector.fromArray(FLOATS, x, x3 + k + HALF), w.fma(FloatVector.fromArray(FLOATS, x, x3 + k), s3));
                 }
             }
-            FloatVector d = FloatVector.broadcast(FLOATS, scale(at));
+            FloatVector d = FloatVector.broadcast(FLOATS, half(at));
             acc0 = s0.fma(d, acc0);
             acc1 = s1.fma(d, acc1);
             acc2 = s2.fma(d, acc2);

@@ -28,7 +28,7 @@ final class Q4_1Weights extends ScaledBlockWeights {
 
     /** The block at byte {@code at}'s offset {@code m}, in every lane. */
     private FloatVector offset(long at) {
-        return FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(SHORT, at + 2)));
+        return FloatVector.broadcast(FLOATS, half(at + 2));
     }
 
     @Override
@@ -38,7 +38,7 @@ final class Q4_1Weights extends ScaledBlockWeights {
         long at = rowOffset;
         int xi = xOffset;
         for (int b = 0; b < blocks; b++, at += BLOCK_BYTES, xi += BLOCK) {
-            FloatVector d = FloatVector.broadcast(FLOATS, scale(at));
+            FloatVector d = FloatVector.broadcast(FLOATS, half(at));
             FloatVector m = offset(at);
             for (int j = 0; j < HALF; j += BYTES.length()) {
                 ByteVector packed = QuantBlocks.packed(data, at + QUANTS + j);
@@ -66,7 +66,7 @@ final class Q4_1Weights extends ScaledBlockWeights {
         int blocks = cols / BLOCK;
         for (int b = 0; b < blocks; b++) {
             long at = rowOffset + (long) b * BLOCK_BYTES;
-            FloatVector d = FloatVector.broadcast(FLOATS, scale(at));
+            FloatVector d = FloatVector.broadcast(FLOATS, half(at));
             FloatVector m = offset(at);
             for (int j = 0; j < HALF; j += BYTES.length()) {
                 ByteVector packed = QuantBlocks.packed(data, at + QUANTS + j);
@@ -96,7 +96,7 @@ final class Q4_1Weights extends ScaledBlockWeights {
     @Override
     void blockDecode(long at, float d, float[] dst, int offset) {
         FloatVector dv = FloatVector.broadcast(FLOATS, d);
-        FloatVector m = FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(SHORT, at)));
+        FloatVector m = offset(at - 2);
         for (int j = 0; j < HALF; j += BYTES.length()) {
             ByteVector packed = QuantBlocks.packed(data, at + 2 + j);
             for (int p = 0; p < BYTE_PARTS; p++) {

@@ -58,7 +58,7 @@ final class Q5_0Weights extends ScaledBlockWeights {
                             .fma(FloatVector.fromArray(FLOATS, x, xi + l + HALF), sum);
                 }
             }
-            acc = sum.fma(FloatVector.broadcast(FLOATS, scale(at)), acc);
+            acc = sum.fma(FloatVector.broadcast(FLOATS, half(at)), acc);
         }
         int sums = sums(xOffset);
         acc.intoArray(x, sums);
@@ -76,7 +76,7 @@ final class Q5_0Weights extends ScaledBlockWeights {
         for (int b = 0; b < blocks; b++) {
             long at = rowOffset + (long) b * BLOCK_BYTES;
             IntVector qh = fifthBits(at);
-            FloatVector d = FloatVector.broadcast(FLOATS, scale(at));
+            FloatVector d = FloatVector.broadcast(FLOATS, half(at));
             for (int j = 0; j < HALF; j += BYTES.length()) {
                 ByteVector packed = QuantBlocks.packed(data, at + QUANTS + j);
                 for (int p = 0; p < BYTE_PARTS; p++) {
@@ -104,7 +104,7 @@ final class Q5_0Weights extends ScaledBlockWeights {
     /** {@code at} is the block's fifth bits, just past its scale. */
     @Override
     void blockDecode(long at, float d, float[] dst, int offset) {
-        IntVector qh = IntVector.broadcast(INTS, data.get(INT, at));
+        IntVector qh = fifthBits(at - 2);
         FloatVector dv = FloatVector.broadcast(FLOATS, d);
         for (int j = 0; j < HALF; j += BYTES.length()) {
             ByteVector packed = QuantBlocks.packed(data, at + 4 + j);

@@ -40,7 +40,7 @@ final class Q5_1Weights extends ScaledBlockWeights {
 
     /** The block at byte {@code at}'s offset {@code m}, in every lane. */
     private FloatVector offset(long at) {
-        return FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(SHORT, at + 2)));
+        return FloatVector.broadcast(FLOATS, half(at + 2));
     }
 
     @Override
@@ -51,7 +51,7 @@ final class Q5_1Weights extends ScaledBlockWeights {
         int xi = xOffset;
         for (int b = 0; b < blocks; b++, at += BLOCK_BYTES, xi += BLOCK) {
             IntVector qh = fifthBits(at);
-            FloatVector d = FloatVector.broadcast(FLOATS, scale(at));
+            FloatVector d = FloatVector.broadcast(FLOATS, half(at));
             FloatVector m = offset(at);
             for (int j = 0; j < HALF; j += BYTES.length()) {
                 ByteVector packed = QuantBlocks.packed(data, at + QUANTS + j);
@@ -80,7 +80,7 @@ final class Q5_1Weights extends ScaledBlockWeights {
         for (int b = 0; b < blocks; b++) {
             long at = rowOffset + (long) b * BLOCK_BYTES;
             IntVector qh = fifthBits(at);
-            FloatVector d = FloatVector.broadcast(FLOATS, scale(at));
+            FloatVector d = FloatVector.broadcast(FLOATS, half(at));
             FloatVector m = offset(at);
             for (int j = 0; j < HALF; j += BYTES.length()) {
                 ByteVector packed = QuantBlocks.packed(data, at + QUANTS + j);
@@ -109,9 +109,9 @@ final class Q5_1Weights extends ScaledBlockWeights {
     /** {@code at} is the block's offset {@code m}, just past its scale. */
     @Override
     void blockDecode(long at, float d, float[] dst, int offset) {
-        IntVector qh = IntVector.broadcast(INTS, data.get(INT, at + 2));
+        IntVector qh = fifthBits(at - 2);
         FloatVector dv = FloatVector.broadcast(FLOATS, d);
-        FloatVector m = FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(SHORT, at)));
+        FloatVector m = offset(at - 2);
         for (int j = 0; j < HALF; j += BYTES.length()) {
             ByteVector packed = QuantBlocks.packed(data, at + 6 + j);
             for (int p = 0; p < BYTE_PARTS; p++) {

@@ -37,8 +37,8 @@ final class Q8_0Weights extends ScaledBlockWeights {
         int xi = xOffset;
         int b = 0;
         for (; b + 1 < blocks; b += 2, at += 2L * BLOCK_BYTES, xi += 2 * BLOCK) {
-            acc0 = QuantBlocks.q8Dot(data, at + 2, scale(at), x, xi, acc0);
-            acc1 = QuantBlocks.q8Dot(data, at + BLOCK_BYTES + 2, scale(at + BLOCK_BYTES), x, xi + BLOCK, acc1);
+            acc0 = QuantBlocks.q8Dot(data, at + 2, half(at), x, xi, acc0);
+            acc1 = QuantBlocks.q8Dot(data, at + BLOCK_BYTES + 2, half(at + BLOCK_BYTES), x, xi + BLOCK, acc1);
         }
         float tail = b < blocks ? blockDot(at, x, xi) : 0;
         int sums = sums(xOffset);
@@ -69,8 +69,8 @@ final class Q8_0Weights extends ScaledBlockWeights {
         for (int b = 0; b < blocks; b++) {
             long at = rowOffset + (long) b * BLOCK_BYTES;
             long bt = at + rowBytes;
-            FloatVector d = FloatVector.broadcast(FLOATS, scale(at));
-            FloatVector f = FloatVector.broadcast(FLOATS, scale(bt));
+            FloatVector d = FloatVector.broadcast(FLOATS, half(at));
+            FloatVector f = FloatVector.broadcast(FLOATS, half(bt));
             FloatVector w = QuantBlocks.q8Part(data, at + 2, 0).mul(d);
             FloatVector v = QuantBlocks.q8Part(data, bt + 2, 0).mul(f);
             int k = b * BLOCK;
@@ -139,7 +139,7 @@ final class Q8_0Weights extends ScaledBlockWeights {
         int blocks = cols / BLOCK;
         for (int b = 0; b < blocks; b++) {
             long at = rowOffset + (long) b * BLOCK_BYTES;
-            FloatVector d = FloatVector.broadcast(FLOATS, scale(at));
+            FloatVector d = FloatVector.broadcast(FLOATS, half(at));
             for (int p = 0; p < BLOCK / LANES; p += 2) {
                 FloatVector w = QuantBlocks.q8Part(data, at + 2, p).mul(d);
                 FloatVector v = QuantBlocks.q8Part(data, at + 2, p + 1).mul(d);
@@ -169,7 +169,7 @@ final class Q8_0Weights extends ScaledBlockWeights {
         for (int j = 0; j < BLOCK; j++) {
             sum += data.get(ValueLayout.JAVA_BYTE, at + 2 + j) * x[xi + j];
         }
-        return sum * scale(at);
+        return sum * half(at);
     }
 
     @Override

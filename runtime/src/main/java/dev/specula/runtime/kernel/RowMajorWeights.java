@@ -49,6 +49,11 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
         this.rowBytes = tensor.rowBytes();
     }
 
+    /** The fp16 value at byte {@code at}: a block's scale, offset or super-block scale. */
+    final float half(long at) {
+        return Float.float16ToFloat(data.get(SHORT, at));
+    }
+
     @Override
     public final int rows() {
         return rows;

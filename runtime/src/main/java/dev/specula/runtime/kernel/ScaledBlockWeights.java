@@ -29,16 +29,11 @@ abstract sealed class ScaledBlockWeights extends RowMajorWeights permits Q8_0Wei
     /** Writes {@code d * q} for the quants at byte {@code at} to {@code dst[offset .. offset+32)}. */
     abstract void blockDecode(long at, float d, float[] dst, int offset);
 
-    /** The fp16 scale of the block at byte {@code blockAt}. */
-    final float scale(long blockAt) {
-        return Float.float16ToFloat(data.get(SHORT, blockAt));
-    }
-
     @Override
     final void dequantize(long rowOffset, float[] dst, int offset) {
         long at = rowOffset;
         for (int i = 0; i < cols; i += BLOCK, at += blockBytes) {
-            blockDecode(at + 2, scale(at), dst, offset + i);
+            blockDecode(at + 2, half(at), dst, offset + i);
         }
     }
 }

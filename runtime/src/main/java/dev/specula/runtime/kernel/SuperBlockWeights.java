@@ -48,9 +48,4 @@ abstract sealed class SuperBlockWeights extends RowMajorWeights permits Q2_KWeig
     static int at(long packed, int j) {
         return (int) (packed >>> 8 * j) & 0xff;
     }
-
-    /** The fp16 value at byte {@code at}. */
-    final float half(long at) {
-        return Float.float16ToFloat(data.get(SHORT, at));
-    }
 }

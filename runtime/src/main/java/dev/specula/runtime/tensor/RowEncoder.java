@@ -132,16 +132,7 @@ public final class RowEncoder {
 
     /** The scale maps the value of largest magnitude to -8, so its sign uses the full range. */
     private static void q4Block(float[] x, int at, MemorySegment dst, long to) {
-        float amax = 0;
-        float max = 0;
-        for (int i = 0; i < BLOCK; i++) {
-            float a = Math.abs(x[at + i]);
-            if (a > amax) {
-                amax = a;
-                max = x[at + i];
-            }
-        }
-        float d = max / -8;
+        float d = extreme(x, at, BLOCK) / -8;
         float id = d != 0 ? 1 / d : 0;
         dst.set(SHORT, to, Float.floatToFloat16(d));
         for (int i = 0; i < BLOCK / 2; i++) {
@@ -244,13 +235,7 @@ public final class RowEncoder {
             }
         }
         MemorySegment.copy(hmask, 0, dst, ValueLayout.JAVA_BYTE, to, 32);
-        for (int n = 0; n < 2; n++) {
-            for (int l = 0; l < 32; l++) {
-                int i = 128 * n + l;
-                dst.set(ValueLayout.JAVA_BYTE, to + 32 + 32 * n + l,
-                        (byte) (q[i] | q[i + 32] << 2 | q[i + 64] << 4 | q[i + 96] << 6));
-            }
-        }
+        packPairs(q, dst, to + 32);
         MemorySegment.copy(scales, 0, dst, ValueLayout.JAVA_BYTE, to + 96, 12);
         dst.set(SHORT, to + 108, dBits);
     }
@@ -721,15 +706,23 @@ public final class RowEncoder {
                 q[i] = Math.clamp(nearest((x[at + i] + offset) / step), 0, 3);
             }
         }
+        packPairs(q, dst, to + 16);
+        dst.set(SHORT, to + 80, dBits);
+        dst.set(SHORT, to + 82, dminBits);
+    }
+
+    /**
+     * Q2_K's and Q3_K's bit pairs: the 256 levels (below 4) of a super-block into 64 bytes at {@code at}, byte
+     * {@code 32 n + l} holding values {@code 128 n + l}, {@code + 32}, {@code + 64} and {@code + 96} from its low bits up.
+     */
+    private static void packPairs(int[] q, MemorySegment dst, long at) {
         for (int n = 0; n < 2; n++) {
             for (int l = 0; l < 32; l++) {
                 int i = 128 * n + l;
-                dst.set(ValueLayout.JAVA_BYTE, to + 16 + 32 * n + l,
+                dst.set(ValueLayout.JAVA_BYTE, at + 32 * n + l,
                         (byte) (q[i] | q[i + 32] << 2 | q[i + 64] << 4 | q[i + 96] << 6));
             }
         }
-        dst.set(SHORT, to + 80, dBits);
-        dst.set(SHORT, to + 82, dminBits);
     }
 
     /** ggml's {@code nearest_int}: round half to even. */
