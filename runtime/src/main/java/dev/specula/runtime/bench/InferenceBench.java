@@ -76,7 +76,8 @@ public final class InferenceBench {
         }
     }
 
-    private static int[] prompt(Transformer transformer, int n, long seed) {
+    /** The prompt {@link #run} times: {@code n} seeded random tokens, past the specials and bytes where the vocabulary allows. */
+    public static int[] prompt(Transformer transformer, int n, long seed) {
         int vocab = transformer.config().vocabSize();
         int first = vocab > 2 * FIRST_ORDINARY_TOKEN ? FIRST_ORDINARY_TOKEN : 0;
         return new SplittableRandom(seed).ints(n, first, vocab).toArray();

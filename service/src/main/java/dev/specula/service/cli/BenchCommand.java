@@ -98,6 +98,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + "batched and K separate passes, with ratios to the single model.")
     Path ensemble;
 
+    @Option(names = "--llama-cpp", arity = "0..1", fallbackValue = "", paramLabel = "DIR",
+            description = "Also run llama.cpp on the same file, prompt and threads (node-llama-cpp's prebuilt CPU build, "
+                    + "installed by tools/llama-cpp/install; DIR: where, default that folder of this checkout), one "
+                    + "more row with its speed relative to Specula's.")
+    String llamaCpp;
+
     @Option(names = "--kernels",
             description = "Also time each kernel on the CPU and on the --gpu device (matvec sized to the model's "
                     + "width, attention at the bench's context), as `specula devices gpu-bench` does.")
@@ -163,9 +169,11 @@ public final class BenchCommand implements Callable<Integer> {
             sweep(n, path);
             return 0;
         }
+        Optional<LlamaCpp> reference = Optional.ofNullable(llamaCpp) // before the model, as --gpu
+                .map(dir -> LlamaCpp.at(dir.isEmpty() ? LlamaCpp.defaultDir() : Path.of(dir)));
         Optional<GpuBackend> backend = EngineSettings.openGpu(gpu); // before the model: a bad --gpu fails at once
         try {
-            run(n, backend, path, cache);
+            run(n, backend, reference, path, cache);
         } finally {
             backend.ifPresent(GpuBackend::close);
         }
@@ -188,7 +196,7 @@ public final class BenchCommand implements Callable<Integer> {
         return sibling;
     }
 
-    private void run(int n, Optional<GpuBackend> backend, Path path, KvCacheType cache) {
+    private void run(int n, Optional<GpuBackend> backend, Optional<LlamaCpp> reference, Path path, KvCacheType cache) {
         ResidentMemory baseline = ResidentMemory.sample();
         Model m = ModelLoader.load(path, null);
         int context = InferenceBench.contextFor(promptTokens, genTokens);
@@ -216,6 +224,18 @@ public final class BenchCommand implements Callable<Integer> {
                 rows.add(row("opencl", engine, time("opencl", engine, backend.get().attentionFactory()), limits));
                 sections.put("opencl_device", JsonText.string(device));
                 text.append("opencl: ").append(device).append(" (attention and KV cache; matmuls on the CPU)\n");
+            }
+            if (reference.isPresent()) {
+                System.err.printf(Locale.ROOT, "[bench] llama.cpp: %d prompt tokens, %d decoded...%n", promptTokens,
+                        genTokens);
+                LlamaCpp.Timing t = reference.get().bench(path, n,
+                        InferenceBench.prompt(engine.transformer(), promptTokens, seed), genTokens);
+                rows.add(row("llama.cpp", engine, t.promptTokensPerSecond(), t.decodeTokensPerSecond(), t.decoded(),
+                        limits));
+                sections.put("llama_cpp", "{\"engine\": " + JsonText.string(t.engine()) + ", \"cpu_backend\": "
+                        + JsonText.string(t.cpuBackend()) + "}");
+                text.append("llama.cpp: ").append(t.engine()).append(", CPU build ").append(t.cpuBackend())
+                        .append(" (same prompt tokens; its prompt and decode times include sampling in JavaScript)\n");
             }
             if (ensemble != null) {
                 LoraEnsemble e = EnsembleLoader.load(ensemble, m.config());
@@ -270,11 +290,16 @@ public final class BenchCommand implements Callable<Integer> {
         return InferenceBench.run(engine.transformer(), attention, promptTokens, genTokens, seed);
     }
 
-    private static BenchResult row(String backend, Engine engine, InferenceBench.Timing t, Limits limits) {
+    private BenchResult row(String backend, Engine engine, InferenceBench.Timing t, Limits limits) {
+        return row(backend, engine, t.promptTokensPerSecond(), t.decodeTokensPerSecond(), t.decoded(), limits);
+    }
+
+    private BenchResult row(String backend, Engine engine, double promptTokensPerSecond,
+                            double decodeTokensPerSecond, List<Integer> decoded, Limits limits) {
         ModelCost cost = ModelCost.of(engine.model());
         return new BenchResult(backend, engine.model().source().getFileName().toString(), engine.pool().threads(),
-                t.promptTokens(), t.promptTokensPerSecond(), t.genTokens(), t.decodeTokensPerSecond(),
-                cost.weightBytesPerToken(), cost.flopsPerToken(), limits.bandwidth(), limits.peak(), t.decoded());
+                promptTokens, promptTokensPerSecond, genTokens, decodeTokensPerSecond, cost.weightBytesPerToken(),
+                cost.flopsPerToken(), limits.bandwidth(), limits.peak(), decoded);
     }
 
     /** The kernels at this model's width (rounded up to the 32 the quantized formats need) and the bench's context. */

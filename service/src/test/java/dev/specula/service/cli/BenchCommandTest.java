@@ -3,6 +3,7 @@ package dev.specula.service.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.format.ModelLocator;
@@ -182,6 +183,35 @@ class BenchCommandTest {
         assertTrue(out.lines().anyMatch(l -> l.startsWith("after run ")), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("heap and buffers (anonymous growth over the baseline")
                 && (l.endsWith("within the 64 MB bound") || l.endsWith("over the 64 MB bound"))), out);
+    }
+
+    /** stories260K is F32: llama.cpp computes what Specula does, so greedy tokens agree too. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void llamaCppAddsARowForTheSamePromptAndThreads() {
+        Path tool = Path.of(System.getProperty("specula.llama-cpp", LlamaCpp.defaultDir().toString()));
+        assumeTrue(LlamaCpp.installed(tool), "llama.cpp baseline not installed in " + tool);
+        String out = runCapturingStdout("bench", "--model", "stories260K", "--threads", "2", "--prompt-tokens", "16",
+                "--gen-tokens", "8", "--bandwidth-mib", "8", "--llama-cpp", tool.toString(), "--json");
+        Map<String, Object> doc = Json.parseObject(out);
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) doc.get("results");
+        assertEquals(List.of("cpu", "llama.cpp"), rows.stream().map(r -> r.get("backend")).toList());
+        Map<String, Object> llama = rows.get(1);
+        assertTrue(num(llama, "prompt_tokens_per_second") > 0 && num(llama, "decode_tokens_per_second") > 0, out);
+        assertEquals(rows.get(0).get("decoded_tokens"), llama.get("decoded_tokens"), out);
+        assertEquals(num(llama, "prompt_tokens_per_second") / num(rows.get(0), "prompt_tokens_per_second"),
+                num(llama, "prompt_vs_baseline"), 1e-3 * num(llama, "prompt_vs_baseline"));
+        Map<String, Object> info = (Map<String, Object>) doc.get("llama_cpp");
+        assertTrue(((String) info.get("engine")).startsWith("llama.cpp (node-llama-cpp "), out);
+    }
+
+    @Test
+    void missingLlamaCppIsAUserError(@TempDir Path dir) {
+        Cli.Run r = Cli.run("bench", "--model", "stories260K", "--llama-cpp", dir.toString());
+        assertEquals(SpeculaCommand.USER_ERROR, r.exit());
+        assertTrue(r.err().contains("the llama.cpp baseline is not installed in " + dir + ": run "
+                + dir.resolve("install")), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
     }
 
     @Test
