@@ -152,15 +152,17 @@ public final class Transformer {
             int batch = Math.min(maxBatch, count - done);
             boolean last = done + batch == count;
             BatchRows rows = sequenceRows.at(session.attention(), session.position());
-            forwardRows(rows, delta, tokens, offset + done, batch, consumer != null || last);
+            // Without a consumer only the last token's logits are wanted: a 32000-token head over every row
+            // of a prompt batch was 1-2% of a prompt's work.
+            forwardRows(rows, delta, tokens, offset + done, batch, consumer != null ? batch : last ? 1 : 0);
             session.append(tokens, offset + done, batch);
             if (consumer != null) {
                 for (int b = 0; b < batch; b++) {
                     consumer.accept(done + b, logits, b * vocab);
                 }
-            }
-            if (last && batch > 1) {
-                System.arraycopy(logits, (batch - 1) * vocab, logits, 0, vocab);
+                if (last && batch > 1) {
+                    System.arraycopy(logits, (batch - 1) * vocab, logits, 0, vocab);
+                }
             }
         }
         return logits;
@@ -185,7 +187,7 @@ public final class Transformer {
         }
         checkToken(token);
         Arrays.fill(memberTokens, 0, members, token);
-        forwardRows(memberRows.at(sessions, position), perRow, memberTokens, 0, members, true);
+        forwardRows(memberRows.at(sessions, position), perRow, memberTokens, 0, members, members);
         for (Session s : sessions) {
             s.append(memberTokens, 0, 1);
         }
@@ -204,8 +206,9 @@ public final class Transformer {
         }
     }
 
+    /** The batch's forward pass, then the logits of its last {@code logitRows} rows, from {@code logits[0]}. */
     private void forwardRows(BatchRows rows, ProjectionDelta delta, int[] tokens, int offset, int batch,
-                             boolean wantLogits) {
+                             int logitRows) {
         int dim = config.dim();
         int kvDim = config.kvDim();
         for (int b = 0; b < batch; b++) {
@@ -228,11 +231,13 @@ public final class Transformer {
             feedForward.forward(l, xb, xb2, batch, delta);
             VectorMath.add(x, 0, xb2, 0, batch * dim);
         }
-        if (!wantLogits) {
-            return;
+        int first = batch - logitRows;
+        for (int b = 0; b < logitRows; b++) {
+            VectorMath.rmsnorm(xb, b * dim, x, (first + b) * dim, outputNorm, dim, config.rmsNormEps());
         }
-        normalize(x, xb, outputNorm, batch);
-        MatMul.matmul(pool, output, xb, logits, batch);
+        if (logitRows > 0) {
+            MatMul.matmul(pool, output, xb, logits, logitRows);
+        }
     }
 
     private void project(Weights w, LoraTarget target, int layer, ProjectionDelta delta, float[] in, float[] out,
