@@ -108,11 +108,11 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
         try {
             pool = new ComputePool(threadCount());
             int contextLength = Engine.contextLength(fm.config(), context);
-            OffloadSetup.Built built = setup.build(fm, pool, contextLength, Engine.DEFAULT_BATCH, kvCache);
+            OffloadSetup.Built built = setup.build(fm, pool, contextLength, Engine.FLASH_BATCH, kvCache);
             ff = built.feedForward();
             System.err.println(built.plan().describe());
             return new Engine(fm.model(), pool, ff, CpuAttention.factory(pool, kvCache), contextLength,
-                    Engine.DEFAULT_BATCH)
+                    Engine.FLASH_BATCH)
                     .owning(ff);
         } catch (RuntimeException e) {
             if (ff != null) {

@@ -23,7 +23,14 @@ import java.util.Optional;
 public final class Engine implements AutoCloseable {
     /** Longest context used when the caller does not ask for one: bounds the KV cache of big models. */
     public static final int DEFAULT_MAX_CONTEXT = 2048;
-    public static final int DEFAULT_BATCH = 32;
+    /** Prompt tokens per batch where memory is budgeted (flash offload): its buffers count against the budget. */
+    public static final int FLASH_BATCH = 32;
+    /**
+     * Prompt tokens per batch of a dense engine: each weight row, decoded once per batch, serves 128 tokens
+     * rather than 32. 128-token prompts on the tinyllama-1.1b shape, two threads, interleaved: Q4_0 90 -> 108
+     * tok/s, Q8_0 84 -> 102, Q4_K_M 86 -> 116; the buffers grow by about 10 MB.
+     */
+    public static final int DENSE_BATCH = 128;
 
     private final Model model;
     private final ComputePool pool;
@@ -49,14 +56,14 @@ public final class Engine implements AutoCloseable {
     /** A CPU engine with the dense feed-forward; {@code contextLength} 0 picks a default. */
     public static Engine cpu(Model model, int threads, int contextLength) {
         ComputePool pool = new ComputePool(threads);
-        return new Engine(model, pool, new DenseFeedForward(model, pool, DEFAULT_BATCH), CpuAttention.factory(pool),
-                contextLength, DEFAULT_BATCH);
+        return new Engine(model, pool, new DenseFeedForward(model, pool, DENSE_BATCH), CpuAttention.factory(pool),
+                contextLength, DENSE_BATCH);
     }
 
     /** A dense engine whose attention runs where {@code attention} puts it. */
     public static Engine dense(Model model, ComputePool pool, AttentionFactory attention, int contextLength) {
-        return new Engine(model, pool, new DenseFeedForward(model, pool, DEFAULT_BATCH), attention, contextLength,
-                DEFAULT_BATCH);
+        return new Engine(model, pool, new DenseFeedForward(model, pool, DENSE_BATCH), attention, contextLength,
+                DENSE_BATCH);
     }
 
     /** Closes {@code resource} (a GPU context, a flash reader) when the engine is closed, before the model. */

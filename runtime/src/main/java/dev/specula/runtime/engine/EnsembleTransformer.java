@@ -29,13 +29,13 @@ public final class EnsembleTransformer {
                     + ", kv " + e.kvDim() + ", " + e.layers() + " layers; the base has dim " + c.dim() + ", hidden "
                     + c.hiddenDim() + ", kv " + c.kvDim() + ", " + c.layers() + " layers");
         }
-        if (ensemble.size() > base.maxBatch()) {
-            throw new SpeculaException("ensemble of " + ensemble.size() + " members exceeds the engine's batch size of "
-                    + base.maxBatch());
+        if (ensemble.size() > base.maxMembers()) {
+            throw new SpeculaException("ensemble of " + ensemble.size() + " members exceeds the most one batch decodes, "
+                    + base.maxMembers());
         }
         this.base = base;
         this.ensemble = ensemble;
-        this.deltas = deltas.create(ensemble, c, pool, base.maxBatch());
+        this.deltas = deltas.create(ensemble, c, pool, base.maxBatch()); // a member alone runs prompt batches
         this.memberLogits = new float[ensemble.size() * c.vocabSize()];
     }
 

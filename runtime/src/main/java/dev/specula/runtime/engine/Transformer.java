@@ -38,6 +38,8 @@ public final class Transformer {
     private final float[][] ffnNorm;
     private final float[] outputNorm;
     private final Rope rope;
+    /** Rows of logits held at once: a prompt batch's head runs in chunks of this many, for its consumer. */
+    private final int headRows;
     // Activations for a batch, allocated once.
     private final float[] x;
     private final float[] xb;
@@ -50,6 +52,9 @@ public final class Transformer {
     private final SequenceRows sequenceRows = new SequenceRows();
     private final MemberRows memberRows;
     private final int[] memberTokens;
+
+    /** The most rows the output head runs on at once, and so the most ensemble members. */
+    public static final int HEAD_ROWS = 32;
 
     public Transformer(Model model, ComputePool pool, FeedForward feedForward, int maxBatch) {
         this.config = model.config();
@@ -83,7 +88,9 @@ public final class Transformer {
         k = new float[maxBatch * config.kvDim()];
         v = new float[maxBatch * config.kvDim()];
         att = new float[maxBatch * dim];
-        logits = new float[maxBatch * config.vocabSize()];
+        // A batch of 128 rows of a 128k vocabulary would hold 64 MiB of logits.
+        headRows = Math.min(maxBatch, HEAD_ROWS);
+        logits = new float[headRows * config.vocabSize()];
         memberRows = new MemberRows(dim, config.kvDim());
         memberTokens = new int[maxBatch];
     }
@@ -109,9 +116,14 @@ public final class Transformer {
         return feedForward;
     }
 
-    /** Most rows one forward batch holds: prompt tokens per batch, or ensemble members. */
+    /** Most rows one forward batch holds: prompt tokens per batch. */
     public int maxBatch() {
         return maxBatch;
+    }
+
+    /** Most ensemble members one batch decodes: the rows of logits held at once. */
+    public int maxMembers() {
+        return headRows;
     }
 
     /** A new, empty sequence whose KV cache holds {@code contextLength} positions. */
@@ -152,17 +164,23 @@ public final class Transformer {
             int batch = Math.min(maxBatch, count - done);
             boolean last = done + batch == count;
             BatchRows rows = sequenceRows.at(session.attention(), session.position());
-            // Without a consumer only the last token's logits are wanted: a 32000-token head over every row
-            // of a prompt batch was 1-2% of a prompt's work.
-            forwardRows(rows, delta, tokens, offset + done, batch, consumer != null ? batch : last ? 1 : 0);
+            forwardRows(rows, delta, tokens, offset + done, batch);
             session.append(tokens, offset + done, batch);
             if (consumer != null) {
-                for (int b = 0; b < batch; b++) {
-                    consumer.accept(done + b, logits, b * vocab);
+                for (int from = 0; from < batch; from += headRows) {
+                    int n = Math.min(headRows, batch - from);
+                    head(from, n);
+                    for (int b = 0; b < n; b++) {
+                        consumer.accept(done + from + b, logits, b * vocab);
+                    }
+                    if (last && from + n == batch && n > 1) {
+                        System.arraycopy(logits, (n - 1) * vocab, logits, 0, vocab);
+                    }
                 }
-                if (last && batch > 1) {
-                    System.arraycopy(logits, (batch - 1) * vocab, logits, 0, vocab);
-                }
+            } else if (last) {
+                // Only the last token's logits are wanted: a 32000-token head over every row of a prompt
+                // batch was 1-2% of a prompt's work.
+                head(batch - 1, 1);
             }
         }
         return logits;
@@ -175,8 +193,8 @@ public final class Transformer {
      */
     float[] forwardMembers(Session[] sessions, int token, ProjectionDelta perRow) {
         int members = sessions.length;
-        if (members > maxBatch) {
-            throw new IllegalArgumentException(members + " members exceed the batch size " + maxBatch);
+        if (members > headRows) {
+            throw new IllegalArgumentException(members + " members exceed the batch size " + headRows);
         }
         int position = sessions[0].position();
         for (Session s : sessions) {
@@ -187,7 +205,8 @@ public final class Transformer {
         }
         checkToken(token);
         Arrays.fill(memberTokens, 0, members, token);
-        forwardRows(memberRows.at(sessions, position), perRow, memberTokens, 0, members, members);
+        forwardRows(memberRows.at(sessions, position), perRow, memberTokens, 0, members);
+        head(0, members);
         for (Session s : sessions) {
             s.append(memberTokens, 0, 1);
         }
@@ -206,9 +225,8 @@ public final class Transformer {
         }
     }
 
-    /** The batch's forward pass, then the logits of its last {@code logitRows} rows, from {@code logits[0]}. */
-    private void forwardRows(BatchRows rows, ProjectionDelta delta, int[] tokens, int offset, int batch,
-                             int logitRows) {
+    /** The batch's forward pass up to the final norm: its last hidden states in {@code x}. */
+    private void forwardRows(BatchRows rows, ProjectionDelta delta, int[] tokens, int offset, int batch) {
         int dim = config.dim();
         int kvDim = config.kvDim();
         for (int b = 0; b < batch; b++) {
@@ -231,13 +249,15 @@ public final class Transformer {
             feedForward.forward(l, xb, xb2, batch, delta);
             VectorMath.add(x, 0, xb2, 0, batch * dim);
         }
-        int first = batch - logitRows;
-        for (int b = 0; b < logitRows; b++) {
+    }
+
+    /** The logits of rows {@code [first, first + count)} of the batch just run, from {@code logits[0]}. */
+    private void head(int first, int count) {
+        int dim = config.dim();
+        for (int b = 0; b < count; b++) {
             VectorMath.rmsnorm(xb, b * dim, x, (first + b) * dim, outputNorm, dim, config.rmsNormEps());
         }
-        if (logitRows > 0) {
-            MatMul.matmul(pool, output, xb, logits, logitRows);
-        }
+        MatMul.matmul(pool, output, xb, logits, count);
     }
 
     private void project(Weights w, LoraTarget target, int layer, ProjectionDelta delta, float[] in, float[] out,

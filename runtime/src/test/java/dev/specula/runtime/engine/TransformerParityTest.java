@@ -7,6 +7,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -100,6 +101,24 @@ class TransformerParityTest {
             for (int i = 0; i < TOKENS.length; i++) {
                 assertTrue(maxAbsDiff(oneByOne[i], batched[i]) < 1e-4f, "batched, position " + i);
                 assertTrue(maxAbsDiff(oneByOne[i], smallBatches[i]) < 1e-4f, "batches of 4, position " + i);
+            }
+        }
+    }
+
+    /** A batch longer than the rows of logits held at once: the head runs in chunks, the last token's logits returned. */
+    @Test
+    void promptBatchesLongerThanTheHeadChunkScoreEveryToken() {
+        int[] tokens = new SplittableRandom(5).ints(Transformer.HEAD_ROWS + 9, 3, 512).toArray();
+        try (Model gguf = SharedModels.load("stories260K.gguf", false)) {
+            float[][] oneByOne = logits(gguf, tokens, 64, false);
+            float[][] batched = logits(gguf, tokens, 64, true);
+            for (int i = 0; i < tokens.length; i++) {
+                assertTrue(maxAbsDiff(oneByOne[i], batched[i]) < 1e-4f, "position " + i);
+            }
+            Transformer t = new Transformer(gguf, pool, new DenseFeedForward(gguf, pool, 64), 64);
+            try (Session s = t.newSession(CpuAttention.factory(pool), 64)) {
+                float[] last = t.forward(s, tokens, 0, tokens.length, (i, logits, off) -> { });
+                assertTrue(maxAbsDiff(oneByOne[tokens.length - 1], Arrays.copyOf(last, 512)) < 1e-4f, "returned");
             }
         }
     }
