@@ -1,7 +1,8 @@
 // llama.cpp, as node-llama-cpp's prebuilt CPU build ships it, run on a GGUF file so that Specula can be
 // measured against it on the same machine and file: `bench` times a prompt and greedy decoding, `logits`
 // prints the logits after every token of a sequence, `tokenize` the token ids of a text.
-// Usage: node llama-cpp.mjs bench|logits|tokenize --model FILE [--threads N] [--tokens 1,2,3] [--gen G] [--text T]
+// Usage: node llama-cpp.mjs bench|logits|tokenize --model FILE [--threads N] [--tokens 1,2,3] [--gen G]
+//        [--text T | --texts-file FILE.json]
 // Prints one JSON object on stdout; errors go to stderr with exit status 1.
 import {getLlama} from "node-llama-cpp";
 import {readFileSync} from "node:fs";
@@ -12,7 +13,8 @@ const llama = await getLlama({gpu: false, build: "never", logLevel: "debug", log
     const loaded = /loaded CPU backend from .*libggml-cpu-([\w-]+)\.so/.exec(message);
     if (loaded) cpuBackend = loaded[1];
 }});
-const model = await llama.loadModel({modelPath: required("model")});
+// A tokenizer needs no weights: vocabulary-only files (llama.cpp's ggml-vocab-*.gguf) load too.
+const model = await llama.loadModel({modelPath: required("model"), vocabOnly: args.command === "tokenize"});
 const result = await {bench, logits, tokenize}[args.command]();
 const version = JSON.parse(readFileSync(new URL("node_modules/node-llama-cpp/package.json", import.meta.url))).version;
 console.log(JSON.stringify({engine: "llama.cpp (node-llama-cpp " + version + ")", cpu_backend: cpuBackend, ...result}));
@@ -63,7 +65,12 @@ async function logits() {
     return {tokens: input, logits: rows};
 }
 
+/** Each text of the JSON array in --texts-file, or --text alone: token ids without BOS, specials taken literally. */
 async function tokenize() {
+    if (args["texts-file"] !== undefined) {
+        const texts = JSON.parse(readFileSync(args["texts-file"], "utf8"));
+        return {tokens: texts.map(text => model.tokenize(text, false))};
+    }
     return {tokens: model.tokenize(required("text"), false)};
 }
 

@@ -78,10 +78,22 @@ public final class LlamaCpp {
         return logits;
     }
 
-    /** llama.cpp's token ids for {@code text}: no BOS, special-token text taken literally. */
-    public int[] tokenize(Path model, String text) {
-        return ints((List<?>) run("tokenize", "--model", model.toString(), "--text", text).get("tokens")).stream()
-                .mapToInt(Integer::intValue).toArray();
+    /** llama.cpp's token ids for each of {@code texts}: no BOS, special-token text taken literally. */
+    public List<int[]> tokenize(Path model, List<String> texts) {
+        Path file = null;
+        try {
+            file = Files.createTempFile("specula-texts", ".json");
+            Files.writeString(file, texts.stream().map(Json::quote).collect(Collectors.joining(",", "[", "]")));
+            List<?> rows = (List<?>) run("tokenize", "--model", model.toString(), "--texts-file", file.toString())
+                    .get("tokens");
+            return rows.stream().map(r -> ints((List<?>) r).stream().mapToInt(Integer::intValue).toArray()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (file != null) {
+                file.toFile().delete();
+            }
+        }
     }
 
     private Map<String, Object> run(String... args) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.specula.runtime.engine.Engine;
+import dev.specula.runtime.format.gguf.GgufFile;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.engine.Session;
 import dev.specula.runtime.format.ModelLoader;
@@ -15,9 +16,14 @@ import dev.specula.runtime.synth.SynthQuant;
 import dev.specula.runtime.synth.SynthShape;
 import dev.specula.runtime.synth.SynthVocabulary;
 import dev.specula.runtime.tokenizer.Tokenizer;
+import dev.specula.runtime.tokenizer.TokenizerFactory;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * llama.cpp as the independent reference: the same GGUF files, read by llama.cpp's own loader and
@@ -39,6 +46,8 @@ class LlamaCppParityTest {
 
     /** Widths of whole k-quant super-blocks (256), a vocabulary of bytes and a few pieces. */
     private static final SynthShape SHAPE = new SynthShape("parity", 256, 2, 4, 2, 512, 320, 64);
+    /** SmolLM-135M's widths: 576 and 1536 are not whole super-blocks. */
+    private static final SynthShape NARROW = new SynthShape("narrow", 576, 2, 9, 3, 1536, 320, 64);
     private static final String TEXT = "Once upon a time, there was a little girl named Lily. She loved to play outside.";
 
     private static LlamaCpp llama;
@@ -71,8 +80,70 @@ class LlamaCppParityTest {
     void tokenizesAsLlamaCpp() {
         Path file = ModelLocator.resolve("stories260K.gguf");
         try (Model model = ModelLoader.load(file, null)) {
-            assertArrayEquals(llama.tokenize(file, TEXT), model.tokenizer().encode(TEXT), "token ids of " + TEXT);
+            assertArrayEquals(llama.tokenize(file, List.of(TEXT)).getFirst(), model.tokenizer().encode(TEXT),
+                    "token ids of " + TEXT);
         }
+    }
+
+    /**
+     * llama.cpp's vocabulary files (SentencePiece, byte-level BPE with each model's pre-tokenizer, WordPiece)
+     * tokenize real text as llama.cpp does: lines of WikiText-2 and TinyStories and strings that stress
+     * whitespace, digits, contractions and scripts, beyond the fixed vectors {@code TokenizerVocabVectorsTest}
+     * checks.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-spm", "phi-3", "gpt-2", "falcon", "mpt", "starcoder", "refact", "deepseek-coder",
+            "deepseek-llm", "bert-bge", "gpt-neox", "baichuan"})
+    void vocabulariesTokenizeTextAsLlamaCpp(String name) throws IOException {
+        Path file = ModelLocator.modelsDirectory().resolve("vocab").resolve("ggml-vocab-" + name + ".gguf");
+        Tokenizer tokenizer;
+        try (Arena arena = Arena.ofShared()) {
+            tokenizer = TokenizerFactory.fromGguf(file, GgufFile.read(file, arena).metadata().asMap());
+        }
+        List<String> texts = texts();
+        List<int[]> theirs = llama.tokenize(file, texts);
+        List<String> differ = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            int[] ours = tokenizer.encode(texts.get(i));
+            if (!Arrays.equals(theirs.get(i), ours)) {
+                differ.add(texts.get(i) + "\n  llama.cpp " + Arrays.toString(theirs.get(i)) + "\n  specula   "
+                        + Arrays.toString(ours));
+            }
+        }
+        assertTrue(differ.isEmpty(), name + ": " + differ.size() + " of " + texts.size() + " texts differ:\n"
+                + String.join("\n", differ.subList(0, Math.min(5, differ.size()))));
+    }
+
+    /** 40 lines of WikiText-2, 20 of TinyStories, and strings at the edges of the pre-tokenizers' rules. */
+    private static List<String> texts() throws IOException {
+        Path corpus = Path.of(System.getProperty("specula.shared", "../shared"), "corpus");
+        List<String> texts = new ArrayList<>();
+        try (var lines = Files.lines(corpus.resolve("wikitext-2-test.raw"))) {
+            lines.filter(l -> l.strip().length() > 20).limit(40).forEach(texts::add);
+        }
+        try (var lines = Files.lines(corpus.resolve("tinystories-valid-excerpt.txt"))) {
+            lines.filter(l -> !l.isBlank()).limit(20).forEach(texts::add);
+        }
+        texts.addAll(List.of("  leading and   inner   spaces\ttabs\nnew lines\n\n", "I'm you're they'll we've ISN'T",
+                "3.14159 1,000,000 12345678901 x2 2x", "Ünïcödé café naïve — “quotes” …", "日本語のテキストと中文",
+                "emoji 😀🎉 and symbols @#$%^&*()", "def f(x):\n    return x ** 2  # code", "a\u00a0b\u2003c"));
+        return texts;
+    }
+
+    /**
+     * SmolLM's width (576, not whole 256-value super-blocks): in llama.cpp's mixes the matrices whose rows do
+     * not divide fall back to the 32-value types its quantizer picks (Q5_0, Q5_1, Q8_0), and llama.cpp reads
+     * the mix so.
+     */
+    @ParameterizedTest
+    @EnumSource(value = SynthQuant.class, names = {"Q4_K_M", "Q5_K_M"})
+    void narrowModelsWithFallbackTypesGiveLlamaCppsLogits(SynthQuant quant, @TempDir Path dir) throws IOException {
+        Path file = dir.resolve("narrow.gguf");
+        new SynthModelWriter(NARROW, quant, 11).write(file, false, done -> {
+        });
+        int[] tokens = IntStream.concat(IntStream.of(SynthVocabulary.BOS),
+                new SplittableRandom(4).ints(11, 3, NARROW.vocab())).toArray();
+        assertLogitsAgree(file, tokens, 0.9995, 0.03);
     }
 
     /**
