@@ -55,7 +55,14 @@ public final class InferenceBench {
         do {
             time(transformer, attention, context, warmup, WARMUP_DECODE);
         } while (System.nanoTime() - start < WARMUP_MILLIS * 1_000_000);
-        return time(transformer, attention, context, prompt(transformer, promptTokens, seed), genTokens);
+        return measure(transformer, attention, promptTokens, genTokens, seed);
+    }
+
+    /** One more timed pass of what {@link #run} timed, without its warm-up. */
+    public static Timing measure(Transformer transformer, AttentionFactory attention, int promptTokens, int genTokens,
+                                 long seed) {
+        return time(transformer, attention, contextFor(promptTokens, genTokens),
+                prompt(transformer, promptTokens, seed), genTokens);
     }
 
     private static Timing time(Transformer transformer, AttentionFactory attention, int context, int[] prompt,

@@ -104,6 +104,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "more row with its speed relative to Specula's.")
     String llamaCpp;
 
+    @Option(names = "--rounds", defaultValue = "1", paramLabel = "N",
+            description = "Timed passes per backend, Specula's and llama.cpp's taking turns; each figure is the best "
+                    + "of them (other processes on a shared machine only slow a pass down). Default: ${DEFAULT-VALUE}.")
+    int rounds;
+
     @Option(names = "--kernels",
             description = "Also time each kernel on the CPU and on the --gpu device (matvec sized to the model's "
                     + "width, attention at the bench's context), as `specula devices gpu-bench` does.")
@@ -154,9 +159,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int n = threads == null ? ComputePool.defaultThreads() : threads;
-        if (n < 1 || promptTokens < 1 || genTokens < 1 || bandwidthMib < 1 || kernelMinMillis < 1) {
+        if (n < 1 || promptTokens < 1 || genTokens < 1 || bandwidthMib < 1 || kernelMinMillis < 1 || rounds < 1) {
             throw new SpeculaException(
-                    "--threads, --prompt-tokens, --gen-tokens, --bandwidth-mib and --kernel-min-ms must be >= 1");
+                    "--threads, --prompt-tokens, --gen-tokens, --bandwidth-mib, --kernel-min-ms and --rounds must be >= 1");
         }
         KvCacheType cache = EngineSettings.kvCacheType(kvCache);
         Path path = ModelLocator.resolve(model);
@@ -215,9 +220,27 @@ public final class BenchCommand implements Callable<Integer> {
             InferenceBench.Timing cpu = time("cpu", engine, engine.attention());
             memory = new MemoryFootprint(m.weightBytes(), engine.kvCacheBytes(), baseline, afterLoad,
                     cpu.atEnd());
+            BenchPasses cpuPasses = new BenchPasses("cpu");
+            cpuPasses.add(cpu.promptTokensPerSecond(), cpu.decodeTokensPerSecond());
+            BenchPasses llamaPasses = new BenchPasses("llama.cpp");
+            LlamaCpp.Timing llama = null;
+            for (int r = 0; r < rounds; r++) {
+                if (r > 0) {
+                    InferenceBench.Timing t = InferenceBench.measure(engine.transformer(), engine.attention(),
+                            promptTokens, genTokens, seed);
+                    cpuPasses.add(t.promptTokensPerSecond(), t.decodeTokensPerSecond());
+                }
+                if (reference.isPresent()) {
+                    System.err.printf(Locale.ROOT, "[bench] llama.cpp: %d prompt tokens, %d decoded...%n", promptTokens,
+                            genTokens);
+                    llama = reference.get().bench(path, n, InferenceBench.prompt(engine.transformer(), promptTokens,
+                            seed), genTokens);
+                    llamaPasses.add(llama.promptTokensPerSecond(), llama.decodeTokensPerSecond());
+                }
+            }
             // after the run: the bandwidth buffer and the FMA loops' warm-up would count as the model's memory
             Limits limits = limits(engine.pool(), n);
-            rows.add(row("cpu", engine, cpu, limits));
+            rows.add(row("cpu", engine, cpuPasses.bestPrompt(), cpuPasses.bestDecode(), cpu.decoded(), limits));
             if (backend.isPresent()) {
                 String device = backend.get().device().describe();
                 System.err.printf(Locale.ROOT, "[bench] attention and KV cache on %s...%n", device);
@@ -225,17 +248,20 @@ public final class BenchCommand implements Callable<Integer> {
                 sections.put("opencl_device", JsonText.string(device));
                 text.append("opencl: ").append(device).append(" (attention and KV cache; matmuls on the CPU)\n");
             }
-            if (reference.isPresent()) {
-                System.err.printf(Locale.ROOT, "[bench] llama.cpp: %d prompt tokens, %d decoded...%n", promptTokens,
-                        genTokens);
-                LlamaCpp.Timing t = reference.get().bench(path, n,
-                        InferenceBench.prompt(engine.transformer(), promptTokens, seed), genTokens);
-                rows.add(row("llama.cpp", engine, t.promptTokensPerSecond(), t.decodeTokensPerSecond(), t.decoded(),
+            if (llama != null) {
+                rows.add(row("llama.cpp", engine, llamaPasses.bestPrompt(), llamaPasses.bestDecode(), llama.decoded(),
                         limits));
-                sections.put("llama_cpp", "{\"engine\": " + JsonText.string(t.engine()) + ", \"cpu_backend\": "
-                        + JsonText.string(t.cpuBackend()) + "}");
-                text.append("llama.cpp: ").append(t.engine()).append(", CPU build ").append(t.cpuBackend())
+                sections.put("llama_cpp", "{\"engine\": " + JsonText.string(llama.engine()) + ", \"cpu_backend\": "
+                        + JsonText.string(llama.cpuBackend()) + "}");
+                text.append("llama.cpp: ").append(llama.engine()).append(", CPU build ").append(llama.cpuBackend())
                         .append(" (same prompt tokens; its prompt and decode times include sampling in JavaScript)\n");
+            }
+            if (rounds > 1) {
+                sections.put("passes", "{" + cpuPasses.json() + (llama != null ? ", " + llamaPasses.json() : "") + "}");
+                text.append(cpuPasses.text()).append('\n');
+                if (llama != null) {
+                    text.append(llamaPasses.text()).append('\n');
+                }
             }
             if (ensemble != null) {
                 LoraEnsemble e = EnsembleLoader.load(ensemble, m.config());

@@ -192,7 +192,7 @@ class BenchCommandTest {
         Path tool = Path.of(System.getProperty("specula.llama-cpp", LlamaCpp.defaultDir().toString()));
         assumeTrue(LlamaCpp.installed(tool), "llama.cpp baseline not installed in " + tool);
         String out = runCapturingStdout("bench", "--model", "stories260K", "--threads", "2", "--prompt-tokens", "16",
-                "--gen-tokens", "8", "--bandwidth-mib", "8", "--llama-cpp", tool.toString(), "--json");
+                "--gen-tokens", "8", "--bandwidth-mib", "8", "--llama-cpp", tool.toString(), "--rounds", "2", "--json");
         Map<String, Object> doc = Json.parseObject(out);
         List<Map<String, Object>> rows = (List<Map<String, Object>>) doc.get("results");
         assertEquals(List.of("cpu", "llama.cpp"), rows.stream().map(r -> r.get("backend")).toList());
@@ -203,6 +203,14 @@ class BenchCommandTest {
                 num(llama, "prompt_vs_baseline"), 1e-3 * num(llama, "prompt_vs_baseline"));
         Map<String, Object> info = (Map<String, Object>) doc.get("llama_cpp");
         assertTrue(((String) info.get("engine")).startsWith("llama.cpp (node-llama-cpp "), out);
+        // Two passes each, taking turns; each row reports its best.
+        Map<String, Map<String, List<Number>>> passes = (Map<String, Map<String, List<Number>>>) doc.get("passes");
+        for (int i = 0; i < rows.size(); i++) {
+            List<Number> decode = passes.get((String) rows.get(i).get("backend")).get("decode_tokens_per_second");
+            assertEquals(2, decode.size(), out);
+            assertEquals(Math.max(decode.get(0).doubleValue(), decode.get(1).doubleValue()),
+                    num(rows.get(i), "decode_tokens_per_second"), 0.05, out);
+        }
     }
 
     @Test
