@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.DoubleSummaryStatistics;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -67,12 +68,7 @@ class LlamaCppParityTest {
     @ParameterizedTest
     @EnumSource(SynthQuant.class)
     void synthModelsOfEveryTypeGiveLlamaCppsLogits(SynthQuant quant, @TempDir Path dir) throws IOException {
-        Path file = dir.resolve("parity.gguf");
-        new SynthModelWriter(SHAPE, quant, 7).write(file, false, done -> {
-        });
-        int[] tokens = IntStream.concat(IntStream.of(SynthVocabulary.BOS),
-                new SplittableRandom(3).ints(15, 3, SHAPE.vocab())).toArray();
-        assertLogitsAgree(file, tokens, 0.9995, 0.03);
+        assertSynthModelAgrees(SHAPE, quant, dir.resolve("parity.gguf"));
     }
 
     /** A SentencePiece vocabulary with real scores: the same token ids for the same text. */
@@ -138,11 +134,15 @@ class LlamaCppParityTest {
     @ParameterizedTest
     @EnumSource(value = SynthQuant.class, names = {"Q4_K_M", "Q5_K_M"})
     void narrowModelsWithFallbackTypesGiveLlamaCppsLogits(SynthQuant quant, @TempDir Path dir) throws IOException {
-        Path file = dir.resolve("narrow.gguf");
-        new SynthModelWriter(NARROW, quant, 11).write(file, false, done -> {
+        assertSynthModelAgrees(NARROW, quant, dir.resolve("narrow.gguf"));
+    }
+
+    /** A seeded random model of this shape and type against llama.cpp, after BOS and 15 random tokens. */
+    private static void assertSynthModelAgrees(SynthShape shape, SynthQuant quant, Path file) throws IOException {
+        new SynthModelWriter(shape, quant, 7).write(file, false, done -> {
         });
         int[] tokens = IntStream.concat(IntStream.of(SynthVocabulary.BOS),
-                new SplittableRandom(4).ints(11, 3, NARROW.vocab())).toArray();
+                new SplittableRandom(3).ints(15, 3, shape.vocab())).toArray();
         assertLogitsAgree(file, tokens, 0.9995, 0.03);
     }
 
@@ -176,7 +176,8 @@ class LlamaCppParityTest {
             for (int t = 0; t < ours[i].length; t++) {
                 diff = Math.max(diff, Math.abs(ours[i][t] - theirs[i][t]));
             }
-            double spread = max(theirs[i]) - min(theirs[i]);
+            DoubleSummaryStatistics range = stats(theirs[i]);
+            double spread = range.getMax() - range.getMin();
             String where = file.getFileName() + " after token " + i;
             assertTrue(correlation >= minCorrelation, where + ": correlation " + correlation);
             assertTrue(diff <= maxDiffOfSpread * spread, where + ": largest difference " + diff + " of a spread of "
@@ -197,8 +198,8 @@ class LlamaCppParityTest {
     }
 
     private static double correlation(float[] a, float[] b) {
-        double ma = mean(a);
-        double mb = mean(b);
+        double ma = stats(a).getAverage();
+        double mb = stats(b).getAverage();
         double ab = 0;
         double aa = 0;
         double bb = 0;
@@ -210,27 +211,7 @@ class LlamaCppParityTest {
         return ab / Math.sqrt(aa * bb);
     }
 
-    private static double mean(float[] a) {
-        double sum = 0;
-        for (float v : a) {
-            sum += v;
-        }
-        return sum / a.length;
-    }
-
-    private static float max(float[] a) {
-        float m = Float.NEGATIVE_INFINITY;
-        for (float v : a) {
-            m = Math.max(m, v);
-        }
-        return m;
-    }
-
-    private static float min(float[] a) {
-        float m = Float.POSITIVE_INFINITY;
-        for (float v : a) {
-            m = Math.min(m, v);
-        }
-        return m;
+    private static DoubleSummaryStatistics stats(float[] a) {
+        return IntStream.range(0, a.length).mapToDouble(i -> a[i]).summaryStatistics();
     }
 }
