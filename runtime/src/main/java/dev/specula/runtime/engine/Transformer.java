@@ -24,6 +24,9 @@ import java.util.Arrays;
  * Not thread-safe: one forward at a time (the service queues requests in front of it).
  */
 public final class Transformer {
+    /** The most rows the output head runs on at once, and so the most ensemble members. */
+    public static final int HEAD_ROWS = 32;
+
     private final ModelConfig config;
     private final ComputePool pool;
     private final FeedForward feedForward;
@@ -52,9 +55,6 @@ public final class Transformer {
     private final SequenceRows sequenceRows = new SequenceRows();
     private final MemberRows memberRows;
     private final int[] memberTokens;
-
-    /** The most rows the output head runs on at once, and so the most ensemble members. */
-    public static final int HEAD_ROWS = 32;
 
     public Transformer(Model model, ComputePool pool, FeedForward feedForward, int maxBatch) {
         this.config = model.config();
@@ -194,7 +194,7 @@ public final class Transformer {
     float[] forwardMembers(Session[] sessions, int token, ProjectionDelta perRow) {
         int members = sessions.length;
         if (members > headRows) {
-            throw new IllegalArgumentException(members + " members exceed the batch size " + headRows);
+            throw new IllegalArgumentException(members + " members exceed the " + headRows + " one batch decodes");
         }
         int position = sessions[0].position();
         for (Session s : sessions) {

@@ -223,21 +223,7 @@ public final class BenchCommand implements Callable<Integer> {
             BenchPasses cpuPasses = new BenchPasses("cpu");
             cpuPasses.add(cpu.promptTokensPerSecond(), cpu.decodeTokensPerSecond());
             BenchPasses llamaPasses = new BenchPasses("llama.cpp");
-            LlamaCpp.Timing llama = null;
-            for (int r = 0; r < rounds; r++) {
-                if (r > 0) {
-                    InferenceBench.Timing t = InferenceBench.measure(engine.transformer(), engine.attention(),
-                            promptTokens, genTokens, seed);
-                    cpuPasses.add(t.promptTokensPerSecond(), t.decodeTokensPerSecond());
-                }
-                if (reference.isPresent()) {
-                    System.err.printf(Locale.ROOT, "[bench] llama.cpp: %d prompt tokens, %d decoded...%n", promptTokens,
-                            genTokens);
-                    llama = reference.get().bench(path, n, InferenceBench.prompt(engine.transformer(), promptTokens,
-                            seed), genTokens);
-                    llamaPasses.add(llama.promptTokensPerSecond(), llama.decodeTokensPerSecond());
-                }
-            }
+            LlamaCpp.Timing llama = takeTurns(engine, reference, path, cpuPasses, llamaPasses);
             // after the run: the bandwidth buffer and the FMA loops' warm-up would count as the model's memory
             Limits limits = limits(engine.pool(), n);
             rows.add(row("cpu", engine, cpuPasses.bestPrompt(), cpuPasses.bestDecode(), cpu.decoded(), limits));
@@ -309,6 +295,30 @@ public final class BenchCommand implements Callable<Integer> {
                 LIMIT_MIN_MILLIS);
         System.err.printf(Locale.ROOT, "[bench] FMA peak...%n");
         return new Limits(bandwidth, FmaPeak.measure(pool, PEAK_ITERATIONS, PEAK_PASSES, LIMIT_MIN_MILLIS));
+    }
+
+    /**
+     * The rest of the {@code --rounds} passes: Specula's (its first is done) and llama.cpp's, taking turns.
+     * Returns llama.cpp's last timing, or null without it.
+     */
+    private LlamaCpp.Timing takeTurns(Engine engine, Optional<LlamaCpp> reference, Path path, BenchPasses cpuPasses,
+                                      BenchPasses llamaPasses) {
+        LlamaCpp.Timing llama = null;
+        for (int r = 0; r < rounds; r++) {
+            if (r > 0) {
+                InferenceBench.Timing t = InferenceBench.measure(engine.transformer(), engine.attention(), promptTokens,
+                        genTokens, seed);
+                cpuPasses.add(t.promptTokensPerSecond(), t.decodeTokensPerSecond());
+            }
+            if (reference.isPresent()) {
+                System.err.printf(Locale.ROOT, "[bench] llama.cpp: %d prompt tokens, %d decoded...%n", promptTokens,
+                        genTokens);
+                llama = reference.get().bench(path, engine.pool().threads(),
+                        InferenceBench.prompt(engine.transformer(), promptTokens, seed), genTokens);
+                llamaPasses.add(llama.promptTokensPerSecond(), llama.decodeTokensPerSecond());
+            }
+        }
+        return llama;
     }
 
     private InferenceBench.Timing time(String backend, Engine engine, AttentionFactory attention) {
