@@ -13,8 +13,13 @@ const llama = await getLlama({gpu: false, build: "never", logLevel: "debug", log
     const loaded = /loaded CPU backend from .*libggml-cpu-([\w-]+)\.so/.exec(message);
     if (loaded) cpuBackend = loaded[1];
 }});
-// A tokenizer needs no weights: vocabulary-only files (llama.cpp's ggml-vocab-*.gguf) load too.
-const model = await llama.loadModel({modelPath: required("model"), vocabOnly: args.command === "tokenize"});
+let model;
+try {
+    // A tokenizer needs no weights: vocabulary-only files (llama.cpp's ggml-vocab-*.gguf) load too.
+    model = await llama.loadModel({modelPath: required("model"), vocabOnly: args.command === "tokenize"});
+} catch (e) {
+    fail(`${args.model}: llama.cpp cannot load it: ${e.message ?? e}`);
+}
 const result = await {bench, logits, tokenize}[args.command]();
 const version = JSON.parse(readFileSync(new URL("node_modules/node-llama-cpp/package.json", import.meta.url))).version;
 console.log(JSON.stringify({engine: "llama.cpp (node-llama-cpp " + version + ")", cpu_backend: cpuBackend, ...result}));

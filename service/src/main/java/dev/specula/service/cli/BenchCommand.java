@@ -174,6 +174,10 @@ public final class BenchCommand implements Callable<Integer> {
             sweep(n, path);
             return 0;
         }
+        if (llamaCpp != null && !(Files.isRegularFile(path) && ModelLoader.isGguf(path))) {
+            throw new SpeculaException("--llama-cpp needs a GGUF file (llama.cpp reads no other format): " + path
+                    + " is not one");
+        }
         Optional<LlamaCpp> reference = Optional.ofNullable(llamaCpp) // before the model, as --gpu
                 .map(dir -> LlamaCpp.at(dir.isEmpty() ? LlamaCpp.defaultDir() : Path.of(dir)));
         Optional<GpuBackend> backend = EngineSettings.openGpu(gpu); // before the model: a bad --gpu fails at once

@@ -214,6 +214,14 @@ class BenchCommandTest {
     }
 
     @Test
+    void llamaCppNeedsAGgufFile() {
+        Cli.Run r = Cli.run("bench", "--model", "tinystories-656k", "--llama-cpp");
+        assertEquals(SpeculaCommand.USER_ERROR, r.exit());
+        assertTrue(r.err().contains("--llama-cpp needs a GGUF file (llama.cpp reads no other format): "), r.err());
+        assertTrue(r.err().contains("tinystories-656k is not one"), r.err());
+    }
+
+    @Test
     void missingLlamaCppIsAUserError(@TempDir Path dir) {
         Cli.Run r = Cli.run("bench", "--model", "stories260K", "--llama-cpp", dir.toString());
         assertEquals(SpeculaCommand.USER_ERROR, r.exit());
