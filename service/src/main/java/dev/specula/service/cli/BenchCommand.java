@@ -105,8 +105,8 @@ public final class BenchCommand implements Callable<Integer> {
     String llamaCpp;
 
     @Option(names = "--rounds", defaultValue = "1", paramLabel = "N",
-            description = "Timed passes per backend, Specula's and llama.cpp's taking turns; each figure is the best "
-                    + "of them (other processes on a shared machine only slow a pass down). Default: ${DEFAULT-VALUE}.")
+            description = "Timed passes of the cpu row and of llama.cpp's, taking turns; each row reports its best "
+                    + "(other processes on a shared machine only slow a pass down). Default: ${DEFAULT-VALUE}.")
     int rounds;
 
     @Option(names = "--kernels",
