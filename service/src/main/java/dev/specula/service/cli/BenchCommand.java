@@ -244,7 +244,8 @@ public final class BenchCommand implements Callable<Integer> {
                 sections.put("llama_cpp", "{\"engine\": " + JsonText.string(llama.engine()) + ", \"cpu_backend\": "
                         + JsonText.string(llama.cpuBackend()) + "}");
                 text.append("llama.cpp: ").append(llama.engine()).append(", CPU build ").append(llama.cpuBackend())
-                        .append(" (same prompt tokens; its prompt and decode times include sampling in JavaScript)\n");
+                        .append(" (same prompt tokens; its times include sampling in JavaScript; on quantized weights "
+                                + "its greedy tokens may part from Specula's: it rounds activations to 8 bits)\n");
             }
             if (rounds > 1) {
                 sections.put("passes", "{" + cpuPasses.json() + (llama != null ? ", " + llamaPasses.json() : "") + "}");
