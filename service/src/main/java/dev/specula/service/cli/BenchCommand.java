@@ -42,13 +42,14 @@ import java.util.concurrent.Callable;
 /**
  * Measures prompt and decode speed against this machine's limits, measured in the same run: memory
  * bandwidth (the decode roofline) and the cores' FMA peak. Each backend contributes one row: the CPU, then
- * with {@code --gpu} the same model with attention and KV cache on an OpenCL device. {@code --ensemble} adds
+ * with {@code --gpu} the same model with attention and KV cache on an OpenCL device, with {@code --llama-cpp}
+ * llama.cpp on the same file ({@link LlamaCpp}). {@code --ensemble} adds
  * the LoRA ensemble figures and {@code --kernels} the per-kernel CPU against GPU table.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark prompt processing and decoding against the measured memory bandwidth and FMA peak.",
-                "Optionally also on an OpenCL device (--gpu), with a LoRA ensemble (--ensemble) and per kernel "
-                        + "(--kernels)."})
+                "Optionally also on an OpenCL device (--gpu), against llama.cpp on the same file (--llama-cpp), with "
+                        + "a LoRA ensemble (--ensemble) and per kernel (--kernels)."})
 public final class BenchCommand implements Callable<Integer> {
     /** The limits are the best of many short passes (a few ms each) spread over at least this long. */
     private static final long LIMIT_MIN_MILLIS = 500;
