@@ -310,6 +310,7 @@ public final class BenchCommand implements Callable<Integer> {
     private LlamaCpp.Timing takeTurns(Engine engine, Optional<LlamaCpp> reference, Path path, BenchPasses cpuPasses,
                                       BenchPasses llamaPasses) {
         LlamaCpp.Timing llama = null;
+        int[] prompt = InferenceBench.prompt(engine.transformer(), promptTokens, seed);
         for (int r = 0; r < rounds; r++) {
             if (r > 0) {
                 InferenceBench.Timing t = InferenceBench.measure(engine.transformer(), engine.attention(), promptTokens,
@@ -319,8 +320,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (reference.isPresent()) {
                 System.err.printf(Locale.ROOT, "[bench] llama.cpp: %d prompt tokens, %d decoded...%n", promptTokens,
                         genTokens);
-                llama = reference.get().bench(path, engine.pool().threads(),
-                        InferenceBench.prompt(engine.transformer(), promptTokens, seed), genTokens);
+                llama = reference.get().bench(path, engine.pool().threads(), prompt, genTokens);
                 llamaPasses.add(llama.promptTokensPerSecond(), llama.decodeTokensPerSecond());
             }
         }

@@ -33,17 +33,20 @@ final class BenchPasses {
 
     /** {@code "backend": {"prompt_tokens_per_second": [...], "decode_tokens_per_second": [...]}}. */
     String json() {
-        return JsonText.string(backend) + ": {\"prompt_tokens_per_second\": " + list(prompt, ", ", "[", "]")
-                + ", \"decode_tokens_per_second\": " + list(decode, ", ", "[", "]") + "}";
+        return JsonText.string(backend) + ": {\"prompt_tokens_per_second\": " + jsonList(prompt)
+                + ", \"decode_tokens_per_second\": " + jsonList(decode) + "}";
     }
 
     /** {@code backend passes, tok/s: prompt a b c | decode d e f}. */
     String text() {
-        return backend + " passes, tok/s: prompt " + list(prompt, " ", "", "") + " | decode " + list(decode, " ", "", "");
+        return backend + " passes, tok/s: prompt " + textList(prompt) + " | decode " + textList(decode);
     }
 
-    private static String list(List<Double> values, String separator, String open, String close) {
-        return values.stream().map(v -> String.format(Locale.ROOT, "%.1f", v))
-                .collect(Collectors.joining(separator, open, close));
+    private static String jsonList(List<Double> values) {
+        return values.stream().map(JsonText::number).collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    private static String textList(List<Double> values) {
+        return values.stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).collect(Collectors.joining(" "));
     }
 }
