@@ -25,13 +25,22 @@ public final class DenseFeedForward implements FeedForward {
         up = new Weights[layers];
         down = new Weights[layers];
         for (int l = 0; l < layers; l++) {
-            gate[l] = WeightsFactory.of(model.tensor(TensorNames.ffnGate(l)));
-            up[l] = WeightsFactory.of(model.tensor(TensorNames.ffnUp(l)));
-            down[l] = WeightsFactory.of(model.tensor(TensorNames.ffnDown(l)));
+            gate[l] = WeightsFactory.resident(model.tensor(TensorNames.ffnGate(l)));
+            up[l] = WeightsFactory.resident(model.tensor(TensorNames.ffnUp(l)));
+            down[l] = WeightsFactory.resident(model.tensor(TensorNames.ffnDown(l)));
         }
         int hiddenDim = model.config().hiddenDim();
         hidden = new float[maxBatch * hiddenDim];
         hiddenUp = new float[maxBatch * hiddenDim];
+    }
+
+    @Override
+    public long copiedWeightBytes() {
+        long bytes = 0;
+        for (int l = 0; l < gate.length; l++) {
+            bytes += gate[l].copiedBytes() + up[l].copiedBytes() + down[l].copiedBytes();
+        }
+        return bytes;
     }
 
     @Override

@@ -111,6 +111,14 @@ public final class Engine implements AutoCloseable {
         return contextLength;
     }
 
+    /**
+     * Bytes of weights copied out of the model file into a faster layout ({@link dev.specula.runtime.kernel.Weights#copiedBytes}): memory the
+     * process holds beside, and instead of, the file's pages for those tensors.
+     */
+    public long copiedWeightBytes() {
+        return transformer.copiedWeightBytes();
+    }
+
     /** Bytes of one session's KV cache at this engine's context length. */
     public long kvCacheBytes() {
         return attention.cacheBytes(model.config(), contextLength);

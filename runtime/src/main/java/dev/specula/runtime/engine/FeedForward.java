@@ -1,5 +1,7 @@
 package dev.specula.runtime.engine;
 
+import dev.specula.runtime.kernel.Weights;
+
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.lora.LoraTarget;
 
@@ -14,6 +16,11 @@ public interface FeedForward {
      * already normalised. {@code out} is overwritten, not accumulated.
      */
     void forward(int layer, float[] x, float[] out, int batch);
+
+    /** Bytes of weights this feed-forward holds copied out of the model file ({@link Weights#copiedBytes}). */
+    default long copiedWeightBytes() {
+        return 0;
+    }
 
     /**
      * Like {@link #forward(int, float[], float[], int)} with {@code delta} (may be null) added after

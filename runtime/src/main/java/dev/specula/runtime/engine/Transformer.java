@@ -63,7 +63,7 @@ public final class Transformer {
         this.maxBatch = maxBatch;
         int layers = config.layers();
         embedding = WeightsFactory.of(model.tensor(TensorNames.TOKEN_EMBEDDING));
-        output = WeightsFactory.of(model.outputHead());
+        output = WeightsFactory.resident(model.outputHead());
         wq = new Weights[layers];
         wk = new Weights[layers];
         wv = new Weights[layers];
@@ -71,10 +71,10 @@ public final class Transformer {
         attnNorm = new float[layers][];
         ffnNorm = new float[layers][];
         for (int l = 0; l < layers; l++) {
-            wq[l] = WeightsFactory.of(model.tensor(TensorNames.attnQ(l)));
-            wk[l] = WeightsFactory.of(model.tensor(TensorNames.attnK(l)));
-            wv[l] = WeightsFactory.of(model.tensor(TensorNames.attnV(l)));
-            wo[l] = WeightsFactory.of(model.tensor(TensorNames.attnOutput(l)));
+            wq[l] = WeightsFactory.resident(model.tensor(TensorNames.attnQ(l)));
+            wk[l] = WeightsFactory.resident(model.tensor(TensorNames.attnK(l)));
+            wv[l] = WeightsFactory.resident(model.tensor(TensorNames.attnV(l)));
+            wo[l] = WeightsFactory.resident(model.tensor(TensorNames.attnOutput(l)));
             attnNorm[l] = vector(model, TensorNames.attnNorm(l));
             ffnNorm[l] = vector(model, TensorNames.ffnNorm(l));
         }
@@ -114,6 +114,15 @@ public final class Transformer {
 
     public FeedForward feedForward() {
         return feedForward;
+    }
+
+    /** Bytes of weights held copied out of the model file, feed-forward included ({@link Weights#copiedBytes}). */
+    public long copiedWeightBytes() {
+        long bytes = output.copiedBytes() + feedForward.copiedWeightBytes();
+        for (int l = 0; l < wq.length; l++) {
+            bytes += wq[l].copiedBytes() + wk[l].copiedBytes() + wv[l].copiedBytes() + wo[l].copiedBytes();
+        }
+        return bytes;
     }
 
     /** Most rows one forward batch holds: prompt tokens per batch. */

@@ -46,11 +46,7 @@ final class BatchKernel {
     /** {@code out[b * rows + r] = W[r] . x[b * cols ..]} for {@code r} in {@code [rowFrom, rowTo)}, every {@code b < batch}. */
     static void matmul(Weights w, BatchActivations x, float[] out, int rowFrom, int rowTo) {
         int cols = w.cols();
-        int batch = x.batch();
-        int width = x.width();
-        float[] xt = x.data();
         float[] rows = DECODED.atLeast(BLOCK_ROWS * cols);
-        float[] sums = SUMS.atLeast(BLOCK_ROWS * width);
         for (int from = rowFrom; from < rowTo; from += BLOCK_ROWS) {
             int to = Math.min(from + BLOCK_ROWS, rowTo);
             int padded = ceil(to - from, TILE_ROWS);
@@ -58,21 +54,53 @@ final class BatchKernel {
             for (int i = 0; i < padded; i++) {
                 w.row(Math.min(from + i, to - 1), rows, i * cols);
             }
-            Arrays.fill(sums, 0, padded * width, 0f);
-            for (int k = 0; k < cols; k += DEPTH) {
-                int depth = Math.min(DEPTH, cols - k);
-                for (int t = 0; t < padded; t += TILE_ROWS) {
-                    for (int c = 0; c < width; c += TILE_COLUMNS) {
-                        tile6x2(rows, t * cols + k, cols, depth, xt, k * width + c * depth, sums, t * width + c, width);
-                    }
+            products(w, x, out, rows, cols, 1, from, from, to);
+        }
+    }
+
+    /**
+     * As {@link #matmul}, for weights that decode {@link GroupDecoding#rowGroup} rows at once, column after
+     * column; {@code rowFrom} starts a group. The tiles then step through a column's rows one float apart, and
+     * from one column to the next a group apart.
+     */
+    static void matmul(GroupDecoding w, BatchActivations x, float[] out, int rowFrom, int rowTo) {
+        int group = w.rowGroup();
+        // The last tile of a group reads past its last row (into the next column, or the slack after the
+        // last): rows whose sums are never stored.
+        float[] columns = DECODED.atLeast(group * w.cols() + TILE_ROWS);
+        for (int first = rowFrom / group * group; first < rowTo; first += group) {
+            w.decodeGroup(first, columns);
+            products(w, x, out, columns, 1, group, first, Math.max(first, rowFrom), Math.min(first + group, rowTo));
+        }
+    }
+
+    /**
+     * Rows {@code [from, to)}, decoded from row {@code first} on to {@code w[(r - first) * rowStep + k * columnStep]},
+     * against every batch entry, to {@code out}.
+     */
+    private static void products(Weights weights, BatchActivations x, float[] out, float[] w, int rowStep,
+                                 int columnStep, int first, int from, int to) {
+        int cols = weights.cols();
+        int batch = x.batch();
+        int width = x.width();
+        float[] xt = x.data();
+        int padded = ceil(to - first, TILE_ROWS);
+        float[] sums = SUMS.atLeast(padded * width);
+        Arrays.fill(sums, 0, padded * width, 0f);
+        for (int k = 0; k < cols; k += DEPTH) {
+            int depth = Math.min(DEPTH, cols - k);
+            for (int t = 0; t < padded; t += TILE_ROWS) {
+                for (int c = 0; c < width; c += TILE_COLUMNS) {
+                    tile6x2(w, t * rowStep + k * columnStep, rowStep, columnStep, depth, xt, k * width + c * depth,
+                            sums, t * width + c, width);
                 }
             }
-            // Along the rows, so stores are contiguous: along the batch they are a row apart, and with rows
-            // a power of two they all fell in one L1 set (a tenth of the call's time).
-            for (int b = 0; b < batch; b++) {
-                for (int r = from; r < to; r++) {
-                    out[b * w.rows() + r] = sums[(r - from) * width + b];
-                }
+        }
+        // Along the rows, so stores are contiguous: along the batch they are a row apart, and with rows
+        // a power of two they all fell in one L1 set (a tenth of the call's time).
+        for (int b = 0; b < batch; b++) {
+            for (int r = from; r < to; r++) {
+                out[b * weights.rows() + r] = sums[(r - first) * width + b];
             }
         }
     }
@@ -82,12 +110,12 @@ final class BatchKernel {
     }
 
     /**
-     * Adds to the sums of six weight rows ({@code w[t ..]}, {@code w[t + stride ..]}, ...) their products
-     * over {@code depth} columns with the group of batch entries at {@code slice[g ..]}; the sums of row
+     * Adds to the sums of six weight rows ({@code w[t ..]}, {@code w[t + stride ..]}, ..., each a column
+     * {@code step} apart) their products over {@code depth} columns with the group of batch entries at {@code slice[g ..]}; the sums of row
      * {@code i} are at {@code sums[s + i * width ..]}.
      */
-    private static void tile6x2(float[] w, int t, int stride, int depth, float[] slice, int g, float[] sums, int s,
-                                int width) {
+    private static void tile6x2(float[] w, int t, int stride, int step, int depth, float[] slice, int g, float[] sums,
+                                int s, int width) {
         int s1 = s + width;
         int s2 = s1 + width;
         int s3 = s2 + width;
@@ -110,26 +138,26 @@ final class BatchKernel {
         int t3 = t2 + stride;
         int t4 = t3 + stride;
         int t5 = t4 + stride;
-        for (int k = 0; k < depth; k++) {
+        for (int k = 0, wk = 0; k < depth; k++, wk += step) {
             int at = g + k * TILE_COLUMNS;
             FloatVector x0 = load(slice, at);
             FloatVector x1 = load(slice, at + LANES);
-            FloatVector v = FloatVector.broadcast(FLOATS, w[t + k]);
+            FloatVector v = FloatVector.broadcast(FLOATS, w[t + wk]);
             a00 = v.fma(x0, a00);
             a01 = v.fma(x1, a01);
-            v = FloatVector.broadcast(FLOATS, w[t1 + k]);
+            v = FloatVector.broadcast(FLOATS, w[t1 + wk]);
             a10 = v.fma(x0, a10);
             a11 = v.fma(x1, a11);
-            v = FloatVector.broadcast(FLOATS, w[t2 + k]);
+            v = FloatVector.broadcast(FLOATS, w[t2 + wk]);
             a20 = v.fma(x0, a20);
             a21 = v.fma(x1, a21);
-            v = FloatVector.broadcast(FLOATS, w[t3 + k]);
+            v = FloatVector.broadcast(FLOATS, w[t3 + wk]);
             a30 = v.fma(x0, a30);
             a31 = v.fma(x1, a31);
-            v = FloatVector.broadcast(FLOATS, w[t4 + k]);
+            v = FloatVector.broadcast(FLOATS, w[t4 + wk]);
             a40 = v.fma(x0, a40);
             a41 = v.fma(x1, a41);
-            v = FloatVector.broadcast(FLOATS, w[t5 + k]);
+            v = FloatVector.broadcast(FLOATS, w[t5 + wk]);
             a50 = v.fma(x0, a50);
             a51 = v.fma(x1, a51);
         }

@@ -40,7 +40,8 @@ public final class MatMul {
                 task.activations.prepare(x, w.cols(), batch);
                 pool.parallelFor(task.activations.units(), task.layout);
             }
-            task.tile = prompt ? BATCH_ROW_TILE : ROW_TILE;
+            int group = w.rowGroup();
+            task.tile = Math.ceilDiv(prompt ? BATCH_ROW_TILE : ROW_TILE, group) * group;
             pool.parallelFor(Math.ceilDiv(w.rows(), task.tile), task);
         } finally {
             task.w = null;

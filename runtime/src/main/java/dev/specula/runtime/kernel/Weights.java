@@ -28,6 +28,22 @@ public interface Weights {
      */
     void matmul(BatchActivations x, float[] out, int rowFrom, int rowTo);
 
+    /**
+     * Rows that kernels compute together: {@link MatMul} hands threads row ranges in multiples of this, since
+     * a range that splits a group costs the whole group's work.
+     */
+    default int rowGroup() {
+        return 1;
+    }
+
+    /**
+     * Bytes of the weights copied out of the tensor's segment into memory of their own (a faster layout), which
+     * the process holds as anonymous memory rather than as the model file's pages; 0 for weights read in place.
+     */
+    default long copiedBytes() {
+        return 0;
+    }
+
     /** Writes row {@code r}, dequantized, to {@code dst[offset .. offset + cols())} (embedding lookup). */
     void row(int r, float[] dst, int offset);
 }

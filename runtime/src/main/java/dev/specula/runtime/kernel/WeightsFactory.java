@@ -1,5 +1,6 @@
 package dev.specula.runtime.kernel;
 
+import dev.specula.runtime.tensor.GgmlType;
 import dev.specula.runtime.tensor.Tensor;
 
 /** Picks the kernel for a tensor's storage type; the weights stay where the tensor's segment is. */
@@ -50,6 +51,19 @@ public final class WeightsFactory {
             case IQ4_XS -> new IQ4_XSWeights(quantRows(t));
             default -> throw new IllegalArgumentException(t + ": no kernel for tensor type " + t.type());
         };
+    }
+
+    /**
+     * As {@link #of}, for a matrix an engine keeps for its lifetime and multiplies every token: Q4_0 with whole
+     * groups of {@link InterleavedQ4_0Weights#GROUP} rows is copied into that class's layout (as fast as twice
+     * the in-place kernel, reading 8-bit activations), and the file's pages it was read from are let go.
+     */
+    public static Weights resident(Tensor t) {
+        Weights inPlace = of(t);
+        if (t.type() == GgmlType.Q4_0 && t.rows() % InterleavedQ4_0Weights.GROUP == 0) {
+            return new InterleavedQ4_0Weights(t);
+        }
+        return inPlace;
     }
 
     private static Tensor quantRows(Tensor t) {

@@ -29,24 +29,36 @@ class MemoryFootprintTest {
         ResidentMemory baseline = new ResidentMemory(20 * MiB, 50 * MiB, 10 * MiB, 300 * MiB);
         ResidentMemory loaded = new ResidentMemory(25 * MiB, 90 * MiB, 30 * MiB, 300 * MiB);
         ResidentMemory ran = new ResidentMemory(900 * MiB, 80 * MiB, 20 * MiB, 300 * MiB);
-        MemoryFootprint f = new MemoryFootprint(1000 * MiB, 7 * MiB, baseline, loaded, ran);
+        MemoryFootprint f = new MemoryFootprint(1000 * MiB, 0, 7 * MiB, baseline, loaded, ran);
         assertTrue(f.known());
         assertEquals(40 * MiB, f.heapAndBuffersBytes(), "after load is the higher sample here");
         assertTrue(f.withinBound());
         assertEquals(5 * MiB, f.filePagesAfterLoad());
         assertEquals(880 * MiB, f.filePagesAfterRun());
 
-        MemoryFootprint over = new MemoryFootprint(1000 * MiB, 7 * MiB, baseline, loaded,
+        MemoryFootprint over = new MemoryFootprint(1000 * MiB, 0, 7 * MiB, baseline, loaded,
                 new ResidentMemory(900 * MiB, 50 * MiB + MemoryFootprint.HEAP_AND_BUFFERS_BOUND + 1, 0, 0));
         assertEquals(MemoryFootprint.HEAP_AND_BUFFERS_BOUND + 1, over.heapAndBuffersBytes());
         assertFalse(over.withinBound());
     }
 
     @Test
+    void weightsCopiedIntoAnonymousMemoryAreNotHeapOrBuffers() {
+        ResidentMemory baseline = new ResidentMemory(20 * MiB, 50 * MiB, 10 * MiB, 300 * MiB);
+        ResidentMemory loaded = new ResidentMemory(25 * MiB, 650 * MiB, 30 * MiB, 300 * MiB);
+        ResidentMemory ran = new ResidentMemory(40 * MiB, 660 * MiB, 20 * MiB, 300 * MiB);
+        MemoryFootprint f = new MemoryFootprint(600 * MiB, 580 * MiB, 7 * MiB, baseline, loaded, ran);
+        assertEquals(30 * MiB, f.heapAndBuffersBytes());
+        assertTrue(f.withinBound());
+        assertFalse(new MemoryFootprint(600 * MiB, 0, 7 * MiB, baseline, loaded, ran).withinBound(),
+                "uncounted, the copies are over the bound");
+    }
+
+    @Test
     void anUnknownSplitNeverPasses() {
         ResidentMemory unknown = new ResidentMemory(-1, -1, 10 * MiB, 100 * MiB);
         ResidentMemory known = new ResidentMemory(1, 1, 0, 0);
-        MemoryFootprint f = new MemoryFootprint(MiB, MiB, known, unknown, known);
+        MemoryFootprint f = new MemoryFootprint(MiB, 0, MiB, known, unknown, known);
         assertFalse(f.known());
         assertFalse(f.withinBound());
     }

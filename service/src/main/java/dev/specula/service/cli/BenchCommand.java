@@ -223,7 +223,7 @@ public final class BenchCommand implements Callable<Integer> {
         try (Engine engine = Engine.dense(m, pool, CpuAttention.factory(pool, cache), context)) {
             ResidentMemory afterLoad = ResidentMemory.sample();
             InferenceBench.Timing cpu = time("cpu", engine, engine.attention());
-            memory = new MemoryFootprint(m.weightBytes(), engine.kvCacheBytes(), baseline, afterLoad,
+            memory = new MemoryFootprint(m.weightBytes(), engine.copiedWeightBytes(), engine.kvCacheBytes(), baseline, afterLoad,
                     cpu.atEnd());
             BenchPasses cpuPasses = new BenchPasses("cpu");
             cpuPasses.add(cpu.promptTokensPerSecond(), cpu.decodeTokensPerSecond());
