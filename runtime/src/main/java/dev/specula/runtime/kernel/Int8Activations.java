@@ -13,18 +13,17 @@ import jdk.incubator.vector.VectorOperators;
  * This thread's copy of a call's activation rows quantized to 8 bits per block of 32, as llama.cpp quantizes
  * them for its integer dot products (Q8_0, with the scale kept as a float): value {@code i} of block {@code b}
  * is about {@code scale(b) * quant(i)}, quants in -127..127, held in shorts for 16-bit multiplies. Each block
- * also keeps {@code 8 * sum(quants)}, which turns Q4_0's unsigned nibbles into signed values in one subtraction.
+ * also keeps the sum of its quants, with which kernels recentre unsigned weight quants in one subtraction.
  */
 final class Int8Activations {
 
     /** Adding then subtracting 1.5 * 2^23 rounds a float below 2^22 to the nearest integer. */
     private static final float ROUNDER = 12582912f;
-    private static final int NIBBLE_BIAS = 8;
     private static final ThreadLocal<Int8Activations> ROWS = ThreadLocal.withInitial(Int8Activations::new);
 
     private short[] quants = new short[0];
     private float[] scales = new float[0];
-    private short[] biases = new short[0];
+    private short[] sums = new short[0];
     private int cols;
 
     private Int8Activations() {
@@ -40,7 +39,7 @@ final class Int8Activations {
         }
         if (rows.scales.length < blocks) {
             rows.scales = new float[blocks];
-            rows.biases = new short[blocks];
+            rows.sums = new short[blocks];
         }
         return rows;
     }
@@ -66,7 +65,7 @@ final class Int8Activations {
             // Sums of at most 32 integers of magnitude 127 are exact in any order.
             int k = row * (cols / BLOCK) + b;
             scales[k] = m / 127;
-            biases[k] = (short) (NIBBLE_BIAS * (int) sum.reduceLanes(VectorOperators.ADD));
+            sums[k] = (short) sum.reduceLanes(VectorOperators.ADD);
         }
     }
 
@@ -75,7 +74,7 @@ final class Int8Activations {
         return r * cols;
     }
 
-    /** Row {@code r}'s per-block scales and biases start at {@code scales()[blockRow(r)]}, {@code biases()[...]}. */
+    /** Row {@code r}'s per-block scales and quant sums start at {@code scales()[blockRow(r)]}, {@code sums()[...]}. */
     int blockRow(int r) {
         return r * (cols / BLOCK);
     }
@@ -88,7 +87,7 @@ final class Int8Activations {
         return scales;
     }
 
-    short[] biases() {
-        return biases;
+    short[] sums() {
+        return sums;
     }
 }

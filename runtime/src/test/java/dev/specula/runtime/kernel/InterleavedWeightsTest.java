@@ -1,6 +1,6 @@
 package dev.specula.runtime.kernel;
 
-import static dev.specula.runtime.kernel.InterleavedQ4_0Weights.GROUP;
+import static dev.specula.runtime.kernel.InterleavedWeights.GROUP;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -24,11 +24,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The interleaved Q4_0 layout's 16-bit products against two independent references: the same integer arithmetic
- * written out in scalar code (8-bit activations per block, exact integer sums), and the float product of the
- * dequantized weights, which they may miss by at most half an activation quantization step per value.
+ * The interleaved layouts' 16-bit products against two independent references: the same integer arithmetic
+ * written out in scalar code from the file layout (8-bit activations per block, exact integer sums, ggml's own
+ * unpacking of Q4_K's scales), and the float product of the dequantized weights, which they may miss by at most
+ * half an activation quantization step per value.
  */
-class InterleavedQ4_0WeightsTest {
+class InterleavedWeightsTest {
 
     private static ComputePool pool;
 
@@ -43,17 +44,18 @@ class InterleavedQ4_0WeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1, 32, 1", "2, 96, 1", "3, 544, 2", "1, 2048, 3", "4, 64, 4", "2, 1376, 4"})
-    void productsMatchTheScalarInt8Reference(int groups, int cols, int batch) {
+    @CsvSource({"Q4_0, 1, 32, 1", "Q4_0, 2, 96, 1", "Q4_0, 3, 544, 2", "Q4_0, 1, 2048, 3", "Q4_0, 4, 64, 4",
+            "Q4_0, 2, 1376, 4", "Q4_K, 1, 256, 1", "Q4_K, 2, 768, 2", "Q4_K, 1, 2048, 3", "Q4_K, 2, 512, 4"})
+    void productsMatchTheScalarInt8Reference(GgmlType type, int groups, int cols, int batch) {
         int rows = groups * GROUP;
         Random random = new Random(groups * 131L + cols + batch);
         float[] w = gaussian(random, rows * cols, 0.5f);
         float[] x = gaussian(random, batch * cols, 1f);
         // A block of zeros: its scale is 0, and so are its products.
         Arrays.fill(x, 0, 32, 0f);
-        byte[] bytes = ScalarQuant.encode(GgmlType.Q4_0, w, rows, cols);
-        Weights weights = WeightsFactory.resident(ScalarQuant.tensor(GgmlType.Q4_0, w, rows, cols));
-        assertInstanceOf(InterleavedQ4_0Weights.class, weights);
+        byte[] bytes = ScalarQuant.encode(type, w, rows, cols);
+        Weights weights = WeightsFactory.resident(ScalarQuant.tensor(type, w, rows, cols));
+        assertInstanceOf(InterleavedWeights.class, weights);
         float[] out = new float[batch * rows];
 
         MatMul.matmul(pool, weights, x, out, batch);
@@ -69,13 +71,13 @@ class InterleavedQ4_0WeightsTest {
                         max = Math.max(max, Math.abs(x[b * cols + k + i]));
                     }
                     float inverse = max == 0 ? 0 : 127 / max;
-                    long integer = 0;
+                    int[] q = new int[32];
                     for (int i = 0; i < 32; i++) {
-                        int q = (int) Math.rint(x[b * cols + k + i] * inverse);
-                        integer += (long) centredNibble(bytes, cols, r, k + i) * q;
-                        bound += Math.abs(ScalarQuant.decode(GgmlType.Q4_0, bytes, cols, r, k + i)) * (max / 127) / 2;
+                        q[i] = (int) Math.rint(x[b * cols + k + i] * inverse);
+                        bound += Math.abs(ScalarQuant.decode(type, bytes, cols, r, k + i)) * (max / 127) / 2;
                     }
-                    double term = (double) blockScale(bytes, cols, r, k) * (max / 127) * integer;
+                    double term = (max / 127) * (type == GgmlType.Q4_0 ? q4_0Block(bytes, cols, r, k, q)
+                            : q4_KBlock(bytes, cols, r, k, q));
                     sum += term;
                     magnitude += Math.abs(term);
                 }
@@ -83,7 +85,7 @@ class InterleavedQ4_0WeightsTest {
                 assertEquals(sum, got, 1e-5 * magnitude + 1e-6, "batch " + b + " row " + r + " (integer reference)");
                 double exact = 0;
                 for (int c = 0; c < cols; c++) {
-                    exact += (double) ScalarQuant.decode(GgmlType.Q4_0, bytes, cols, r, c) * x[b * cols + c];
+                    exact += (double) ScalarQuant.decode(type, bytes, cols, r, c) * x[b * cols + c];
                 }
                 assertEquals(exact, got, bound * 1.0001 + 1e-5 * magnitude + 1e-6,
                         "batch " + b + " row " + r + " (float reference)");
@@ -92,11 +94,11 @@ class InterleavedQ4_0WeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"2, 96, 9", "3, 2048, 70"})
-    void promptBatchesEqualTheInPlaceKernelBitForBit(int groups, int cols, int batch) {
+    @CsvSource({"Q4_0, 2, 96, 9", "Q4_0, 3, 2048, 70", "Q4_K, 2, 256, 9", "Q4_K, 3, 2048, 70"})
+    void promptBatchesEqualTheInPlaceKernelBitForBit(GgmlType type, int groups, int cols, int batch) {
         int rows = groups * GROUP;
         Random random = new Random(cols + batch);
-        Tensor t = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, rows * cols, 0.5f), rows, cols);
+        Tensor t = ScalarQuant.tensor(type, gaussian(random, rows * cols, 0.5f), rows, cols);
         float[] x = gaussian(random, batch * cols, 1f);
         float[] inPlace = new float[batch * rows];
         float[] interleaved = new float[batch * rows];
@@ -107,13 +109,13 @@ class InterleavedQ4_0WeightsTest {
         assertArrayEquals(inPlace, interleaved);
     }
 
-    @Test
-    void rowsAndGroupsDecodeAsTheFileLayoutDoes() {
+    @ParameterizedTest
+    @CsvSource({"Q4_0, 96", "Q4_K, 512"})
+    void rowsAndGroupsDecodeAsTheFileLayoutDoes(GgmlType type, int cols) {
         int rows = 2 * GROUP;
-        int cols = 96;
-        Tensor t = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(new Random(5), rows * cols, 0.5f), rows, cols);
+        Tensor t = ScalarQuant.tensor(type, gaussian(new Random(5), rows * cols, 0.5f), rows, cols);
         Weights inPlace = WeightsFactory.of(t);
-        InterleavedQ4_0Weights interleaved = (InterleavedQ4_0Weights) WeightsFactory.resident(t);
+        InterleavedWeights interleaved = (InterleavedWeights) WeightsFactory.resident(t);
         float[] group = new float[GROUP * cols];
         interleaved.decodeGroup(GROUP, group);
         for (int r = 0; r < rows; r++) {
@@ -130,12 +132,12 @@ class InterleavedQ4_0WeightsTest {
         }
     }
 
-    @Test
-    void anyRowRangeGivesThatRangesProducts() {
+    @ParameterizedTest
+    @CsvSource({"Q4_0, 64", "Q4_K, 256"})
+    void anyRowRangeGivesThatRangesProducts(GgmlType type, int cols) {
         int rows = 3 * GROUP;
-        int cols = 64;
         Random random = new Random(11);
-        Weights w = WeightsFactory.resident(ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, rows * cols, 0.5f), rows, cols));
+        Weights w = WeightsFactory.resident(ScalarQuant.tensor(type, gaussian(random, rows * cols, 0.5f), rows, cols));
         for (int batch : new int[]{1, 3, 8}) {
             float[] x = gaussian(random, batch * cols, 1f);
             float[] all = new float[batch * rows];
@@ -154,9 +156,11 @@ class InterleavedQ4_0WeightsTest {
     }
 
     @Test
-    void onlyQ4_0InWholeGroupsIsCopied() {
+    void onlyQ4_0AndQ4_KInWholeGroupsAreCopied() {
         Random random = new Random(3);
         Tensor whole = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, GROUP * 64, 0.5f), GROUP, 64);
+        Tensor k = ScalarQuant.tensor(GgmlType.Q4_K, gaussian(random, GROUP * 256, 0.5f), GROUP, 256);
+        assertEquals(k.byteSize() * 148 / 144, WeightsFactory.resident(k).copiedBytes(), "scales and mins unpacked");
         Tensor partial = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, (GROUP + 1) * 64, 0.5f), GROUP + 1, 64);
         Tensor q8 = ScalarQuant.tensor(GgmlType.Q8_0, gaussian(random, GROUP * 64, 0.5f), GROUP, 64);
         assertEquals(whole.byteSize(), WeightsFactory.resident(whole).copiedBytes());
@@ -186,17 +190,42 @@ class InterleavedQ4_0WeightsTest {
         }
     }
 
-    /** The fp16 scale of the block holding row {@code r}'s value {@code c}, read from the file layout. */
-    private static float blockScale(byte[] bytes, int cols, int r, int c) {
-        int at = (r * (cols / 32) + c / 32) * 18;
-        return Float.float16ToFloat((short) ((bytes[at] & 0xff) | (bytes[at + 1] << 8)));
+    /** Row {@code r}'s Q4_0 block at column {@code k} times the activation quants {@code q}: d * sum (n - 8) q. */
+    private static double q4_0Block(byte[] bytes, int cols, int r, int k, int[] q) {
+        int at = (r * (cols / 32) + k / 32) * 18;
+        long sum = 0;
+        for (int i = 0; i < 32; i++) {
+            int packed = bytes[at + 2 + i % 16] & 0xff;
+            sum += (long) ((i < 16 ? packed & 0x0f : packed >>> 4) - 8) * q[i];
+        }
+        return (double) half(bytes, at) * sum;
     }
 
-    /** Row {@code r}'s value {@code c} as its nibble minus 8, read from the file layout. */
-    private static int centredNibble(byte[] bytes, int cols, int r, int c) {
-        int i = c % 32;
-        int packed = bytes[(r * (cols / 32) + c / 32) * 18 + 2 + i % 16] & 0xff;
-        return (i < 16 ? packed & 0x0f : packed >>> 4) - 8;
+    /**
+     * Row {@code r}'s Q4_K sub-block at column {@code k} times the activation quants {@code q}:
+     * d * scale * sum n q - dmin * min * sum q, the scale and min unpacked as ggml's get_scale_min_k4 does.
+     */
+    private static double q4_KBlock(byte[] bytes, int cols, int r, int k, int[] q) {
+        int at = (r * (cols / 256) + k / 256) * 144;
+        int j = k % 256 / 32;
+        int[] s = new int[12];
+        for (int i = 0; i < 12; i++) {
+            s[i] = bytes[at + 4 + i] & 0xff;
+        }
+        int scale = j < 4 ? s[j] & 63 : (s[j + 4] & 0x0f) | (s[j - 4] >> 6) << 4;
+        int min = j < 4 ? s[j + 4] & 63 : (s[j + 4] >> 4) | (s[j] >> 6) << 4;
+        long products = 0;
+        long sum = 0;
+        for (int i = 0; i < 32; i++) {
+            int packed = bytes[at + 16 + j / 2 * 32 + i] & 0xff;
+            products += (long) (j % 2 == 0 ? packed & 0x0f : packed >>> 4) * q[i];
+            sum += q[i];
+        }
+        return (double) half(bytes, at) * scale * products - (double) half(bytes, at + 2) * min * sum;
+    }
+
+    private static float half(byte[] bytes, int at) {
+        return Float.float16ToFloat((short) ((bytes[at] & 0xff) | (bytes[at + 1] << 8)));
     }
 
     private static float[] gaussian(Random random, int n, float scale) {

@@ -1,0 +1,140 @@
+package dev.specula.runtime.kernel;
+
+import static dev.specula.runtime.kernel.Species.FLOATS;
+
+import dev.specula.runtime.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Objects;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Weights copied at load time into groups of {@link #GROUP} rows interleaved so that vector lane {@code i} always
+ * holds row {@code i} of its group, multiplied on 16-bit integers against activations quantized to 8 bits per
+ * block of 32 ({@link Int8Activations}). A group's products come out as whole vectors, one lane per row: no sum
+ * is ever reduced across lanes, which with a row-major layout would be needed per block (the reason the in-place
+ * kernels widen every quant to a float instead). Subclasses lay out and multiply one storage type.
+ */
+abstract sealed class InterleavedWeights implements GroupDecoding permits InterleavedQ4_0Weights, InterleavedQ4_KWeights {
+
+    static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    static final VectorSpecies<Short> GROUP_SHORTS = VectorSpecies.of(short.class, FLOATS.vectorShape());
+    /** Rows per group: the 16-bit lanes of a full-width vector (32 with AVX-512, 16 with AVX2). */
+    static final int GROUP = GROUP_SHORTS.length();
+    static final VectorSpecies<Byte> GROUP_BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(GROUP * Byte.SIZE));
+    /** The float whose bits are an fp16's shifted into place is the fp16's value times 2^-112. */
+    static final float HALF_EXPONENT_BIAS = 0x1p112f;
+    private static final ThreadScratch UNALIGNED = new ThreadScratch();
+
+    final Tensor tensor;
+    final MemorySegment data;
+    final int rows;
+    final int cols;
+    final long groupBytes;
+
+    /** Room for {@code tensor}'s groups of {@code groupBytes} each; the subclass copies the weights in. */
+    InterleavedWeights(Tensor tensor, long groupBytes) {
+        this.tensor = tensor;
+        this.rows = tensor.rows();
+        this.cols = tensor.cols();
+        if (rows % GROUP != 0) {
+            throw new IllegalArgumentException(tensor + ": rows must be a multiple of " + GROUP);
+        }
+        this.groupBytes = groupBytes;
+        this.data = Arena.ofAuto().allocate(rows / GROUP * groupBytes, 64);
+    }
+
+    /** Called by the subclass once it has copied the weights: the file's pages, read once, need not stay resident. */
+    final void releaseSource() {
+        if (tensor.data().isMapped()) {
+            tensor.data().unload();
+        }
+    }
+
+    @Override
+    public final int rows() {
+        return rows;
+    }
+
+    @Override
+    public final int cols() {
+        return cols;
+    }
+
+    @Override
+    public final Tensor tensor() {
+        return tensor;
+    }
+
+    @Override
+    public final long copiedBytes() {
+        return data.byteSize();
+    }
+
+    @Override
+    public final int rowGroup() {
+        return GROUP;
+    }
+
+    @Override
+    public final void matmul(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
+        Objects.checkFromToIndex(rowFrom, rowTo, rows);
+        Objects.checkFromIndexSize(0, (long) batch * cols, x.length);
+        Objects.checkFromIndexSize(0, (long) batch * rows, out.length);
+        if (batch > RowMajorWeights.REGISTER_BATCH) {
+            matmul(BatchActivations.ofThisThread(x, cols, batch), out, rowFrom, rowTo);
+            return;
+        }
+        Int8Activations a = Int8Activations.forRows(batch, cols);
+        for (int b = 0; b < batch; b++) {
+            a.quantize(x, b * cols, b);
+        }
+        int first = rowFrom / GROUP * GROUP;
+        for (int g = first; g < rowTo; g += GROUP) {
+            if (g >= rowFrom && g + GROUP <= rowTo) {
+                groupProducts(a, batch, g, out, rows, g);
+                continue;
+            }
+            // A range that splits a group: products of the whole group, then only the rows asked for.
+            float[] scratch = UNALIGNED.atLeast(batch * GROUP);
+            groupProducts(a, batch, g, scratch, GROUP, 0);
+            for (int b = 0; b < batch; b++) {
+                for (int r = Math.max(g, rowFrom); r < Math.min(g + GROUP, rowTo); r++) {
+                    out[b * rows + r] = scratch[b * GROUP + r - g];
+                }
+            }
+        }
+    }
+
+    /** Products of group {@code g}'s rows with each activation row {@code b}, to {@code out[o + b * stride ..]}. */
+    private void groupProducts(Int8Activations a, int batch, int g, float[] out, int stride, int o) {
+        long at = (long) (g / GROUP) * groupBytes;
+        if (batch == 1) {
+            dot(at, a, out, o);
+            return;
+        }
+        // Fewer than four rows repeat the last one, as RowMajorWeights does.
+        int b1 = Math.min(1, batch - 1);
+        int b2 = Math.min(2, batch - 1);
+        int b3 = Math.min(3, batch - 1);
+        dot4(at, a, b1, b2, b3, out, o, o + b1 * stride, o + b2 * stride, o + b3 * stride);
+    }
+
+    /** The group at byte {@code at} against activation row 0 of {@code a}, to {@code out[o .. o + GROUP)}. */
+    abstract void dot(long at, Int8Activations a, float[] out, int o);
+
+    /** As {@link #dot}, against activation rows 0, {@code b1}, {@code b2}, {@code b3}, to {@code out[o0 ..]}, ... */
+    abstract void dot4(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2, int o3);
+
+    @Override
+    public final void matmul(BatchActivations x, float[] out, int rowFrom, int rowTo) {
+        Objects.checkFromToIndex(rowFrom, rowTo, rows);
+        if (x.cols() != cols) {
+            throw new IllegalArgumentException("activations of " + x.cols() + " columns for a matrix of " + cols);
+        }
+        Objects.checkFromIndexSize(0, (long) x.batch() * rows, out.length);
+        BatchKernel.matmul((GroupDecoding) this, x, out, rowFrom, rowTo);
+    }
+}
