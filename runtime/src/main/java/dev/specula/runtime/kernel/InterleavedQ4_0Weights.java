@@ -45,24 +45,14 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
         super(tensor, (long) tensor.cols() / BLOCK * GROUP * BLOCK_BYTES);
         this.blocks = cols / BLOCK;
         this.columnBytes = (long) GROUP * BLOCK_BYTES;
-        interleave(tensor.data(), tensor.rowBytes());
-        releaseSource();
+        interleave(blocks, BLOCK_BYTES, columnBytes);
     }
 
-    private void interleave(MemorySegment source, long rowBytes) {
-        for (int r = 0; r < rows; r++) {
-            long group = (long) (r / GROUP) * groupBytes;
-            int lane = r % GROUP;
-            for (int b = 0; b < blocks; b++) {
-                long from = r * rowBytes + (long) b * BLOCK_BYTES;
-                long to = group + b * columnBytes;
-                data.set(ValueLayout.JAVA_SHORT_UNALIGNED, to + (long) lane * Short.BYTES,
-                        source.get(ValueLayout.JAVA_SHORT_UNALIGNED, from));
-                for (int t = 0; t < HALF; t++) {
-                    data.set(ValueLayout.JAVA_BYTE, to + SCALES_BYTES + (long) t * GROUP + lane,
-                            source.get(ValueLayout.JAVA_BYTE, from + 2 + t));
-                }
-            }
+    @Override
+    void copyUnit(MemorySegment source, long from, long to, int lane) {
+        data.set(ValueLayout.JAVA_SHORT_UNALIGNED, to + (long) lane * Short.BYTES, source.get(ValueLayout.JAVA_SHORT_UNALIGNED, from));
+        for (int t = 0; t < HALF; t++) {
+            data.set(ValueLayout.JAVA_BYTE, to + SCALES_BYTES + (long) t * GROUP + lane, source.get(ValueLayout.JAVA_BYTE, from + 2 + t));
         }
     }
 

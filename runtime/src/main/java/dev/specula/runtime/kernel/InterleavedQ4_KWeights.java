@@ -53,35 +53,26 @@ final class InterleavedQ4_KWeights extends InterleavedWeights {
     InterleavedQ4_KWeights(Tensor tensor) {
         super(tensor, (long) tensor.cols() / SUPER * SUPER_BYTES);
         this.supers = cols / SUPER;
-        interleave(tensor.data(), tensor.rowBytes());
-        releaseSource();
+        interleave(supers, SOURCE_BYTES, SUPER_BYTES);
     }
 
-    private void interleave(MemorySegment source, long rowBytes) {
-        for (int r = 0; r < rows; r++) {
-            long group = (long) (r / GROUP) * groupBytes;
-            int lane = r % GROUP;
-            for (int s = 0; s < supers; s++) {
-                long from = r * rowBytes + (long) s * SOURCE_BYTES;
-                long to = group + (long) s * SUPER_BYTES;
-                data.set(ValueLayout.JAVA_SHORT_UNALIGNED, to + (long) lane * Short.BYTES,
-                        source.get(ValueLayout.JAVA_SHORT_UNALIGNED, from));
-                data.set(ValueLayout.JAVA_SHORT_UNALIGNED, to + DMIN + (long) lane * Short.BYTES,
-                        source.get(ValueLayout.JAVA_SHORT_UNALIGNED, from + 2));
-                int a = source.get(ValueLayout.JAVA_INT_UNALIGNED, from + SOURCE_SCALES);
-                int b = source.get(ValueLayout.JAVA_INT_UNALIGNED, from + SOURCE_SCALES + 4);
-                int c = source.get(ValueLayout.JAVA_INT_UNALIGNED, from + SOURCE_SCALES + 8);
-                long scales = SuperBlockWeights.scales(a, c);
-                long mins = SuperBlockWeights.mins(b, c);
-                for (int j = 0; j < SUBS; j++) {
-                    data.set(ValueLayout.JAVA_BYTE, to + scaleAt(j) + lane, (byte) SuperBlockWeights.at(scales, j));
-                    data.set(ValueLayout.JAVA_BYTE, to + minAt(j) + lane, (byte) SuperBlockWeights.at(mins, j));
-                }
-                for (int t = 0; t < SUPER / 2; t++) {
-                    data.set(ValueLayout.JAVA_BYTE, to + quantsAt(t / BLOCK) + (long) (t % BLOCK) * GROUP + lane,
-                            source.get(ValueLayout.JAVA_BYTE, from + SOURCE_QUANTS + t));
-                }
-            }
+    @Override
+    void copyUnit(MemorySegment source, long from, long to, int lane) {
+        data.set(ValueLayout.JAVA_SHORT_UNALIGNED, to + (long) lane * Short.BYTES, source.get(ValueLayout.JAVA_SHORT_UNALIGNED, from));
+        data.set(ValueLayout.JAVA_SHORT_UNALIGNED, to + DMIN + (long) lane * Short.BYTES,
+                source.get(ValueLayout.JAVA_SHORT_UNALIGNED, from + 2));
+        int a = source.get(ValueLayout.JAVA_INT_UNALIGNED, from + SOURCE_SCALES);
+        int b = source.get(ValueLayout.JAVA_INT_UNALIGNED, from + SOURCE_SCALES + 4);
+        int c = source.get(ValueLayout.JAVA_INT_UNALIGNED, from + SOURCE_SCALES + 8);
+        long scales = SuperBlockWeights.scales(a, c);
+        long mins = SuperBlockWeights.mins(b, c);
+        for (int j = 0; j < SUBS; j++) {
+            data.set(ValueLayout.JAVA_BYTE, to + scaleAt(j) + lane, (byte) SuperBlockWeights.at(scales, j));
+            data.set(ValueLayout.JAVA_BYTE, to + minAt(j) + lane, (byte) SuperBlockWeights.at(mins, j));
+        }
+        for (int t = 0; t < SUPER / 2; t++) {
+            data.set(ValueLayout.JAVA_BYTE, to + quantsAt(t / BLOCK) + (long) (t % BLOCK) * GROUP + lane,
+                    source.get(ValueLayout.JAVA_BYTE, from + SOURCE_QUANTS + t));
         }
     }
 

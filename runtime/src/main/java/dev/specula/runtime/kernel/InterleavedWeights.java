@@ -6,7 +6,6 @@ import dev.specula.runtime.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.Objects;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -46,12 +45,26 @@ abstract sealed class InterleavedWeights implements GroupDecoding permits Interl
         this.data = Arena.ofAuto().allocate(rows / GROUP * groupBytes, 64);
     }
 
-    /** Called by the subclass once it has copied the weights: the file's pages, read once, need not stay resident. */
-    final void releaseSource() {
-        if (tensor.data().isMapped()) {
-            tensor.data().unload();
+    /**
+     * Copies the tensor in, for the subclass's constructor: each row's {@code units} units (blocks or super-blocks)
+     * of {@code sourceUnitBytes} in the file's layout go by {@link #copyUnit} to its group's units, {@code unitBytes}
+     * apart. Then the file's pages, read once, are let go.
+     */
+    final void interleave(int units, long sourceUnitBytes, long unitBytes) {
+        MemorySegment source = tensor.data();
+        for (int r = 0; r < rows; r++) {
+            long group = (long) (r / GROUP) * groupBytes;
+            for (int u = 0; u < units; u++) {
+                copyUnit(source, r * tensor.rowBytes() + u * sourceUnitBytes, group + u * unitBytes, r % GROUP);
+            }
+        }
+        if (source.isMapped()) {
+            source.unload();
         }
     }
+
+    /** Copies the unit at byte {@code from} of {@code source} into lane {@code lane} of the group's unit at {@code to}. */
+    abstract void copyUnit(MemorySegment source, long from, long to, int lane);
 
     @Override
     public final int rows() {
@@ -80,9 +93,7 @@ abstract sealed class InterleavedWeights implements GroupDecoding permits Interl
 
     @Override
     public final void matmul(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
-        Objects.checkFromToIndex(rowFrom, rowTo, rows);
-        Objects.checkFromIndexSize(0, (long) batch * cols, x.length);
-        Objects.checkFromIndexSize(0, (long) batch * rows, out.length);
+        MatMul.checkProduct(this, x, out, batch, rowFrom, rowTo);
         if (batch > RowMajorWeights.REGISTER_BATCH) {
             matmul(BatchActivations.ofThisThread(x, cols, batch), out, rowFrom, rowTo);
             return;
@@ -130,11 +141,7 @@ abstract sealed class InterleavedWeights implements GroupDecoding permits Interl
 
     @Override
     public final void matmul(BatchActivations x, float[] out, int rowFrom, int rowTo) {
-        Objects.checkFromToIndex(rowFrom, rowTo, rows);
-        if (x.cols() != cols) {
-            throw new IllegalArgumentException("activations of " + x.cols() + " columns for a matrix of " + cols);
-        }
-        Objects.checkFromIndexSize(0, (long) x.batch() * rows, out.length);
+        MatMul.checkProduct(this, x, out, rowFrom, rowTo);
         BatchKernel.matmul((GroupDecoding) this, x, out, rowFrom, rowTo);
     }
 }

@@ -1,5 +1,7 @@
 package dev.specula.runtime.kernel;
 
+import java.util.Objects;
+
 /** Matrix products split over a {@link ComputePool} by row ranges. */
 public final class MatMul {
 
@@ -49,6 +51,22 @@ public final class MatMul {
             task.out = null;
             task.activations.release();
         }
+    }
+
+    /** Checks the arguments of {@link Weights#matmul(float[], float[], int, int, int)} against {@code w}. */
+    static void checkProduct(Weights w, float[] x, float[] out, int batch, int rowFrom, int rowTo) {
+        Objects.checkFromToIndex(rowFrom, rowTo, w.rows());
+        Objects.checkFromIndexSize(0, (long) batch * w.cols(), x.length);
+        Objects.checkFromIndexSize(0, (long) batch * w.rows(), out.length);
+    }
+
+    /** Checks the arguments of {@link Weights#matmul(BatchActivations, float[], int, int)} against {@code w}. */
+    static void checkProduct(Weights w, BatchActivations x, float[] out, int rowFrom, int rowTo) {
+        Objects.checkFromToIndex(rowFrom, rowTo, w.rows());
+        if (x.cols() != w.cols()) {
+            throw new IllegalArgumentException("activations of " + x.cols() + " columns for a matrix of " + w.cols());
+        }
+        Objects.checkFromIndexSize(0, (long) x.batch() * w.rows(), out.length);
     }
 
     private static final class Task implements RangeBody {

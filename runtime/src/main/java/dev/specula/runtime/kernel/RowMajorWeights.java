@@ -71,9 +71,7 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
 
     @Override
     public final void matmul(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
-        Objects.checkFromToIndex(rowFrom, rowTo, rows);
-        Objects.checkFromIndexSize(0, (long) batch * cols, x.length);
-        Objects.checkFromIndexSize(0, (long) batch * rows, out.length);
+        MatMul.checkProduct(this, x, out, batch, rowFrom, rowTo);
         if (batch > REGISTER_BATCH) {
             matmul(BatchActivations.ofThisThread(x, cols, batch), out, rowFrom, rowTo);
             return;
@@ -95,11 +93,7 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
 
     @Override
     public final void matmul(BatchActivations x, float[] out, int rowFrom, int rowTo) {
-        Objects.checkFromToIndex(rowFrom, rowTo, rows);
-        if (x.cols() != cols) {
-            throw new IllegalArgumentException("activations of " + x.cols() + " columns for a matrix of " + cols);
-        }
-        Objects.checkFromIndexSize(0, (long) x.batch() * rows, out.length);
+        MatMul.checkProduct(this, x, out, rowFrom, rowTo);
         BatchKernel.matmul(this, x, out, rowFrom, rowTo);
     }
 
