@@ -45,15 +45,14 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
         super(tensor, (long) tensor.cols() / BLOCK * GROUP * BLOCK_BYTES);
         this.blocks = cols / BLOCK;
         this.columnBytes = (long) GROUP * BLOCK_BYTES;
-        interleave(blocks, BLOCK_BYTES, columnBytes);
+        interleave(blocks, BLOCK_BYTES, GROUP * BLOCK_BYTES);
     }
 
     @Override
-    void copyUnit(MemorySegment source, long from, long to, int lane) {
-        data.set(ValueLayout.JAVA_SHORT_UNALIGNED, to + (long) lane * Short.BYTES, source.get(ValueLayout.JAVA_SHORT_UNALIGNED, from));
-        for (int t = 0; t < HALF; t++) {
-            data.set(ValueLayout.JAVA_BYTE, to + SCALES_BYTES + (long) t * GROUP + lane, source.get(ValueLayout.JAVA_BYTE, from + 2 + t));
-        }
+    void copyUnit(MemorySegment source, long from, byte[] unit, int lane) {
+        unit[lane * Short.BYTES] = source.get(ValueLayout.JAVA_BYTE, from);
+        unit[lane * Short.BYTES + 1] = source.get(ValueLayout.JAVA_BYTE, from + 1);
+        spread(source, from + 2, HALF, unit, SCALES_BYTES + lane);
     }
 
     @Override

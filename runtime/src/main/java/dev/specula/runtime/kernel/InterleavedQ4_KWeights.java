@@ -46,6 +46,7 @@ final class InterleavedQ4_KWeights extends InterleavedWeights {
     private static final int RUN_STRIDE = RUN_QUANTS + BLOCK * GROUP;
     private static final int SUPER_BYTES = RUNS_AT + RUNS * RUN_STRIDE;
     private static final int NIBBLE_BIAS = 8;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ORDER);
 
     private final int supers;
 
@@ -57,22 +58,22 @@ final class InterleavedQ4_KWeights extends InterleavedWeights {
     }
 
     @Override
-    void copyUnit(MemorySegment source, long from, long to, int lane) {
-        data.set(ValueLayout.JAVA_SHORT_UNALIGNED, to + (long) lane * Short.BYTES, source.get(ValueLayout.JAVA_SHORT_UNALIGNED, from));
-        data.set(ValueLayout.JAVA_SHORT_UNALIGNED, to + DMIN + (long) lane * Short.BYTES,
-                source.get(ValueLayout.JAVA_SHORT_UNALIGNED, from + 2));
-        int a = source.get(ValueLayout.JAVA_INT_UNALIGNED, from + SOURCE_SCALES);
-        int b = source.get(ValueLayout.JAVA_INT_UNALIGNED, from + SOURCE_SCALES + 4);
-        int c = source.get(ValueLayout.JAVA_INT_UNALIGNED, from + SOURCE_SCALES + 8);
+    void copyUnit(MemorySegment source, long from, byte[] unit, int lane) {
+        for (int i = 0; i < Short.BYTES; i++) {
+            unit[lane * Short.BYTES + i] = source.get(ValueLayout.JAVA_BYTE, from + i);
+            unit[DMIN + lane * Short.BYTES + i] = source.get(ValueLayout.JAVA_BYTE, from + 2 + i);
+        }
+        int a = source.get(INT, from + SOURCE_SCALES);
+        int b = source.get(INT, from + SOURCE_SCALES + 4);
+        int c = source.get(INT, from + SOURCE_SCALES + 8);
         long scales = SuperBlockWeights.scales(a, c);
         long mins = SuperBlockWeights.mins(b, c);
         for (int j = 0; j < SUBS; j++) {
-            data.set(ValueLayout.JAVA_BYTE, to + scaleAt(j) + lane, (byte) SuperBlockWeights.at(scales, j));
-            data.set(ValueLayout.JAVA_BYTE, to + minAt(j) + lane, (byte) SuperBlockWeights.at(mins, j));
+            unit[scaleAt(j) + lane] = (byte) SuperBlockWeights.at(scales, j);
+            unit[minAt(j) + lane] = (byte) SuperBlockWeights.at(mins, j);
         }
-        for (int t = 0; t < SUPER / 2; t++) {
-            data.set(ValueLayout.JAVA_BYTE, to + quantsAt(t / BLOCK) + (long) (t % BLOCK) * GROUP + lane,
-                    source.get(ValueLayout.JAVA_BYTE, from + SOURCE_QUANTS + t));
+        for (int run = 0; run < RUNS; run++) {
+            spread(source, from + SOURCE_QUANTS + (long) run * BLOCK, BLOCK, unit, quantsAt(run) + lane);
         }
     }
 

@@ -5,7 +5,9 @@ import static dev.specula.runtime.kernel.Species.FLOATS;
 import dev.specula.runtime.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.stream.IntStream;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -19,6 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
 abstract sealed class InterleavedWeights implements GroupDecoding permits InterleavedQ4_0Weights, InterleavedQ4_KWeights {
 
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ORDER);
     static final VectorSpecies<Short> GROUP_SHORTS = VectorSpecies.of(short.class, FLOATS.vectorShape());
     /** Rows per group: the 16-bit lanes of a full-width vector (32 with AVX-512, 16 with AVX2). */
     static final int GROUP = GROUP_SHORTS.length();
@@ -47,24 +50,41 @@ abstract sealed class InterleavedWeights implements GroupDecoding permits Interl
 
     /**
      * Copies the tensor in, for the subclass's constructor: each row's {@code units} units (blocks or super-blocks)
-     * of {@code sourceUnitBytes} in the file's layout go by {@link #copyUnit} to its group's units, {@code unitBytes}
-     * apart. Then the file's pages, read once, are let go.
+     * of {@code sourceUnitBytes} in the file's layout go by {@link #copyUnit} into its group's units of
+     * {@code unitBytes}, built a whole unit at a time on the heap and written out in one copy, groups on all cores.
+     * Then the file's pages, read once, are let go.
      */
-    final void interleave(int units, long sourceUnitBytes, long unitBytes) {
+    final void interleave(int units, long sourceUnitBytes, int unitBytes) {
         MemorySegment source = tensor.data();
-        for (int r = 0; r < rows; r++) {
-            long group = (long) (r / GROUP) * groupBytes;
+        IntStream.range(0, rows / GROUP).parallel().forEach(g -> {
+            byte[] unit = new byte[unitBytes];
             for (int u = 0; u < units; u++) {
-                copyUnit(source, r * tensor.rowBytes() + u * sourceUnitBytes, group + u * unitBytes, r % GROUP);
+                for (int lane = 0; lane < GROUP; lane++) {
+                    copyUnit(source, (long) (g * GROUP + lane) * tensor.rowBytes() + u * sourceUnitBytes, unit, lane);
+                }
+                MemorySegment.copy(unit, 0, data, ValueLayout.JAVA_BYTE, g * groupBytes + (long) u * unitBytes, unitBytes);
             }
-        }
+        });
         if (source.isMapped()) {
             source.unload();
         }
     }
 
-    /** Copies the unit at byte {@code from} of {@code source} into lane {@code lane} of the group's unit at {@code to}. */
-    abstract void copyUnit(MemorySegment source, long from, long to, int lane);
+    /**
+     * Copies {@code count} bytes (a multiple of 8) from byte {@code from} of {@code source} to {@code unit[at]},
+     * {@code unit[at + GROUP]}, ...: one lane's bytes of consecutive vectors.
+     */
+    static void spread(MemorySegment source, long from, int count, byte[] unit, int at) {
+        for (int i = 0; i < count; i += Long.BYTES) {
+            long eight = source.get(LONG, from + i);
+            for (int b = 0; b < Long.BYTES; b++) {
+                unit[at + (i + b) * GROUP] = (byte) (eight >>> 8 * b);
+            }
+        }
+    }
+
+    /** Copies the unit at byte {@code from} of {@code source} into lane {@code lane} of a group's {@code unit}. */
+    abstract void copyUnit(MemorySegment source, long from, byte[] unit, int lane);
 
     @Override
     public final int rows() {
