@@ -29,6 +29,8 @@ abstract sealed class InterleavedWeights implements GroupDecoding permits Interl
     /** The float whose bits are an fp16's shifted into place is the fp16's value times 2^-112. */
     static final float HALF_EXPONENT_BIAS = 0x1p112f;
     private static final ThreadScratch UNALIGNED = new ThreadScratch();
+    /** Never started: only asked whether a segment may be read by threads other than its creator. */
+    private static final Thread ANOTHER_THREAD = Thread.ofVirtual().unstarted(() -> { });
 
     final Tensor tensor;
     final MemorySegment data;
@@ -56,7 +58,9 @@ abstract sealed class InterleavedWeights implements GroupDecoding permits Interl
      */
     final void interleave(int units, long sourceUnitBytes, int unitBytes) {
         MemorySegment source = tensor.data();
-        IntStream.range(0, rows / GROUP).parallel().forEach(g -> {
+        IntStream groups = IntStream.range(0, rows / GROUP);
+        // A segment of a confined arena is read by its owner thread alone.
+        (source.isAccessibleBy(ANOTHER_THREAD) ? groups.parallel() : groups).forEach(g -> {
             byte[] unit = new byte[unitBytes];
             for (int u = 0; u < units; u++) {
                 for (int lane = 0; lane < GROUP; lane++) {
