@@ -110,9 +110,9 @@ final class BatchKernel {
     }
 
     /**
-     * Adds to the sums of six weight rows ({@code w[t ..]}, {@code w[t + stride ..]}, ..., each a column
-     * {@code step} apart) their products over {@code depth} columns with the group of batch entries at {@code slice[g ..]}; the sums of row
-     * {@code i} are at {@code sums[s + i * width ..]}.
+     * Adds to the sums of six weight rows ({@code w[t ..]}, {@code w[t + stride ..]}, ..., a row's values
+     * {@code step} apart) their products over {@code depth} columns with the group of batch entries at
+     * {@code slice[g ..]}; the sums of row {@code i} are at {@code sums[s + i * width ..]}.
      */
     private static void tile6x2(float[] w, int t, int stride, int step, int depth, float[] slice, int g, float[] sums,
                                 int s, int width) {

@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * is ever reduced across lanes, which with a row-major layout would be needed per block (the reason the in-place
  * kernels widen every quant to a float instead). Subclasses lay out and multiply one storage type.
  */
-abstract sealed class InterleavedWeights implements GroupDecoding permits InterleavedQ4_0Weights, InterleavedQ4_KWeights {
+abstract sealed class InterleavedWeights implements GroupDecoding permits InterleavedQ4_0Weights, InterleavedQ4_KWeights,
+        InterleavedQ6_KWeights {
 
     static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ORDER);

@@ -45,7 +45,8 @@ class InterleavedWeightsTest {
 
     @ParameterizedTest
     @CsvSource({"Q4_0, 1, 32, 1", "Q4_0, 2, 96, 1", "Q4_0, 3, 544, 2", "Q4_0, 1, 2048, 3", "Q4_0, 4, 64, 4",
-            "Q4_0, 2, 1376, 4", "Q4_K, 1, 256, 1", "Q4_K, 2, 768, 2", "Q4_K, 1, 2048, 3", "Q4_K, 2, 512, 4"})
+            "Q4_0, 2, 1376, 4", "Q4_K, 1, 256, 1", "Q4_K, 2, 768, 2", "Q4_K, 1, 2048, 3", "Q4_K, 2, 512, 4",
+            "Q6_K, 1, 256, 1", "Q6_K, 2, 768, 2", "Q6_K, 1, 2048, 3", "Q6_K, 2, 512, 4"})
     void productsMatchTheScalarInt8Reference(GgmlType type, int groups, int cols, int batch) {
         int rows = groups * GROUP;
         Random random = new Random(groups * 131L + cols + batch);
@@ -76,8 +77,11 @@ class InterleavedWeightsTest {
                         q[i] = (int) Math.rint(x[b * cols + k + i] * inverse);
                         bound += Math.abs(ScalarQuant.decode(type, bytes, cols, r, k + i)) * (max / 127) / 2;
                     }
-                    double term = (max / 127) * (type == GgmlType.Q4_0 ? q4_0Block(bytes, cols, r, k, q)
-                            : q4_KBlock(bytes, cols, r, k, q));
+                    double term = (max / 127) * switch (type) {
+                        case Q4_0 -> q4_0Block(bytes, cols, r, k, q);
+                        case Q4_K -> q4_KBlock(bytes, cols, r, k, q);
+                        default -> q6_KBlock(bytes, cols, r, k, q);
+                    };
                     sum += term;
                     magnitude += Math.abs(term);
                 }
@@ -94,7 +98,8 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 2, 96, 9", "Q4_0, 3, 2048, 70", "Q4_K, 2, 256, 9", "Q4_K, 3, 2048, 70"})
+    @CsvSource({"Q4_0, 2, 96, 9", "Q4_0, 3, 2048, 70", "Q4_K, 2, 256, 9", "Q4_K, 3, 2048, 70", "Q6_K, 2, 256, 9",
+            "Q6_K, 3, 2048, 70"})
     void promptBatchesEqualTheInPlaceKernelBitForBit(GgmlType type, int groups, int cols, int batch) {
         int rows = groups * GROUP;
         Random random = new Random(cols + batch);
@@ -110,7 +115,7 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 96", "Q4_K, 512"})
+    @CsvSource({"Q4_0, 96", "Q4_K, 512", "Q6_K, 512"})
     void rowsAndGroupsDecodeAsTheFileLayoutDoes(GgmlType type, int cols) {
         int rows = 2 * GROUP;
         Tensor t = ScalarQuant.tensor(type, gaussian(new Random(5), rows * cols, 0.5f), rows, cols);
@@ -133,7 +138,7 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 64", "Q4_K, 256"})
+    @CsvSource({"Q4_0, 64", "Q4_K, 256", "Q6_K, 256"})
     void anyRowRangeGivesThatRangesProducts(GgmlType type, int cols) {
         int rows = 3 * GROUP;
         Random random = new Random(11);
@@ -156,11 +161,15 @@ class InterleavedWeightsTest {
     }
 
     @Test
-    void onlyQ4_0AndQ4_KInWholeGroupsAreCopied() {
+    void onlyQ4_0AndTheK4AndK6QuantsInWholeGroupsAreCopied() {
         Random random = new Random(3);
         Tensor whole = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, GROUP * 64, 0.5f), GROUP, 64);
         Tensor k = ScalarQuant.tensor(GgmlType.Q4_K, gaussian(random, GROUP * 256, 0.5f), GROUP, 256);
         assertEquals(k.byteSize() * 148 / 144, WeightsFactory.resident(k).copiedBytes(), "scales and mins unpacked");
+        Tensor six = ScalarQuant.tensor(GgmlType.Q6_K, gaussian(random, GROUP * 256, 0.5f), GROUP, 256);
+        assertEquals(six.byteSize(), WeightsFactory.resident(six).copiedBytes());
+        assertInstanceOf(Q5_KWeights.class, WeightsFactory.resident(
+                ScalarQuant.tensor(GgmlType.Q5_K, gaussian(random, GROUP * 256, 0.5f), GROUP, 256)));
         Tensor partial = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, (GROUP + 1) * 64, 0.5f), GROUP + 1, 64);
         Tensor q8 = ScalarQuant.tensor(GgmlType.Q8_0, gaussian(random, GROUP * 64, 0.5f), GROUP, 64);
         assertEquals(whole.byteSize(), WeightsFactory.resident(whole).copiedBytes());
@@ -222,6 +231,27 @@ class InterleavedWeightsTest {
             sum += q[i];
         }
         return (double) half(bytes, at) * scale * products - (double) half(bytes, at + 2) * min * sum;
+    }
+
+    /**
+     * Row {@code r}'s Q6_K values at columns {@code k .. k + 32} times the activation quants {@code q}: the sum of
+     * d * scale * (q6 - 32) * q over the two sub-blocks of 16, decoded as ggml's dequantize_row_q6_K does.
+     */
+    private static double q6_KBlock(byte[] bytes, int cols, int r, int k, int[] q) {
+        int at = (r * (cols / 256) + k / 256) * 210;
+        double sum = 0;
+        for (int i = 0; i < 32; i++) {
+            int y = k % 256 + i;
+            int n = y / 128;
+            int run = y % 128 / 32;
+            int l = y % 32;
+            int ql = bytes[at + 64 * n + l + (run % 2) * 32] & 0xff;
+            int qh = bytes[at + 128 + 32 * n + l] & 0xff;
+            int q6 = ((run < 2 ? ql & 0x0f : ql >> 4) | ((qh >> 2 * run) & 3) << 4) - 32;
+            int scale = bytes[at + 192 + 8 * n + l / 16 + 2 * run];
+            sum += (double) half(bytes, at + 208) * scale * q6 * q[i];
+        }
+        return sum;
     }
 
     private static float half(byte[] bytes, int at) {
