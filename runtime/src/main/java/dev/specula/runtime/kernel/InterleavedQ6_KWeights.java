@@ -183,23 +183,34 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
                 FloatVector d = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
                         .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
                 for (int n = 0; n < 2; n++) {
-                    for (int l = 0; l < STEPS; l++) {
-                        long p = at + HALVES + (long) n * HALF_BYTES + (long) l * STEP;
-                        IntVector lo = (IntVector) ByteVector.fromMemorySegment(GROUP_BYTES, data, p, ORDER)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, part);
-                        IntVector hi = (IntVector) ByteVector.fromMemorySegment(GROUP_BYTES, data, p + GROUP, ORDER)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, part);
-                        IntVector bits = (IntVector) ByteVector.fromMemorySegment(GROUP_BYTES, data, p + 2 * GROUP, ORDER)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, part);
-                        for (int r = 0; r < 4; r++) {
-                            IntVector nibbles = (r % 2 == 0 ? lo : hi).lanewise(VectorOperators.LSHR, 4 * (r / 2)).and(0x0f);
-                            IntVector value = nibbles.or(bits.lanewise(VectorOperators.LSHR, 2 * r).and(0x03).lanewise(VectorOperators.LSHL, 4))
-                                    .sub(OFFSET);
-                            long sc = at + SCALES + (long) (8 * n + l / 16 + 2 * r) * GROUP + part * LANES;
-                            FloatVector scale = d.mul((FloatVector) ByteVector.fromMemorySegment(BYTES, data, sc, ORDER)
-                                    .convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
-                            ((FloatVector) value.convert(VectorOperators.I2F, 0)).mul(scale)
-                                    .intoArray(dst, (s * SUPER + n * HALF_VALUES + r * BLOCK + l) * GROUP + part * LANES);
+                    for (int sub = 0; sub < 2; sub++) {
+                        // Run r's scale for these sixteen steps, times d: the same product the in-place kernel takes.
+                        long sc = at + SCALES + (long) (8 * n + sub) * GROUP + part * LANES;
+                        FloatVector scale0 = d.mul((FloatVector) ByteVector.fromMemorySegment(BYTES, data, sc, ORDER)
+                                .convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
+                        FloatVector scale1 = d.mul((FloatVector) ByteVector.fromMemorySegment(BYTES, data, sc + 2L * GROUP, ORDER)
+                                .convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
+                        FloatVector scale2 = d.mul((FloatVector) ByteVector.fromMemorySegment(BYTES, data, sc + 4L * GROUP, ORDER)
+                                .convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
+                        FloatVector scale3 = d.mul((FloatVector) ByteVector.fromMemorySegment(BYTES, data, sc + 6L * GROUP, ORDER)
+                                .convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
+                        for (int l = 16 * sub; l < 16 * sub + 16; l++) {
+                            long p = at + HALVES + (long) n * HALF_BYTES + (long) l * STEP;
+                            IntVector lo = (IntVector) ByteVector.fromMemorySegment(GROUP_BYTES, data, p, ORDER)
+                                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, part);
+                            IntVector hi = (IntVector) ByteVector.fromMemorySegment(GROUP_BYTES, data, p + GROUP, ORDER)
+                                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, part);
+                            IntVector bits = (IntVector) ByteVector.fromMemorySegment(GROUP_BYTES, data, p + 2 * GROUP, ORDER)
+                                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, part);
+                            int k = (s * SUPER + n * HALF_VALUES + l) * GROUP + part * LANES;
+                            ((FloatVector) lo.and(0x0f).or(bits.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(OFFSET)
+                                    .convert(VectorOperators.I2F, 0)).mul(scale0).intoArray(dst, k);
+                            ((FloatVector) hi.and(0x0f).or(bits.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(OFFSET)
+                                    .convert(VectorOperators.I2F, 0)).mul(scale1).intoArray(dst, k + BLOCK * GROUP);
+                            ((FloatVector) lo.lanewise(VectorOperators.LSHR, 4).or(bits.and(0x30)).sub(OFFSET)
+                                    .convert(VectorOperators.I2F, 0)).mul(scale2).intoArray(dst, k + 2 * BLOCK * GROUP);
+                            ((FloatVector) hi.lanewise(VectorOperators.LSHR, 4).or(bits.lanewise(VectorOperators.LSHR, 2).and(0x30))
+                                    .sub(OFFSET).convert(VectorOperators.I2F, 0)).mul(scale3).intoArray(dst, k + 3 * BLOCK * GROUP);
                         }
                     }
                 }
