@@ -9,7 +9,6 @@ import static dev.specula.runtime.kernel.Species.LANES;
 import dev.specula.runtime.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Objects;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -56,12 +55,12 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     }
 
     @Override
-    void dot(long at, Int8Activations a, float[] out, int o) {
+    void dot(long at, Int8Activations a, int row, float[] out, int o) {
         short[] q = a.quants();
         float[] s = a.scales();
         short[] sums = a.sums();
-        int qo = a.quantRow(0);
-        int so = a.blockRow(0);
+        int qo = a.quantRow(row);
+        int so = a.blockRow(row);
         FloatVector acc0 = FloatVector.zero(FLOATS);
         FloatVector acc1 = FloatVector.zero(FLOATS);
         for (int b = 0; b < blocks; b++, at += columnBytes) {
@@ -164,10 +163,7 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     }
 
     @Override
-    public void decodeGroup(int firstRow, float[] dst) {
-        Objects.checkIndex(firstRow / GROUP, rows / GROUP);
-        Objects.checkFromIndexSize(0, (long) GROUP * cols, dst.length);
-        long at = (long) (firstRow / GROUP) * groupBytes;
+    void decodeGroup(long at, float[] dst) {
         ShortVector bias = ShortVector.broadcast(GROUP_SHORTS, (short) NIBBLE_BIAS);
         for (int b = 0; b < blocks; b++, at += columnBytes) {
             ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
@@ -193,11 +189,7 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     }
 
     @Override
-    public void row(int r, float[] dst, int offset) {
-        Objects.checkIndex(r, rows);
-        Objects.checkFromIndexSize(offset, cols, dst.length);
-        long group = (long) (r / GROUP) * groupBytes;
-        int lane = r % GROUP;
+    void row(long group, int lane, float[] dst, int offset) {
         for (int b = 0; b < blocks; b++) {
             long at = group + b * columnBytes;
             float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + (long) lane * Short.BYTES));

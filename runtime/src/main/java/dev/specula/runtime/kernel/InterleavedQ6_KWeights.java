@@ -10,7 +10,6 @@ import static dev.specula.runtime.kernel.SuperBlockWeights.SUPER;
 import dev.specula.runtime.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Objects;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -72,17 +71,13 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
         }
     }
 
-    @Override
-    void dot(long at, Int8Activations a, float[] out, int o) {
-        dot(at, a, 0, out, o);
-    }
-
     /**
      * The group at byte {@code at} against activation row {@code row} of {@code a}, to {@code out[o .. o + GROUP)},
      * sixteen steps at a time (one sub-block of each of a half's four value runs), each adding to the sums kept
      * there: a method per sixteen steps keeps C2's compilation small, as Q4_K's per run.
      */
-    private void dot(long at, Int8Activations a, int row, float[] out, int o) {
+    @Override
+    void dot(long at, Int8Activations a, int row, float[] out, int o) {
         FloatVector.zero(FLOATS).intoArray(out, o);
         FloatVector.zero(FLOATS).intoArray(out, o + LANES);
         for (int s = 0; s < supers; s++, at += SUPER_BYTES) {
@@ -163,19 +158,7 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
     }
 
     @Override
-    void dot4(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2, int o3) {
-        // Four one-row passes, a group at a time, so the weights come from memory once and from cache three times.
-        dot(at, a, 0, out, o0);
-        dot(at, a, b1, out, o1);
-        dot(at, a, b2, out, o2);
-        dot(at, a, b3, out, o3);
-    }
-
-    @Override
-    public void decodeGroup(int firstRow, float[] dst) {
-        Objects.checkIndex(firstRow / GROUP, rows / GROUP);
-        Objects.checkFromIndexSize(0, (long) GROUP * cols, dst.length);
-        long at = (long) (firstRow / GROUP) * groupBytes;
+    void decodeGroup(long at, float[] dst) {
         for (int s = 0; s < supers; s++, at += SUPER_BYTES) {
             for (int part = 0; part < 2; part++) {
                 ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
@@ -219,12 +202,9 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
     }
 
     @Override
-    public void row(int r, float[] dst, int offset) {
-        Objects.checkIndex(r, rows);
-        Objects.checkFromIndexSize(offset, cols, dst.length);
-        int lane = r % GROUP;
+    void row(long group, int lane, float[] dst, int offset) {
         for (int s = 0; s < supers; s++) {
-            long at = (long) (r / GROUP) * groupBytes + (long) s * SUPER_BYTES;
+            long at = group + (long) s * SUPER_BYTES;
             float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + (long) lane * Short.BYTES));
             for (int n = 0; n < 2; n++) {
                 for (int l = 0; l < STEPS; l++) {
