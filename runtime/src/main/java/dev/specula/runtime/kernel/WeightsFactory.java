@@ -54,10 +54,10 @@ public final class WeightsFactory {
     }
 
     /**
-     * As {@link #of}, for a matrix an engine keeps for its lifetime and multiplies every token: Q4_0, Q4_K and Q6_K with
-     * whole groups of {@link InterleavedWeights#GROUP} rows are copied into an interleaved layout whose products run
-     * on 16-bit integers against 8-bit activations (about twice the in-place kernels' speed), and the file's pages
-     * they were read from are let go.
+     * As {@link #of}, for a matrix an engine keeps for its lifetime and multiplies every token: Q4_0, Q4_K and
+     * (with 512-bit vectors) Q6_K with whole groups of {@link InterleavedWeights#GROUP} rows are copied into an
+     * interleaved layout whose products run on 16-bit integers against 8-bit activations (two to four times the
+     * in-place kernels' speed), and the file's pages they were read from are let go.
      */
     public static Weights resident(Tensor t) {
         Weights inPlace = of(t);
@@ -67,7 +67,7 @@ public final class WeightsFactory {
         return switch (t.type()) {
             case Q4_0 -> new InterleavedQ4_0Weights(t);
             case Q4_K -> new InterleavedQ4_KWeights(t);
-            case Q6_K -> new InterleavedQ6_KWeights(t);
+            case Q6_K -> InterleavedQ6_KWeights.FASTER ? new InterleavedQ6_KWeights(t) : inPlace;
             default -> inPlace;
         };
     }
