@@ -17,7 +17,7 @@ final class AlignedRows {
      * Floats before row 0 where a kernel stores its accumulators to sum their lanes (up to two weight rows
      * against four activation rows), a whole number of 64-byte lines.
      */
-    static final int SUMS = 2 * RowMajorWeights.REGISTER_BATCH * Species.LANES;
+    static final int SUMS = 2 * TensorWeights.REGISTER_BATCH * Species.LANES;
     private static final ThreadLocal<AlignedRows> ROWS = ThreadLocal.withInitial(AlignedRows::new);
 
     private float[] data = new float[0];

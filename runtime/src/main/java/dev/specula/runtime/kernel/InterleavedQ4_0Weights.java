@@ -35,22 +35,20 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     private static final int SCALES_BYTES = GROUP * Short.BYTES;
     /** Nibbles are stored as value + 8. */
     private static final int NIBBLE_BIAS = 8;
-    private final int blocks;
     /** Bytes per block column of a group. */
-    private final long columnBytes;
+    private static final int COLUMN_BYTES = GROUP * BLOCK_BYTES;
+    private final int blocks;
 
     /** Copies {@code tensor} (Q4_0, rows a multiple of {@link #GROUP}) into the interleaved layout. */
     InterleavedQ4_0Weights(Tensor tensor) {
-        super(tensor, (long) tensor.cols() / BLOCK * GROUP * BLOCK_BYTES);
+        super(tensor, (long) tensor.cols() / BLOCK * COLUMN_BYTES);
         this.blocks = cols / BLOCK;
-        this.columnBytes = (long) GROUP * BLOCK_BYTES;
-        interleave(blocks, BLOCK_BYTES, GROUP * BLOCK_BYTES);
+        interleave(blocks, BLOCK_BYTES, COLUMN_BYTES);
     }
 
     @Override
     void copyUnit(MemorySegment source, long from, byte[] unit, int lane) {
-        unit[lane * Short.BYTES] = source.get(ValueLayout.JAVA_BYTE, from);
-        unit[lane * Short.BYTES + 1] = source.get(ValueLayout.JAVA_BYTE, from + 1);
+        copyHalf(source, from, unit, lane * Short.BYTES);
         spread(source, from + 2, HALF, unit, SCALES_BYTES + lane);
     }
 
@@ -63,7 +61,7 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
         int so = a.blockRow(row);
         FloatVector acc0 = FloatVector.zero(FLOATS);
         FloatVector acc1 = FloatVector.zero(FLOATS);
-        for (int b = 0; b < blocks; b++, at += columnBytes) {
+        for (int b = 0; b < blocks; b++, at += COLUMN_BYTES) {
             ShortVector sum = ShortVector.zero(GROUP_SHORTS);
             int k = qo + b * BLOCK;
             for (int t = 0; t < HALF; t++) {
@@ -111,7 +109,7 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
         FloatVector acc21 = FloatVector.zero(FLOATS);
         FloatVector acc30 = FloatVector.zero(FLOATS);
         FloatVector acc31 = FloatVector.zero(FLOATS);
-        for (int b = 0; b < blocks; b++, at += columnBytes) {
+        for (int b = 0; b < blocks; b++, at += COLUMN_BYTES) {
             ShortVector sum0 = ShortVector.zero(GROUP_SHORTS);
             ShortVector sum1 = ShortVector.zero(GROUP_SHORTS);
             ShortVector sum2 = ShortVector.zero(GROUP_SHORTS);
@@ -165,7 +163,7 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     @Override
     void decodeGroup(long at, float[] dst) {
         ShortVector bias = ShortVector.broadcast(GROUP_SHORTS, (short) NIBBLE_BIAS);
-        for (int b = 0; b < blocks; b++, at += columnBytes) {
+        for (int b = 0; b < blocks; b++, at += COLUMN_BYTES) {
             ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
             IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
             FloatVector d0 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
@@ -191,7 +189,7 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     @Override
     void row(long group, int lane, float[] dst, int offset) {
         for (int b = 0; b < blocks; b++) {
-            long at = group + b * columnBytes;
+            long at = group + (long) b * COLUMN_BYTES;
             float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + (long) lane * Short.BYTES));
             int k = offset + b * BLOCK;
             for (int t = 0; t < HALF; t++) {

@@ -45,7 +45,6 @@ final class InterleavedQ4_KWeights extends InterleavedWeights {
     private static final int RUN_STRIDE = RUN_QUANTS + BLOCK * GROUP;
     private static final int SUPER_BYTES = RUNS_AT + RUNS * RUN_STRIDE;
     private static final int NIBBLE_BIAS = 8;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ORDER);
 
     private final int supers;
 
@@ -58,10 +57,8 @@ final class InterleavedQ4_KWeights extends InterleavedWeights {
 
     @Override
     void copyUnit(MemorySegment source, long from, byte[] unit, int lane) {
-        for (int i = 0; i < Short.BYTES; i++) {
-            unit[lane * Short.BYTES + i] = source.get(ValueLayout.JAVA_BYTE, from + i);
-            unit[DMIN + lane * Short.BYTES + i] = source.get(ValueLayout.JAVA_BYTE, from + 2 + i);
-        }
+        copyHalf(source, from, unit, lane * Short.BYTES);
+        copyHalf(source, from + Short.BYTES, unit, DMIN + lane * Short.BYTES);
         int a = source.get(INT, from + SOURCE_SCALES);
         int b = source.get(INT, from + SOURCE_SCALES + 4);
         int c = source.get(INT, from + SOURCE_SCALES + 8);

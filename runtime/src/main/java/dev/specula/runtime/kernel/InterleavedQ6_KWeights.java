@@ -62,9 +62,7 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
 
     @Override
     void copyUnit(MemorySegment source, long from, byte[] unit, int lane) {
-        for (int i = 0; i < Short.BYTES; i++) {
-            unit[lane * Short.BYTES + i] = source.get(ValueLayout.JAVA_BYTE, from + SOURCE_D + i);
-        }
+        copyHalf(source, from + SOURCE_D, unit, lane * Short.BYTES);
         for (int j = 0; j < SUBS; j++) {
             unit[SCALES + j * GROUP + lane] = source.get(ValueLayout.JAVA_BYTE, from + SOURCE_SCALES + j);
         }

@@ -6,7 +6,6 @@ import dev.specula.runtime.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Objects;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.VectorShape;
@@ -23,11 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * through a helper of ours returning the vector: such a helper in the Q6_K kernel was not inlined and its vectors
  * were boxed (3.8 against 1.5 ns per 32 values), as {@link VectorMath} found for its own.
  */
-abstract sealed class InterleavedWeights implements GroupDecoding permits InterleavedQ4_0Weights, InterleavedQ4_KWeights,
-        InterleavedQ6_KWeights {
+abstract sealed class InterleavedWeights extends TensorWeights implements GroupDecoding permits InterleavedQ4_0Weights,
+        InterleavedQ4_KWeights, InterleavedQ6_KWeights {
 
-    static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ORDER);
     static final VectorSpecies<Short> GROUP_SHORTS = VectorSpecies.of(short.class, FLOATS.vectorShape());
     /** Rows per group: the 16-bit lanes of a full-width vector (32 with AVX-512, 16 with AVX2). */
     static final int GROUP = GROUP_SHORTS.length();
@@ -38,17 +35,12 @@ abstract sealed class InterleavedWeights implements GroupDecoding permits Interl
     /** Never started: only asked whether a segment may be read by threads other than its creator. */
     private static final Thread ANOTHER_THREAD = Thread.ofVirtual().unstarted(() -> { });
 
-    final Tensor tensor;
     final MemorySegment data;
-    final int rows;
-    final int cols;
     final long groupBytes;
 
     /** Room for {@code tensor}'s groups of {@code groupBytes} each; the subclass copies the weights in. */
     InterleavedWeights(Tensor tensor, long groupBytes) {
-        this.tensor = tensor;
-        this.rows = tensor.rows();
-        this.cols = tensor.cols();
+        super(tensor);
         if (rows % GROUP != 0) {
             throw new IllegalArgumentException(tensor + ": rows must be a multiple of " + GROUP);
         }
@@ -93,23 +85,14 @@ abstract sealed class InterleavedWeights implements GroupDecoding permits Interl
         }
     }
 
+    /** Copies the fp16 at byte {@code from} of {@code source} to {@code unit[at]} and {@code unit[at + 1]}. */
+    static void copyHalf(MemorySegment source, long from, byte[] unit, int at) {
+        unit[at] = source.get(ValueLayout.JAVA_BYTE, from);
+        unit[at + 1] = source.get(ValueLayout.JAVA_BYTE, from + 1);
+    }
+
     /** Copies the unit at byte {@code from} of {@code source} into lane {@code lane} of a group's {@code unit}. */
     abstract void copyUnit(MemorySegment source, long from, byte[] unit, int lane);
-
-    @Override
-    public final int rows() {
-        return rows;
-    }
-
-    @Override
-    public final int cols() {
-        return cols;
-    }
-
-    @Override
-    public final Tensor tensor() {
-        return tensor;
-    }
 
     @Override
     public final long copiedBytes() {
@@ -122,12 +105,7 @@ abstract sealed class InterleavedWeights implements GroupDecoding permits Interl
     }
 
     @Override
-    public final void matmul(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
-        MatMul.checkProduct(this, x, out, batch, rowFrom, rowTo);
-        if (batch > RowMajorWeights.REGISTER_BATCH) {
-            matmul(BatchActivations.ofThisThread(x, cols, batch), out, rowFrom, rowTo);
-            return;
-        }
+    final void registerProducts(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
         Int8Activations a = Int8Activations.forRows(batch, cols);
         for (int b = 0; b < batch; b++) {
             a.quantize(x, b * cols, b);
@@ -188,9 +166,7 @@ abstract sealed class InterleavedWeights implements GroupDecoding permits Interl
     abstract void decodeGroup(long at, float[] dst);
 
     @Override
-    public final void row(int r, float[] dst, int offset) {
-        Objects.checkIndex(r, rows);
-        Objects.checkFromIndexSize(offset, cols, dst.length);
+    final void decodeRow(int r, float[] dst, int offset) {
         row((long) (r / GROUP) * groupBytes, r % GROUP, dst, offset);
     }
 
@@ -198,8 +174,7 @@ abstract sealed class InterleavedWeights implements GroupDecoding permits Interl
     abstract void row(long at, int lane, float[] dst, int offset);
 
     @Override
-    public final void matmul(BatchActivations x, float[] out, int rowFrom, int rowTo) {
-        MatMul.checkProduct(this, x, out, rowFrom, rowTo);
+    final void batchProducts(BatchActivations x, float[] out, int rowFrom, int rowTo) {
         BatchKernel.matmul((GroupDecoding) this, x, out, rowFrom, rowTo);
     }
 }

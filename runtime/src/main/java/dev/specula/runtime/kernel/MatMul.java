@@ -1,7 +1,5 @@
 package dev.specula.runtime.kernel;
 
-import java.util.Objects;
-
 /** Matrix products split over a {@link ComputePool} by row ranges. */
 public final class MatMul {
 
@@ -36,7 +34,7 @@ public final class MatMul {
         task.x = x;
         task.out = out;
         task.batch = batch;
-        boolean prompt = batch > RowMajorWeights.REGISTER_BATCH;
+        boolean prompt = batch > TensorWeights.REGISTER_BATCH;
         try {
             if (prompt) {
                 task.activations.prepare(x, w.cols(), batch);
@@ -53,22 +51,6 @@ public final class MatMul {
         }
     }
 
-    /** Checks the arguments of {@link Weights#matmul(float[], float[], int, int, int)} against {@code w}. */
-    static void checkProduct(Weights w, float[] x, float[] out, int batch, int rowFrom, int rowTo) {
-        Objects.checkFromToIndex(rowFrom, rowTo, w.rows());
-        Objects.checkFromIndexSize(0, (long) batch * w.cols(), x.length);
-        Objects.checkFromIndexSize(0, (long) batch * w.rows(), out.length);
-    }
-
-    /** Checks the arguments of {@link Weights#matmul(BatchActivations, float[], int, int)} against {@code w}. */
-    static void checkProduct(Weights w, BatchActivations x, float[] out, int rowFrom, int rowTo) {
-        Objects.checkFromToIndex(rowFrom, rowTo, w.rows());
-        if (x.cols() != w.cols()) {
-            throw new IllegalArgumentException("activations of " + x.cols() + " columns for a matrix of " + w.cols());
-        }
-        Objects.checkFromIndexSize(0, (long) x.batch() * w.rows(), out.length);
-    }
-
     private static final class Task implements RangeBody {
         /** A prompt batch's activations, laid out once per product for every thread. */
         final BatchActivations activations = new BatchActivations();
@@ -83,7 +65,7 @@ public final class MatMul {
         public void run(int from, int to) {
             int rowFrom = from * tile;
             int rowTo = Math.min(w.rows(), to * tile);
-            if (batch > RowMajorWeights.REGISTER_BATCH) {
+            if (batch > TensorWeights.REGISTER_BATCH) {
                 w.matmul(activations, out, rowFrom, rowTo);
             } else {
                 w.matmul(x, out, batch, rowFrom, rowTo);

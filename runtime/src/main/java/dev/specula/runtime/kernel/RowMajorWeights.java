@@ -3,8 +3,6 @@ package dev.specula.runtime.kernel;
 import dev.specula.runtime.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import java.util.Objects;
 
 /**
  * Shared shape of every storage type: rows stored one after another in a memory segment, so a
@@ -14,9 +12,9 @@ import java.util.Objects;
  * {@link BatchKernel}, which decodes each row once per batch and broadcasts its values against
  * transposed activations. Rows of four or fewer are first copied to 64-byte boundaries ({@link AlignedRows}).
  */
-abstract sealed class RowMajorWeights implements Weights permits ElementWeights, ScaledBlockWeights, SuperBlockWeights {
+abstract sealed class RowMajorWeights extends TensorWeights permits ElementWeights, ScaledBlockWeights,
+        SuperBlockWeights {
 
-    static final int REGISTER_BATCH = 4;
     /**
      * Whether vectors are 512 bits wide, and registers (32 of them) leave room for two weight rows' accumulators
      * in {@link #dot2x4}: Q8_0, Q4_0, BF16 and F16 pair rows only then (on 256-bit vectors' 16 registers the pairs
@@ -29,23 +27,14 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
     private static final int TOUCHED_ROWS = MatMul.ROW_TILE;
     private static final int CACHE_LINE = 64;
 
-    static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
-    static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ORDER);
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ORDER);
-    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ORDER);
-    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ORDER);
 
-    final Tensor tensor;
     final MemorySegment data;
-    final int rows;
-    final int cols;
     final long rowBytes;
 
     RowMajorWeights(Tensor tensor) {
-        this.tensor = tensor;
+        super(tensor);
         this.data = tensor.data();
-        this.rows = tensor.rows();
-        this.cols = tensor.cols();
         this.rowBytes = tensor.rowBytes();
     }
 
@@ -55,27 +44,7 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
     }
 
     @Override
-    public final int rows() {
-        return rows;
-    }
-
-    @Override
-    public final int cols() {
-        return cols;
-    }
-
-    @Override
-    public final Tensor tensor() {
-        return tensor;
-    }
-
-    @Override
-    public final void matmul(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
-        MatMul.checkProduct(this, x, out, batch, rowFrom, rowTo);
-        if (batch > REGISTER_BATCH) {
-            matmul(BatchActivations.ofThisThread(x, cols, batch), out, rowFrom, rowTo);
-            return;
-        }
+    final void registerProducts(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
         AlignedRows copy = AlignedRows.forRows(batch, cols);
         float[] a = copy.data();
         for (int b = 0; b < batch; b++) {
@@ -92,15 +61,12 @@ abstract sealed class RowMajorWeights implements Weights permits ElementWeights,
     }
 
     @Override
-    public final void matmul(BatchActivations x, float[] out, int rowFrom, int rowTo) {
-        MatMul.checkProduct(this, x, out, rowFrom, rowTo);
+    final void batchProducts(BatchActivations x, float[] out, int rowFrom, int rowTo) {
         BatchKernel.matmul(this, x, out, rowFrom, rowTo);
     }
 
     @Override
-    public final void row(int r, float[] dst, int offset) {
-        Objects.checkIndex(r, rows);
-        Objects.checkFromIndexSize(offset, cols, dst.length);
+    final void decodeRow(int r, float[] dst, int offset) {
         dequantize(r * rowBytes, dst, offset);
     }
 
