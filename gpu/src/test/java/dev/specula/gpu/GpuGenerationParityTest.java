@@ -8,6 +8,7 @@ import dev.specula.runtime.generate.GenerationRequest;
 import dev.specula.runtime.generate.GenerationResult;
 import dev.specula.runtime.generate.Generator;
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.WeightLayout;
 import dev.specula.runtime.sampling.SamplerConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -43,7 +44,8 @@ class GpuGenerationParityTest {
         OpenClDevice device = Pocl.device();
         try (GpuBackend backend = GpuBackend.open(String.valueOf(device.index())).orElseThrow();
              ComputePool pool = new ComputePool(2);
-             Engine engine = Engine.dense(ModelLoader.load(model(name), null), pool, CpuAttention.factory(pool), 0)) {
+             Engine engine = Engine.dense(ModelLoader.load(model(name), null), pool, CpuAttention.factory(pool), 0,
+                     WeightLayout.INTERLEAVED)) {
             assertEquals(device, backend.device());
             AtomicInteger deviceCaches = new AtomicInteger();
             AttentionFactory onDevice = (config, length) -> {

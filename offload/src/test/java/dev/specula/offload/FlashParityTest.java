@@ -6,6 +6,7 @@ import dev.specula.runtime.engine.Session;
 import dev.specula.runtime.engine.Transformer;
 import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.WeightLayout;
 import dev.specula.runtime.kernel.WeightsFactory;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.TensorNames;
@@ -235,9 +236,10 @@ class FlashParityTest {
         }
     }
 
+    /** The dense model's feed-forward multiplied in float where it is mapped, as the flash file's is. */
     static float[][] denseLogits(Path gguf) {
         try (Model m = ModelLoader.load(gguf, null, false)) {
-            return run(m, new DenseFeedForward(m, pool, 32));
+            return run(m, new DenseFeedForward(m, pool, 32, WeightLayout.MAPPED));
         }
     }
 

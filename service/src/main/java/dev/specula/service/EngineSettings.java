@@ -13,6 +13,7 @@ import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.format.ModelLocator;
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.WeightLayout;
 import dev.specula.runtime.model.Model;
 
 import java.nio.file.Path;
@@ -27,10 +28,11 @@ import java.util.Optional;
  * @param context   context length in tokens, 0 for the model's (bounded by {@link Engine#DEFAULT_MAX_CONTEXT})
  * @param gpu       OpenCL device selection for attention: auto, off, an index or a name substring
  * @param kvCache   how the CPU stores the KV cache (an OpenCL device's cache is F32)
+ * @param weights   how a dense model's matrices are held (copied into the faster layout, or multiplied where mapped)
  * @param flash     how a {@code .specula} model runs (budget, predictor, window)
  */
 public record EngineSettings(String model, Path tokenizer, Integer threads, int context, String gpu,
-                             KvCacheType kvCache, FlashSettings flash) {
+                             KvCacheType kvCache, WeightsChoice weights, FlashSettings flash) {
 
     /** The KV cache of every command and of the server unless {@code --kv-cache} says otherwise. */
     public static final String DEFAULT_KV_CACHE = "f16";
@@ -87,7 +89,7 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
             backend = openGpu(gpu);
             AttentionFactory attention = backend.map(GpuBackend::attentionFactory)
                     .orElse(CpuAttention.factory(pool, kvCache));
-            Engine engine = Engine.dense(m, pool, attention, context);
+            Engine engine = Engine.dense(m, pool, attention, context, weights.layoutFor(m));
             backend.ifPresent(b -> engine.ensembleDeltasOn(b.ensembleDeltas()).owning(b));
             return engine;
         } catch (RuntimeException e) {
@@ -112,7 +114,7 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
             ff = built.feedForward();
             System.err.println(built.plan().describe());
             return new Engine(fm.model(), pool, ff, CpuAttention.factory(pool, kvCache), contextLength,
-                    Engine.FLASH_BATCH)
+                    Engine.FLASH_BATCH, WeightLayout.INTERLEAVED)
                     .owning(ff);
         } catch (RuntimeException e) {
             if (ff != null) {

@@ -4,7 +4,7 @@ import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.kernel.MatMul;
 import dev.specula.runtime.kernel.VectorMath;
 import dev.specula.runtime.kernel.Weights;
-import dev.specula.runtime.kernel.WeightsFactory;
+import dev.specula.runtime.kernel.WeightLayout;
 import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.TensorNames;
@@ -18,16 +18,22 @@ public final class DenseFeedForward implements FeedForward {
     private final float[] hidden;
     private final float[] hiddenUp;
 
+    /** Every neuron resident, its matrices copied into the faster layout where a type has one. */
     public DenseFeedForward(Model model, ComputePool pool, int maxBatch) {
+        this(model, pool, maxBatch, WeightLayout.INTERLEAVED);
+    }
+
+    /** Every neuron resident, held as {@code layout} says. */
+    public DenseFeedForward(Model model, ComputePool pool, int maxBatch, WeightLayout layout) {
         this.pool = pool;
         int layers = model.config().layers();
         gate = new Weights[layers];
         up = new Weights[layers];
         down = new Weights[layers];
         for (int l = 0; l < layers; l++) {
-            gate[l] = WeightsFactory.resident(model.tensor(TensorNames.ffnGate(l)));
-            up[l] = WeightsFactory.resident(model.tensor(TensorNames.ffnUp(l)));
-            down[l] = WeightsFactory.resident(model.tensor(TensorNames.ffnDown(l)));
+            gate[l] = layout.weights(model.tensor(TensorNames.ffnGate(l)));
+            up[l] = layout.weights(model.tensor(TensorNames.ffnUp(l)));
+            down[l] = layout.weights(model.tensor(TensorNames.ffnDown(l)));
         }
         int hiddenDim = model.config().hiddenDim();
         hidden = new float[maxBatch * hiddenDim];

@@ -6,9 +6,12 @@ import dev.specula.runtime.generate.EnsembleDecoder;
 import dev.specula.runtime.generate.Generator;
 import dev.specula.runtime.generate.ModelDecoder;
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.WeightLayout;
+import dev.specula.runtime.kernel.WeightsFactory;
 import dev.specula.runtime.lora.LoraEnsemble;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.ModelConfig;
+import dev.specula.runtime.model.TensorNames;
 import dev.specula.runtime.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -41,8 +44,9 @@ public final class Engine implements AutoCloseable {
     private EnsembleTransformer ensemble;
     private EnsembleDeltaFactory ensembleDeltas = EnsembleDeltaFactory.CPU;
 
+    /** An engine whose forward pass holds its attention and output matrices as {@code layout} says. */
     public Engine(Model model, ComputePool pool, FeedForward feedForward, AttentionFactory attention,
-                  int contextLength, int batch) {
+                  int contextLength, int batch, WeightLayout layout) {
         if (model.tokenizer() == null) {
             throw new SpeculaException(model.source() + ": no tokenizer was loaded for this model");
         }
@@ -50,20 +54,35 @@ public final class Engine implements AutoCloseable {
         this.pool = pool;
         this.attention = attention;
         this.contextLength = contextLength(model.config(), contextLength);
-        this.transformer = new Transformer(model, pool, feedForward, batch);
+        this.transformer = new Transformer(model, pool, feedForward, batch, layout);
     }
 
-    /** A CPU engine with the dense feed-forward; {@code contextLength} 0 picks a default. */
+    /** A CPU engine with the dense feed-forward in the faster layout; {@code contextLength} 0 picks a default. */
     public static Engine cpu(Model model, int threads, int contextLength) {
         ComputePool pool = new ComputePool(threads);
-        return new Engine(model, pool, new DenseFeedForward(model, pool, DENSE_BATCH), CpuAttention.factory(pool),
-                contextLength, DENSE_BATCH);
+        return dense(model, pool, CpuAttention.factory(pool), contextLength, WeightLayout.INTERLEAVED);
     }
 
-    /** A dense engine whose attention runs where {@code attention} puts it. */
-    public static Engine dense(Model model, ComputePool pool, AttentionFactory attention, int contextLength) {
-        return new Engine(model, pool, new DenseFeedForward(model, pool, DENSE_BATCH), attention, contextLength,
-                DENSE_BATCH);
+    /** A dense engine whose attention runs where {@code attention} puts it and whose matrices are held as {@code layout} says. */
+    public static Engine dense(Model model, ComputePool pool, AttentionFactory attention, int contextLength,
+                               WeightLayout layout) {
+        return new Engine(model, pool, new DenseFeedForward(model, pool, DENSE_BATCH, layout), attention, contextLength,
+                DENSE_BATCH, layout);
+    }
+
+    /**
+     * Bytes a dense engine over {@code model} copies its matrices into with {@link WeightLayout#INTERLEAVED}, to
+     * decide beforehand whether they fit.
+     */
+    public static long interleavedCopyBytes(Model model) {
+        long bytes = WeightsFactory.residentCopyBytes(model.outputHead());
+        for (int l = 0; l < model.config().layers(); l++) {
+            for (String name : List.of(TensorNames.attnQ(l), TensorNames.attnK(l), TensorNames.attnV(l),
+                    TensorNames.attnOutput(l), TensorNames.ffnGate(l), TensorNames.ffnUp(l), TensorNames.ffnDown(l))) {
+                bytes += WeightsFactory.residentCopyBytes(model.tensor(name));
+            }
+        }
+        return bytes;
     }
 
     /** Closes {@code resource} (a GPU context, a flash reader) when the engine is closed, before the model. */

@@ -6,6 +6,7 @@ import dev.specula.runtime.kernel.MatMul;
 import dev.specula.runtime.kernel.Rope;
 import dev.specula.runtime.kernel.VectorMath;
 import dev.specula.runtime.kernel.Weights;
+import dev.specula.runtime.kernel.WeightLayout;
 import dev.specula.runtime.kernel.WeightsFactory;
 import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.model.Model;
@@ -56,14 +57,20 @@ public final class Transformer {
     private final MemberRows memberRows;
     private final int[] memberTokens;
 
+    /** A forward pass whose matrices are copied into the faster layout where a type has one. */
     public Transformer(Model model, ComputePool pool, FeedForward feedForward, int maxBatch) {
+        this(model, pool, feedForward, maxBatch, WeightLayout.INTERLEAVED);
+    }
+
+    /** A forward pass whose attention and output matrices are held as {@code layout} says. */
+    public Transformer(Model model, ComputePool pool, FeedForward feedForward, int maxBatch, WeightLayout layout) {
         this.config = model.config();
         this.pool = pool;
         this.feedForward = feedForward;
         this.maxBatch = maxBatch;
         int layers = config.layers();
         embedding = WeightsFactory.of(model.tensor(TensorNames.TOKEN_EMBEDDING));
-        output = WeightsFactory.resident(model.outputHead());
+        output = layout.weights(model.outputHead());
         wq = new Weights[layers];
         wk = new Weights[layers];
         wv = new Weights[layers];
@@ -71,10 +78,10 @@ public final class Transformer {
         attnNorm = new float[layers][];
         ffnNorm = new float[layers][];
         for (int l = 0; l < layers; l++) {
-            wq[l] = WeightsFactory.resident(model.tensor(TensorNames.attnQ(l)));
-            wk[l] = WeightsFactory.resident(model.tensor(TensorNames.attnK(l)));
-            wv[l] = WeightsFactory.resident(model.tensor(TensorNames.attnV(l)));
-            wo[l] = WeightsFactory.resident(model.tensor(TensorNames.attnOutput(l)));
+            wq[l] = layout.weights(model.tensor(TensorNames.attnQ(l)));
+            wk[l] = layout.weights(model.tensor(TensorNames.attnK(l)));
+            wv[l] = layout.weights(model.tensor(TensorNames.attnV(l)));
+            wo[l] = layout.weights(model.tensor(TensorNames.attnOutput(l)));
             attnNorm[l] = vector(model, TensorNames.attnNorm(l));
             ffnNorm[l] = vector(model, TensorNames.ffnNorm(l));
         }

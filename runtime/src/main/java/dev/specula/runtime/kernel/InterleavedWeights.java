@@ -21,9 +21,14 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Each kernel converts its fp16 and byte scales to floats in place, the same few lines in every one, rather than
  * through a helper of ours returning the vector: such a helper in the Q6_K kernel was not inlined and its vectors
  * were boxed (3.8 against 1.5 ns per 32 values), as {@link VectorMath} found for its own.
+ *
+ * <p>Q6_K had a layout here too (with AVX-512, 0.8 against 1.4 ns per 32 values in place), taken out: in a model
+ * that mixes it with in-place kernels (Q5_K_M), C2 at times compiled its kernel with the vector operations left to
+ * the Vector API's Java fallbacks, which allocate (113 KB to 7 MB per token, never recompiled; one run in ten alone,
+ * every run with {@code -XX:+PrintInlining}), as {@code DecodeAllocationTest} found.
  */
 abstract sealed class InterleavedWeights extends TensorWeights implements GroupDecoding permits InterleavedQ4_0Weights,
-        InterleavedQ4_KWeights, InterleavedQ6_KWeights {
+        InterleavedQ4_KWeights, InterleavedQ8_0Weights {
 
     static final VectorSpecies<Short> GROUP_SHORTS = VectorSpecies.of(short.class, FLOATS.vectorShape());
     /** Rows per group: the 16-bit lanes of a full-width vector (32 with AVX-512, 16 with AVX2). */

@@ -67,7 +67,7 @@ class MemoryFootprintTest {
      * Zero copy: building an engine over a mapped model reads the header, the tokenizer and the norms,
      * not the weight matrices, so most of the file is not resident afterwards; one forward pass then
      * reads every matrix once. The kernel maps a touched page's whole folio, up to 2 MiB (the norms
-     * made 5 MiB of a 27 MiB, 8-layer file resident on Linux 6.18 ext4, 4.5 MiB of a 1.1 GB one), hence
+     * made 5 MiB of a 27 MiB, 8-layer Q8_0 file resident on Linux 6.18 ext4, 4.5 MiB of a 1.1 GB one), hence
      * few wide layers and a loose bound. Residency is the model mapping's own (smaps), not the process's
      * RssFile: the JDK's mapped files count there too, and the kernel may drop some of theirs meanwhile.
      */
@@ -75,13 +75,14 @@ class MemoryFootprintTest {
     void loadingLeavesTheWeightPagesOnDiskUntilTheyAreUsed(@TempDir Path dir) throws IOException {
         assumeTrue(ResidentMemory.sample().known(), "needs RssFile from /proc/self/status");
         Path file = dir.resolve("wide.gguf");
-        new SynthModelWriter(new SynthShape("wide", 1024, 2, 8, 8, 2816, 512, 64), SynthQuant.Q8_0, 5)
+        new SynthModelWriter(new SynthShape("wide", 1024, 2, 8, 8, 2816, 512, 64), SynthQuant.F16, 5)
                 .write(file, false, n -> { });
         // once untimed: the first load pages in the JDK's and the engine's classes, file-backed too
         try (Engine engine = Engine.cpu(ModelLoader.load(file, null), 1, 8)) { // closes the model too
             assertEquals(8, engine.contextLength());
         }
         try (Engine engine = Engine.cpu(ModelLoader.load(file, null), 1, 8)) {
+            assertEquals(0, engine.copiedWeightBytes(), "F16 is multiplied where it is mapped");
             long weights = engine.model().weightBytes();
             assertTrue(weights > 24 * MiB, "a file large enough to tell: " + weights);
             long loaded = residentBytesMapped(file);

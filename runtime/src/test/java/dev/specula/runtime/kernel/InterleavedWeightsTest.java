@@ -46,7 +46,8 @@ class InterleavedWeightsTest {
     @ParameterizedTest
     @CsvSource({"Q4_0, 1, 32, 1", "Q4_0, 2, 96, 1", "Q4_0, 3, 544, 2", "Q4_0, 1, 2048, 3", "Q4_0, 4, 64, 4",
             "Q4_0, 2, 1376, 4", "Q4_K, 1, 256, 1", "Q4_K, 2, 768, 2", "Q4_K, 1, 2048, 3", "Q4_K, 2, 512, 4",
-            "Q6_K, 1, 256, 1", "Q6_K, 2, 768, 2", "Q6_K, 1, 2048, 3", "Q6_K, 2, 512, 4"})
+            "Q8_0, 1, 32, 1",
+            "Q8_0, 2, 96, 1", "Q8_0, 3, 544, 2", "Q8_0, 1, 2048, 3", "Q8_0, 2, 1376, 4"})
     void productsMatchTheScalarInt8Reference(GgmlType type, int groups, int cols, int batch) {
         int rows = groups * GROUP;
         Random random = new Random(groups * 131L + cols + batch);
@@ -79,7 +80,7 @@ class InterleavedWeightsTest {
                     double term = (max / 127) * switch (type) {
                         case Q4_0 -> q4_0Block(bytes, cols, r, k, q);
                         case Q4_K -> q4_KBlock(bytes, cols, r, k, q);
-                        default -> q6_KBlock(bytes, cols, r, k, q);
+                        default -> q8_0Block(bytes, cols, r, k, q);
                     };
                     sum += term;
                     magnitude += Math.abs(term);
@@ -97,8 +98,8 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 2, 96, 9", "Q4_0, 3, 2048, 70", "Q4_K, 2, 256, 9", "Q4_K, 3, 2048, 70", "Q6_K, 2, 256, 9",
-            "Q6_K, 3, 2048, 70"})
+    @CsvSource({"Q4_0, 2, 96, 9", "Q4_0, 3, 2048, 70", "Q4_K, 2, 256, 9", "Q4_K, 3, 2048, 70", "Q8_0, 2, 96, 9",
+            "Q8_0, 3, 2048, 70"})
     void promptBatchesEqualTheInPlaceKernelBitForBit(GgmlType type, int groups, int cols, int batch) {
         int rows = groups * GROUP;
         Random random = new Random(cols + batch);
@@ -114,7 +115,7 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 96", "Q4_K, 512", "Q6_K, 512"})
+    @CsvSource({"Q4_0, 96", "Q4_K, 512", "Q8_0, 96"})
     void rowsAndGroupsDecodeAsTheFileLayoutDoes(GgmlType type, int cols) {
         int rows = 2 * GROUP;
         Tensor t = ScalarQuant.tensor(type, gaussian(new Random(5), rows * cols, 0.5f), rows, cols);
@@ -137,7 +138,7 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 64", "Q4_K, 256", "Q6_K, 256"})
+    @CsvSource({"Q4_0, 64", "Q4_K, 256", "Q8_0, 64"})
     void anyRowRangeGivesThatRangesProducts(GgmlType type, int cols) {
         int rows = 3 * GROUP;
         Random random = new Random(11);
@@ -160,14 +161,13 @@ class InterleavedWeightsTest {
     }
 
     @Test
-    void onlyQ4_0AndTheK4AndK6QuantsInWholeGroupsAreCopied() {
+    void onlyQ4_0Q8_0AndQ4_KInWholeGroupsAreCopied() {
         Random random = new Random(3);
         Tensor whole = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, GROUP * 64, 0.5f), GROUP, 64);
         Tensor k = ScalarQuant.tensor(GgmlType.Q4_K, gaussian(random, GROUP * 256, 0.5f), GROUP, 256);
         assertEquals(k.byteSize() * 148 / 144, WeightsFactory.resident(k).copiedBytes(), "scales and mins unpacked");
-        Tensor six = ScalarQuant.tensor(GgmlType.Q6_K, gaussian(random, GROUP * 256, 0.5f), GROUP, 256);
-        assertEquals(InterleavedQ6_KWeights.FASTER ? six.byteSize() : 0, WeightsFactory.resident(six).copiedBytes(),
-                "Q6_K copied only where its kernel is faster");
+        assertInstanceOf(Q6_KWeights.class, WeightsFactory.resident(
+                ScalarQuant.tensor(GgmlType.Q6_K, gaussian(random, GROUP * 256, 0.5f), GROUP, 256)));
         assertInstanceOf(Q5_KWeights.class, WeightsFactory.resident(
                 ScalarQuant.tensor(GgmlType.Q5_K, gaussian(random, GROUP * 256, 0.5f), GROUP, 256)));
         Tensor partial = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, (GROUP + 1) * 64, 0.5f), GROUP + 1, 64);
@@ -175,7 +175,35 @@ class InterleavedWeightsTest {
         assertEquals(whole.byteSize(), WeightsFactory.resident(whole).copiedBytes());
         assertInstanceOf(Q4_0Weights.class, WeightsFactory.resident(partial));
         assertEquals(0, WeightsFactory.resident(partial).copiedBytes());
-        assertInstanceOf(Q8_0Weights.class, WeightsFactory.resident(q8));
+        assertEquals(InterleavedQ8_0Weights.FASTER ? q8.byteSize() : 0, WeightsFactory.resident(q8).copiedBytes(),
+                "Q8_0 copied only where its kernel is faster");
+    }
+
+    /**
+     * The largest products a Q8_0 pair can give, -128 weights (which a file may hold though ggml writes -127..127)
+     * times -127 activation quants, sum exactly: two of them are the most 16 bits hold.
+     */
+    @Test
+    void q8_0ExtremesSumExactly() {
+        int rows = GROUP;
+        int cols = 64;
+        byte[] bytes = new byte[rows * cols / 32 * 34];
+        for (int block = 0; block < rows * cols / 32; block++) {
+            bytes[block * 34 + 1] = 0x3c; // fp16 1.0
+            Arrays.fill(bytes, block * 34 + 2, block * 34 + 34, (byte) (block % 2 == 0 ? -128 : 127));
+        }
+        MemorySegment data = Arena.ofAuto().allocate(bytes.length);
+        data.copyFrom(MemorySegment.ofArray(bytes));
+        float[] x = new float[cols];
+        Arrays.fill(x, -1f);
+        float[] out = new float[rows];
+
+        MatMul.matmul(pool, new InterleavedQ8_0Weights(new Tensor("extremes", GgmlType.Q8_0, new long[]{cols, rows}, data)),
+                x, out, 1);
+
+        for (int r = 0; r < rows; r++) {
+            assertEquals(32 * 128 - 32 * 127, out[r], 1e-3, "row " + r);
+        }
     }
 
     /** The file's pages are let go once copied; the copy, not the mapping, is what the products read. */
@@ -204,7 +232,7 @@ class InterleavedWeightsTest {
         return switch (t.type()) {
             case Q4_0 -> new InterleavedQ4_0Weights(t);
             case Q4_K -> new InterleavedQ4_KWeights(t);
-            default -> new InterleavedQ6_KWeights(t);
+            default -> new InterleavedQ8_0Weights(t);
         };
     }
 
@@ -215,6 +243,16 @@ class InterleavedWeightsTest {
         for (int i = 0; i < 32; i++) {
             int packed = bytes[at + 2 + i % 16] & 0xff;
             sum += (long) ((i < 16 ? packed & 0x0f : packed >>> 4) - 8) * q[i];
+        }
+        return (double) half(bytes, at) * sum;
+    }
+
+    /** Row {@code r}'s Q8_0 block at column {@code k} times the activation quants {@code q}: d * sum n q. */
+    private static double q8_0Block(byte[] bytes, int cols, int r, int k, int[] q) {
+        int at = (r * (cols / 32) + k / 32) * 34;
+        long sum = 0;
+        for (int i = 0; i < 32; i++) {
+            sum += (long) bytes[at + 2 + i] * q[i];
         }
         return (double) half(bytes, at) * sum;
     }
@@ -240,27 +278,6 @@ class InterleavedWeightsTest {
             sum += q[i];
         }
         return (double) half(bytes, at) * scale * products - (double) half(bytes, at + 2) * min * sum;
-    }
-
-    /**
-     * Row {@code r}'s Q6_K values at columns {@code k .. k + 32} times the activation quants {@code q}: the sum of
-     * d * scale * (q6 - 32) * q over the two sub-blocks of 16, decoded as ggml's dequantize_row_q6_K does.
-     */
-    private static double q6_KBlock(byte[] bytes, int cols, int r, int k, int[] q) {
-        int at = (r * (cols / 256) + k / 256) * 210;
-        double sum = 0;
-        for (int i = 0; i < 32; i++) {
-            int y = k % 256 + i;
-            int n = y / 128;
-            int run = y % 128 / 32;
-            int l = y % 32;
-            int ql = bytes[at + 64 * n + l + (run % 2) * 32] & 0xff;
-            int qh = bytes[at + 128 + 32 * n + l] & 0xff;
-            int q6 = ((run < 2 ? ql & 0x0f : ql >> 4) | ((qh >> 2 * run) & 3) << 4) - 32;
-            int scale = bytes[at + 192 + 8 * n + l / 16 + 2 * run];
-            sum += (double) half(bytes, at + 208) * scale * q6 * q[i];
-        }
-        return sum;
     }
 
     private static float half(byte[] bytes, int at) {

@@ -25,6 +25,7 @@ import dev.specula.runtime.lora.LoraEnsemble;
 import dev.specula.runtime.model.Model;
 import dev.specula.service.EngineSettings;
 import dev.specula.service.FlashSettings;
+import dev.specula.service.WeightsChoice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -69,6 +70,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--kv-cache", paramLabel = "f16|f32", defaultValue = EngineSettings.DEFAULT_KV_CACHE,
             description = EngineSettings.KV_CACHE_HELP + " Default: ${DEFAULT-VALUE}.")
     String kvCache;
+
+    @Option(names = "--weights", paramLabel = "auto|mapped|interleaved", defaultValue = WeightsChoice.DEFAULT,
+            description = WeightsChoice.HELP + " Default: ${DEFAULT-VALUE}.")
+    String weights;
 
     @Option(names = "--prompt-tokens", defaultValue = "128", paramLabel = "P",
             description = "Prompt length, processed in batches. Default: ${DEFAULT-VALUE}.")
@@ -165,6 +170,7 @@ public final class BenchCommand implements Callable<Integer> {
                     "--threads, --prompt-tokens, --gen-tokens, --bandwidth-mib, --kernel-min-ms and --rounds must be >= 1");
         }
         KvCacheType cache = EngineSettings.kvCacheType(kvCache);
+        WeightsChoice.named(weights);
         Path path = ModelLocator.resolve(model);
         if (FlashModel.isFlashFile(path)) {
             throw new SpeculaException(path + " is a .specula flash layout file: bench runs it under memory budgets "
@@ -220,7 +226,8 @@ public final class BenchCommand implements Callable<Integer> {
         StringBuilder text = new StringBuilder();
         MemoryFootprint memory;
         ComputePool pool = new ComputePool(n);
-        try (Engine engine = Engine.dense(m, pool, CpuAttention.factory(pool, cache), context)) {
+        try (Engine engine = Engine.dense(m, pool, CpuAttention.factory(pool, cache), context,
+                WeightsChoice.named(weights).layoutFor(m))) {
             ResidentMemory afterLoad = ResidentMemory.sample();
             InferenceBench.Timing cpu = time("cpu", engine, engine.attention());
             memory = new MemoryFootprint(m.weightBytes(), engine.copiedWeightBytes(), engine.kvCacheBytes(), baseline, afterLoad,

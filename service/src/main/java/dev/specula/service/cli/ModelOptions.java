@@ -7,6 +7,7 @@ import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.model.Model;
 import dev.specula.service.EngineSettings;
 import dev.specula.service.FlashSettings;
+import dev.specula.service.WeightsChoice;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -40,8 +41,13 @@ public final class ModelOptions {
             description = EngineSettings.KV_CACHE_HELP + " Default: ${DEFAULT-VALUE}.")
     String kvCache;
 
+    @Option(names = "--weights", paramLabel = "auto|mapped|interleaved", defaultValue = WeightsChoice.DEFAULT,
+            description = WeightsChoice.HELP + " Default: ${DEFAULT-VALUE}.")
+    String weights;
+
     EngineSettings settings() {
         return new EngineSettings(model, tokenizer, threads, context, gpu, EngineSettings.kvCacheType(kvCache),
+                WeightsChoice.named(weights),
                 new FlashSettings(memoryBudget, sparsity, predictor, window, device, pageCache));
     }
 

@@ -5,6 +5,7 @@ import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.format.ModelLocator;
 import dev.specula.service.EngineSettings;
 import dev.specula.service.EnsembleChoice;
+import dev.specula.service.WeightsChoice;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.server.exceptions.ServerStartupException;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -51,6 +52,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--kv-cache", paramLabel = "f16|f32",
             description = EngineSettings.KV_CACHE_HELP + " Default: " + EngineSettings.DEFAULT_KV_CACHE + ".")
     String kvCache;
+
+    @Option(names = "--weights", paramLabel = "auto|mapped|interleaved",
+            description = WeightsChoice.HELP + " Default: " + WeightsChoice.DEFAULT + ".")
+    String weights;
 
     @Option(names = "--ensemble", paramLabel = "E|none", description = EnsembleChoice.DESCRIPTION)
     String ensemble;
@@ -122,6 +127,9 @@ public final class ServeCommand implements Callable<Integer> {
         if (kvCache != null) {
             EngineSettings.kvCacheType(kvCache);
         }
+        if (weights != null) {
+            WeightsChoice.named(weights);
+        }
         if (context != null && context < 0) {
             throw new SpeculaException("invalid --context " + context + ": must be >= 0 (0: the model's, at most "
                     + Engine.DEFAULT_MAX_CONTEXT + ")");
@@ -152,6 +160,7 @@ public final class ServeCommand implements Callable<Integer> {
         put(p, "specula.serve.context", context);
         put(p, "specula.serve.gpu", gpu);
         put(p, "specula.serve.kv-cache", kvCache);
+        put(p, "specula.serve.weights", weights);
         put(p, "specula.serve.ensemble", ensemble);
         put(p, "specula.serve.api-key", apiKey);
         put(p, "specula.serve.queue", queue);

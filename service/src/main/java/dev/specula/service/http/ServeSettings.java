@@ -3,6 +3,7 @@ package dev.specula.service.http;
 import dev.specula.service.EngineSettings;
 import dev.specula.service.EnsembleChoice;
 import dev.specula.service.FlashSettings;
+import dev.specula.service.WeightsChoice;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Nullable;
 
@@ -24,6 +25,7 @@ public class ServeSettings {
     private int context;
     private String gpu = "auto";
     private String kvCache = EngineSettings.DEFAULT_KV_CACHE;
+    private String weights = WeightsChoice.DEFAULT;
     @Nullable
     private String ensemble;
     @Nullable
@@ -38,6 +40,7 @@ public class ServeSettings {
 
     public EngineSettings engineSettings() {
         return new EngineSettings(model, tokenizer, threads, context, gpu, EngineSettings.kvCacheType(kvCache),
+                WeightsChoice.named(weights),
                 new FlashSettings(memoryBudget, sparsity, predictor, window, null, false));
     }
 
@@ -126,6 +129,14 @@ public class ServeSettings {
 
     public void setKvCache(String kvCache) {
         this.kvCache = kvCache;
+    }
+
+    public String getWeights() {
+        return weights;
+    }
+
+    public void setWeights(String weights) {
+        this.weights = weights;
     }
 
     /** LoRA ensemble file or PEFT folder, "none" for the base model alone; null for the model's bundled ensemble. */

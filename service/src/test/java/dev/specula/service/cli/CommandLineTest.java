@@ -198,4 +198,13 @@ class CommandLineTest {
         assertUserError(run("generate", "--prompt", "x", "--kv-cache", "q8_0", "--gpu", "off"),
                 "invalid --kv-cache q8_0: must be f16 or f32");
     }
+
+    @Test
+    void theWeightLayoutIsChosenByName() {
+        Run mapped = run("generate", "--prompt", "Once", "--max-tokens", "4", "--seed", "1", "--gpu", "off", "--weights",
+                "Mapped");
+        assertEquals(0, mapped.exit(), mapped.err());
+        assertUserError(run("generate", "--prompt", "x", "--weights", "copied", "--gpu", "off"),
+                "invalid --weights copied: must be auto, mapped or interleaved");
+    }
 }

@@ -40,6 +40,7 @@ class ServeCommandTest {
                 {"--threads", "100000", "specula: error: invalid --threads 100000: must be between 1 and 16383"},
                 {"--context", "-3", "specula: error: invalid --context -3: must be >= 0"},
                 {"--kv-cache", "q4", "specula: error: invalid --kv-cache q4: must be f16 or f32"},
+                {"--weights", "fast", "specula: error: invalid --weights fast: must be auto, mapped or interleaved"},
         };
         for (String[] c : cases) {
             CommandLine cl = SpeculaCommand.commandLine();

@@ -1,0 +1,76 @@
+package dev.specula.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.specula.runtime.format.ModelLoader;
+import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.WeightLayout;
+import dev.specula.runtime.model.Model;
+import dev.specula.runtime.synth.SynthModelWriter;
+import dev.specula.runtime.synth.SynthQuant;
+import dev.specula.runtime.synth.SynthShape;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The same model held both ways: mapped, nothing is copied; interleaved, exactly what {@link
+ * Engine#interleavedCopyBytes} said beforehand. The logits after a prompt and after a decoded token differ by the
+ * interleaved products' 8-bit activations only (a prompt's batches decode the weights to floats either way; its
+ * last token's logits come from the output head's one-row product).
+ */
+class WeightLayoutTest {
+
+    @ParameterizedTest
+    @EnumSource(value = SynthQuant.class, names = {"Q4_0", "Q8_0", "Q4_K_M"})
+    void bothLayoutsGiveTheSameModel(SynthQuant quant, @TempDir Path dir) throws IOException {
+        Path file = dir.resolve(quant + ".gguf");
+        int ffn = quant.type().blockSize() == 256 ? 1536 : 1376;
+        new SynthModelWriter(new SynthShape("layouts", 512, 2, 8, 4, ffn, 1024, 64), quant, 9).write(file, false, n -> { });
+        int[] prompt = {1, 300, 301, 302, 303, 304, 305, 306};
+        float[][] prompts = new float[2][];
+        float[][] decoded = new float[2][];
+        long[] copied = new long[2];
+        long expected = 0;
+        for (WeightLayout layout : WeightLayout.values()) {
+            try (ComputePool pool = new ComputePool(2);
+                 Engine engine = Engine.dense(ModelLoader.load(file, null), pool, CpuAttention.factory(pool), 64, layout);
+                 Session session = engine.transformer().newSession(engine.attention(), 64)) {
+                expected = Engine.interleavedCopyBytes(engine.model());
+                copied[layout.ordinal()] = engine.copiedWeightBytes();
+                prompts[layout.ordinal()] = engine.transformer().forward(session, prompt, 0, prompt.length).clone();
+                decoded[layout.ordinal()] = engine.transformer().forward(session, new int[] {42}, 0, 1).clone();
+            }
+        }
+        assertEquals(0, copied[WeightLayout.MAPPED.ordinal()], "mapped copies nothing");
+        assertTrue(expected > 0, "this model has matrices to copy");
+        assertEquals(expected, copied[WeightLayout.INTERLEAVED.ordinal()], "the copies were sized beforehand");
+        for (float[][] logits : new float[][][] {prompts, decoded}) {
+            double correlation = correlation(logits[0], logits[1]);
+            assertTrue(correlation > 0.999, "logits correlate at " + correlation);
+        }
+    }
+
+    private static double correlation(float[] a, float[] b) {
+        double ma = 0;
+        double mb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ma += a[i];
+            mb += b[i];
+        }
+        ma /= a.length;
+        mb /= b.length;
+        double ab = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ab += (a[i] - ma) * (b[i] - mb);
+            aa += (a[i] - ma) * (a[i] - ma);
+            bb += (b[i] - mb) * (b[i] - mb);
+        }
+        return ab / Math.sqrt(aa * bb);
+    }
+}
