@@ -25,7 +25,8 @@ public final class InferenceBench {
 
     /**
      * @param decoded the greedy tokens decoded after the prompt, to compare backends by
-     * @param atEnd   the process's memory after decoding, the session and its KV cache still open
+     * @param atEnd   the process's memory after decoding, the session and its KV cache still open (after
+     *                {@link #run}, once the JIT is quiet: {@link ResidentMemory#settled})
      */
     public record Timing(int promptTokens, double promptSeconds, int genTokens, double decodeSeconds,
                          List<Integer> decoded, ResidentMemory atEnd) {
@@ -53,20 +54,20 @@ public final class InferenceBench {
         int[] warmup = prompt(transformer, WARMUP_PROMPT, seed);
         long start = System.nanoTime();
         do {
-            time(transformer, attention, context, warmup, WARMUP_DECODE);
+            time(transformer, attention, context, warmup, WARMUP_DECODE, false);
         } while (System.nanoTime() - start < WARMUP_MILLIS * 1_000_000);
-        return measure(transformer, attention, promptTokens, genTokens, seed);
+        return time(transformer, attention, context, prompt(transformer, promptTokens, seed), genTokens, true);
     }
 
     /** One more timed pass of what {@link #run} timed, without its warm-up. */
     public static Timing measure(Transformer transformer, AttentionFactory attention, int promptTokens, int genTokens,
                                  long seed) {
         return time(transformer, attention, contextFor(promptTokens, genTokens),
-                prompt(transformer, promptTokens, seed), genTokens);
+                prompt(transformer, promptTokens, seed), genTokens, false);
     }
 
     private static Timing time(Transformer transformer, AttentionFactory attention, int context, int[] prompt,
-                               int genTokens) {
+                               int genTokens, boolean settle) {
         int vocab = transformer.config().vocabSize();
         try (Session session = transformer.newSession(attention, context)) {
             long start = System.nanoTime();
@@ -79,7 +80,7 @@ public final class InferenceBench {
             }
             long done = System.nanoTime();
             return new Timing(prompt.length, (prompted - start) / 1e9, genTokens, (done - prompted) / 1e9,
-                    Arrays.stream(decoded).boxed().toList(), ResidentMemory.sample());
+                    Arrays.stream(decoded).boxed().toList(), settle ? ResidentMemory.settled() : ResidentMemory.sample());
         }
     }
 

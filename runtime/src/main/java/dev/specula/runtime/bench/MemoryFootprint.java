@@ -4,7 +4,7 @@ package dev.specula.runtime.bench;
  * Evidence for the zero-copy claim, "resident memory after loading a model is the mapped file plus at most
  * {@value #HEAP_AND_BUFFERS_BOUND} bytes of heap and buffers": the process's memory before the model was
  * loaded (the JVM's own baseline), once the engine is ready, and at the end of a run with its KV cache
- * still live. Heap and buffers are the anonymous growth over the baseline, so the JVM's own start-up
+ * still live, once the JIT has gone quiet (compiler arenas are transient). Heap and buffers are the anonymous growth over the baseline, so the JVM's own start-up
  * memory is not charged to the model; they include the run's KV cache, JIT-compiled code and garbage the
  * collector has not reclaimed yet, which makes the bound a strict one. The file-backed growth is, apart
  * from a few pages of JDK classes, the model's pages that the run has touched: small after loading if

@@ -1,6 +1,7 @@
 package dev.specula.runtime.bench;
 
 import dev.specula.devices.HostMemory;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import javax.management.JMException;
@@ -20,6 +21,11 @@ import javax.management.ObjectName;
  */
 public record ResidentMemory(long fileBytes, long anonBytes, long heapUsedBytes, long heapCommittedBytes) {
 
+    /** Longer than HotSpot's five seconds between frees of its pooled compiler arenas. */
+    static final long QUIET_MILLIS = 5_500;
+    static final long SETTLE_MILLIS = 30_000;
+    private static final long POLL_MILLIS = 250;
+
     /**
      * The process's memory now, after asking the JVM to hand the C heap's free pages back to the system
      * ({@code System.trim_native_heap}, glibc's {@code malloc_trim}; the launcher has the JVM do the same every
@@ -32,6 +38,38 @@ public record ResidentMemory(long fileBytes, long anonBytes, long heapUsedBytes,
         HostMemory m = HostMemory.read();
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         return new ResidentMemory(m.rssFileBytes(), m.rssAnonBytes(), heap.getUsed(), heap.getCommitted());
+    }
+
+    /**
+     * {@link #sample()} once the JIT has compiled nothing for {@value #QUIET_MILLIS} ms (at most {@value #SETTLE_MILLIS}
+     * ms from now): the memory of a process at work rather than of one compiling. C2 compiles the interleaved Q4_K
+     * kernels in arenas of up to 50 MB, which HotSpot pools and frees every five seconds: tinyllama-1.1b Q4_K
+     * held 704 MB anonymous right after a run, 669 MB six seconds later.
+     */
+    public static ResidentMemory settled() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit != null && jit.isCompilationTimeMonitoringSupported()) {
+            long deadline = System.nanoTime() + SETTLE_MILLIS * 1_000_000;
+            long compiled = jit.getTotalCompilationTime();
+            long quietSince = System.nanoTime();
+            while (System.nanoTime() - quietSince < QUIET_MILLIS * 1_000_000 && System.nanoTime() < deadline) {
+                sleep(POLL_MILLIS);
+                long now = jit.getTotalCompilationTime();
+                if (now != compiled) {
+                    compiled = now;
+                    quietSince = System.nanoTime();
+                }
+            }
+        }
+        return sample();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void trimNativeHeap() {
