@@ -3,6 +3,7 @@ package dev.specula.runtime.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.specula.runtime.Correlation;
 import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.kernel.WeightLayout;
@@ -49,28 +50,8 @@ class WeightLayoutTest {
         assertTrue(expected > 0, "this model has matrices to copy");
         assertEquals(expected, copied[WeightLayout.INTERLEAVED.ordinal()], "the copies were sized beforehand");
         for (float[][] logits : new float[][][] {prompts, decoded}) {
-            double correlation = correlation(logits[0], logits[1]);
+            double correlation = Correlation.of(logits[0], logits[1]);
             assertTrue(correlation > 0.999, "logits correlate at " + correlation);
         }
-    }
-
-    private static double correlation(float[] a, float[] b) {
-        double ma = 0;
-        double mb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ma += a[i];
-            mb += b[i];
-        }
-        ma /= a.length;
-        mb /= b.length;
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (a[i] - ma) * (b[i] - mb);
-            aa += (a[i] - ma) * (a[i] - ma);
-            bb += (b[i] - mb) * (b[i] - mb);
-        }
-        return ab / Math.sqrt(aa * bb);
     }
 }

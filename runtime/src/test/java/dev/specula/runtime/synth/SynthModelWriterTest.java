@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.specula.runtime.Correlation;
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.engine.Session;
@@ -89,7 +90,7 @@ class SynthModelWriterTest {
     void quantizedLogitsFollowTheF32Model(SynthQuant quant, double minCorrelation, @TempDir Path dir) throws IOException {
         float[] reference = lastLogits(dir, SynthQuant.F32);
         float[] quantized = lastLogits(dir, quant);
-        double correlation = correlation(reference, quantized);
+        double correlation = Correlation.of(reference, quantized);
         assertTrue(correlation >= minCorrelation, quant + " logits correlate " + correlation + " with F32's");
         assertTrue(correlation < 1, quant + " logits are not F32's own");
     }
@@ -133,7 +134,7 @@ class SynthModelWriterTest {
             assertEquals(GgmlType.Q8_0, model.tensor(TensorNames.attnV(1)).type());
             assertEquals(GgmlType.Q8_0, model.tensor(TensorNames.OUTPUT).type());
         }
-        double correlation = correlation(lastLogits(dir, smol, SynthQuant.F32), lastLogits(dir, smol, SynthQuant.Q4_K_M));
+        double correlation = Correlation.of(lastLogits(dir, smol, SynthQuant.F32), lastLogits(dir, smol, SynthQuant.Q4_K_M));
         assertTrue(correlation >= 0.97 && correlation < 1, "Q4_K_M with fallbacks correlates " + correlation);
     }
 
@@ -150,24 +151,6 @@ class SynthModelWriterTest {
             engine.transformer().forward(session, prompt, 0, prompt.length);
             return engine.transformer().forward(session, new int[]{123}, 0, 1).clone();
         }
-    }
-
-    private static double correlation(float[] a, float[] b) {
-        double ma = 0;
-        double mb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ma += a[i] / (double) a.length;
-            mb += b[i] / (double) b.length;
-        }
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (a[i] - ma) * (b[i] - mb);
-            aa += (a[i] - ma) * (a[i] - ma);
-            bb += (b[i] - mb) * (b[i] - mb);
-        }
-        return ab / Math.sqrt(aa * bb);
     }
 
     @Test
