@@ -3,7 +3,6 @@ package dev.specula.runtime.kernel;
 import static dev.specula.runtime.kernel.Species.FLOATS;
 
 import dev.specula.runtime.tensor.Tensor;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
@@ -50,7 +49,7 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
             throw new IllegalArgumentException(tensor + ": rows must be a multiple of " + GROUP);
         }
         this.groupBytes = groupBytes;
-        this.data = Arena.ofAuto().allocate(rows / GROUP * groupBytes, 64);
+        this.data = UninitializedMemory.allocate(rows / GROUP * groupBytes, 64);
     }
 
     /**
