@@ -20,8 +20,8 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Two 8-bit products fit 16 bits (the activations' quants are within -127..127, so even a -128 weight
  * gives at most 2 * 16256), so the products of two columns are summed on 16-bit lanes and then widened to two
- * 32-bit sums; a block's scales are applied once per row in float. Against {@link Q8_0Weights}, which widens
- * every weight to a float and reduces each row's sum across lanes, a value costs half the instructions.
+ * 32-bit sums; a block's scales are applied once per row in float. A value costs a 16-bit multiply and half an
+ * add, where {@link Q8_0Weights} widens it to a float for an FMA and reduces each row's sum across lanes.
  */
 final class InterleavedQ8_0Weights extends InterleavedWeights {
 
