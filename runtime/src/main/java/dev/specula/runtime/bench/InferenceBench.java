@@ -25,8 +25,8 @@ public final class InferenceBench {
 
     /**
      * @param decoded the greedy tokens decoded after the prompt, to compare backends by
-     * @param atEnd   the process's memory after decoding, the session and its KV cache still open (after
-     *                {@link #run}, once the JIT is quiet: {@link ResidentMemory#settled})
+     * @param atEnd   the process's memory after decoding, the session and its KV cache still open (once the JIT
+     *                is quiet, {@link ResidentMemory#settled}, where {@link #run} was asked to settle it)
      */
     public record Timing(int promptTokens, double promptSeconds, int genTokens, double decodeSeconds,
                          List<Integer> decoded, ResidentMemory atEnd) {
@@ -48,15 +48,19 @@ public final class InferenceBench {
         return Math.max(promptTokens + genTokens, WARMUP_PROMPT + WARMUP_DECODE);
     }
 
+    /**
+     * A warm-up, then one timed pass; {@code settleMemory} for a caller that reports the pass's memory, whose sample
+     * then waits for the JIT to go quiet (several seconds).
+     */
     public static Timing run(Transformer transformer, AttentionFactory attention, int promptTokens, int genTokens,
-                             long seed) {
+                             long seed, boolean settleMemory) {
         int context = contextFor(promptTokens, genTokens);
         int[] warmup = prompt(transformer, WARMUP_PROMPT, seed);
         long start = System.nanoTime();
         do {
             time(transformer, attention, context, warmup, WARMUP_DECODE, false);
         } while (System.nanoTime() - start < WARMUP_MILLIS * 1_000_000);
-        return time(transformer, attention, context, prompt(transformer, promptTokens, seed), genTokens, true);
+        return time(transformer, attention, context, prompt(transformer, promptTokens, seed), genTokens, settleMemory);
     }
 
     /** One more timed pass of what {@link #run} timed, without its warm-up. */

@@ -170,7 +170,7 @@ public final class BenchCommand implements Callable<Integer> {
                     "--threads, --prompt-tokens, --gen-tokens, --bandwidth-mib, --kernel-min-ms and --rounds must be >= 1");
         }
         KvCacheType cache = EngineSettings.kvCacheType(kvCache);
-        WeightsChoice.named(weights);
+        WeightsChoice weightsChoice = WeightsChoice.named(weights);
         Path path = ModelLocator.resolve(model);
         if (FlashModel.isFlashFile(path)) {
             throw new SpeculaException(path + " is a .specula flash layout file: bench runs it under memory budgets "
@@ -189,7 +189,7 @@ public final class BenchCommand implements Callable<Integer> {
                 .map(dir -> LlamaCpp.at(dir.isEmpty() ? LlamaCpp.defaultDir() : Path.of(dir)));
         Optional<GpuBackend> backend = EngineSettings.openGpu(gpu); // before the model: a bad --gpu fails at once
         try {
-            run(n, backend, reference, path, cache);
+            run(n, backend, reference, path, cache, weightsChoice);
         } finally {
             backend.ifPresent(GpuBackend::close);
         }
@@ -212,7 +212,8 @@ public final class BenchCommand implements Callable<Integer> {
         return sibling;
     }
 
-    private void run(int n, Optional<GpuBackend> backend, Optional<LlamaCpp> reference, Path path, KvCacheType cache) {
+    private void run(int n, Optional<GpuBackend> backend, Optional<LlamaCpp> reference, Path path, KvCacheType cache,
+                     WeightsChoice weightsChoice) {
         ResidentMemory baseline = ResidentMemory.sample();
         Model m = ModelLoader.load(path, null);
         int context = InferenceBench.contextFor(promptTokens, genTokens);
@@ -227,9 +228,10 @@ public final class BenchCommand implements Callable<Integer> {
         MemoryFootprint memory;
         ComputePool pool = new ComputePool(n);
         try (Engine engine = Engine.dense(m, pool, CpuAttention.factory(pool, cache), context,
-                WeightsChoice.named(weights).layoutFor(m))) {
+                weightsChoice.layoutFor(m))) {
             ResidentMemory afterLoad = ResidentMemory.sample();
-            InferenceBench.Timing cpu = time("cpu", engine, engine.attention());
+            // the memory report's sample, taken once the JIT is quiet
+            InferenceBench.Timing cpu = time("cpu", engine, engine.attention(), true);
             memory = new MemoryFootprint(m.weightBytes(), engine.copiedWeightBytes(), engine.kvCacheBytes(), baseline, afterLoad,
                     cpu.atEnd());
             BenchPasses cpuPasses = new BenchPasses("cpu");
@@ -242,7 +244,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (backend.isPresent()) {
                 String device = backend.get().device().describe();
                 System.err.printf(Locale.ROOT, "[bench] attention and KV cache on %s...%n", device);
-                rows.add(row("opencl", engine, time("opencl", engine, backend.get().attentionFactory()), limits));
+                rows.add(row("opencl", engine, time("opencl", engine, backend.get().attentionFactory(), false), limits));
                 sections.put("opencl_device", JsonText.string(device));
                 text.append("opencl: ").append(device).append(" (attention and KV cache; matmuls on the CPU)\n");
             }
@@ -334,9 +336,9 @@ public final class BenchCommand implements Callable<Integer> {
         return llama;
     }
 
-    private InferenceBench.Timing time(String backend, Engine engine, AttentionFactory attention) {
+    private InferenceBench.Timing time(String backend, Engine engine, AttentionFactory attention, boolean settleMemory) {
         System.err.printf(Locale.ROOT, "[bench] %s: %d prompt tokens, %d decoded...%n", backend, promptTokens, genTokens);
-        return InferenceBench.run(engine.transformer(), attention, promptTokens, genTokens, seed);
+        return InferenceBench.run(engine.transformer(), attention, promptTokens, genTokens, seed, settleMemory);
     }
 
     private BenchResult row(String backend, Engine engine, InferenceBench.Timing t, Limits limits) {
