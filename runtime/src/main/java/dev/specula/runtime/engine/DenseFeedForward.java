@@ -15,6 +15,9 @@ public final class DenseFeedForward implements FeedForward {
     private final Weights[] gate;
     private final Weights[] up;
     private final Weights[] down;
+    /** Per layer gate and up, multiplied in one call. */
+    private final Weights[][] gateUp;
+    private final float[][] gateUpOut;
     private final float[] hidden;
     private final float[] hiddenUp;
 
@@ -38,6 +41,11 @@ public final class DenseFeedForward implements FeedForward {
         int hiddenDim = model.config().hiddenDim();
         hidden = new float[maxBatch * hiddenDim];
         hiddenUp = new float[maxBatch * hiddenDim];
+        gateUp = new Weights[layers][];
+        for (int l = 0; l < layers; l++) {
+            gateUp[l] = new Weights[] {gate[l], up[l]};
+        }
+        gateUpOut = new float[][] {hidden, hiddenUp};
     }
 
     @Override
@@ -56,8 +64,7 @@ public final class DenseFeedForward implements FeedForward {
 
     @Override
     public void forward(int layer, float[] x, float[] out, int batch, ProjectionDelta delta) {
-        MatMul.matmul(pool, gate[layer], x, hidden, batch);
-        MatMul.matmul(pool, up[layer], x, hiddenUp, batch);
+        MatMul.matmul(pool, gateUp[layer], x, gateUpOut, batch);
         if (delta != null) {
             delta.apply(LoraTarget.GATE, layer, x, hidden, batch);
             delta.apply(LoraTarget.UP, layer, x, hiddenUp, batch);

@@ -38,6 +38,9 @@ public final class Transformer {
     private final Weights[] wk;
     private final Weights[] wv;
     private final Weights[] wo;
+    /** Per layer q, k and v, multiplied in one call. */
+    private final Weights[][] qkv;
+    private final float[][] qkvOut;
     private final float[][] attnNorm;
     private final float[][] ffnNorm;
     private final float[] outputNorm;
@@ -85,6 +88,10 @@ public final class Transformer {
             attnNorm[l] = vector(model, TensorNames.attnNorm(l));
             ffnNorm[l] = vector(model, TensorNames.ffnNorm(l));
         }
+        qkv = new Weights[layers][];
+        for (int l = 0; l < layers; l++) {
+            qkv[l] = new Weights[] {wq[l], wk[l], wv[l]};
+        }
         outputNorm = vector(model, TensorNames.OUTPUT_NORM);
         rope = new Rope(config.headDim(), config.contextLength(), config.ropeTheta());
         int dim = config.dim();
@@ -95,6 +102,7 @@ public final class Transformer {
         k = new float[maxBatch * config.kvDim()];
         v = new float[maxBatch * config.kvDim()];
         att = new float[maxBatch * dim];
+        qkvOut = new float[][] {q, k, v};
         // A batch of 128 rows of a 128k vocabulary would hold 64 MiB of logits.
         headRows = Math.min(maxBatch, HEAD_ROWS);
         logits = new float[headRows * config.vocabSize()];
@@ -250,9 +258,12 @@ public final class Transformer {
         }
         for (int l = 0; l < config.layers(); l++) {
             normalize(x, xb, attnNorm[l], batch);
-            project(wq[l], LoraTarget.Q, l, delta, xb, q, batch);
-            project(wk[l], LoraTarget.K, l, delta, xb, k, batch);
-            project(wv[l], LoraTarget.V, l, delta, xb, v, batch);
+            MatMul.matmul(pool, qkv[l], xb, qkvOut, batch);
+            if (delta != null) {
+                delta.apply(LoraTarget.Q, l, xb, q, batch);
+                delta.apply(LoraTarget.K, l, xb, k, batch);
+                delta.apply(LoraTarget.V, l, xb, v, batch);
+            }
             for (int b = 0; b < batch; b++) {
                 rope.apply(q, b * dim, config.heads(), rows.position(b), config.ropeStyle());
                 rope.apply(k, b * kvDim, config.kvHeads(), rows.position(b), config.ropeStyle());

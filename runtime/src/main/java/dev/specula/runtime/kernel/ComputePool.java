@@ -9,7 +9,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A fixed set of persistent worker threads running {@link #parallelFor} bodies.
  *
- * <p>Decode calls {@code parallelFor} about ten times per layer with a few microseconds of work
+ * <p>Decode calls {@code parallelFor} several times per layer with a few microseconds of work
  * each, so hand-off must cost far less than a thread wake-up: workers spin for a while after
  * each job (catching the next one within nanoseconds) and only then park. A job is split into a
  * few chunks per thread that the caller and the workers claim from a shared counter. On a busy

@@ -25,13 +25,36 @@ final class Int8Activations {
     private float[] scales = new float[0];
     private short[] sums = new short[0];
     private int cols;
+    /** The product whose activations these are, as {@link #ofProduct} was told; null after {@link #forRows}. */
+    private Object owner;
+    private long product;
 
     private Int8Activations() {
+    }
+
+    /**
+     * This thread's buffers holding {@code x}'s {@code batch} rows of {@code cols} quantized, for product number
+     * {@code product} of {@code owner}: quantized on the thread's first call for that product, as they were on
+     * every call before, and then reused by its other row ranges and by the other matrices that multiply the same
+     * {@code x}. Valid until this thread's next call.
+     */
+    static Int8Activations ofProduct(Object owner, long product, float[] x, int cols, int batch) {
+        Int8Activations rows = ROWS.get();
+        if (rows.owner != owner || rows.product != product || rows.cols != cols) {
+            forRows(batch, cols);
+            for (int b = 0; b < batch; b++) {
+                rows.quantize(x, b * cols, b);
+            }
+            rows.owner = owner;
+            rows.product = product;
+        }
+        return rows;
     }
 
     /** This thread's buffers, sized for {@code batch} rows of {@code cols} values; valid until its next call. */
     static Int8Activations forRows(int batch, int cols) {
         Int8Activations rows = ROWS.get();
+        rows.owner = null;
         rows.cols = cols;
         int blocks = batch * cols / BLOCK;
         if (rows.quants.length < batch * cols) {

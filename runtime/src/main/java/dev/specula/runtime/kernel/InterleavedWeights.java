@@ -114,6 +114,23 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
         for (int b = 0; b < batch; b++) {
             a.quantize(x, b * cols, b);
         }
+        products(a, out, batch, rowFrom, rowTo);
+    }
+
+    /**
+     * {@link #matmul(float[], float[], int, int, int)} of activations already quantized, {@code a}'s first
+     * {@code batch} rows, for {@link MatMul}, which quantizes them once per thread rather than once per row range.
+     */
+    final void matmul(Int8Activations a, float[] out, int batch, int rowFrom, int rowTo) {
+        Objects.checkFromToIndex(rowFrom, rowTo, rows);
+        Objects.checkFromIndexSize(0, (long) batch * rows, out.length);
+        if (batch < 1 || batch > REGISTER_BATCH) {
+            throw new IllegalArgumentException("batch " + batch + " outside 1.." + REGISTER_BATCH);
+        }
+        products(a, out, batch, rowFrom, rowTo);
+    }
+
+    private void products(Int8Activations a, float[] out, int batch, int rowFrom, int rowTo) {
         int first = rowFrom / GROUP * GROUP;
         for (int g = first; g < rowTo; g += GROUP) {
             if (g >= rowFrom && g + GROUP <= rowTo) {
