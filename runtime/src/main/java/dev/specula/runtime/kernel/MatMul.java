@@ -45,6 +45,9 @@ public final class MatMul {
         if (ws.length != outs.length) {
             throw new IllegalArgumentException(ws.length + " matrices for " + outs.length + " outputs");
         }
+        if (ws.length == 0) {
+            return;
+        }
         for (Weights w : ws) {
             if (w.cols() != ws[0].cols()) {
                 throw new IllegalArgumentException("matrices of " + ws[0].cols() + " and " + w.cols() + " columns");

@@ -247,5 +247,6 @@ class MatMulTest {
         IllegalArgumentException outputs = assertThrows(IllegalArgumentException.class,
                 () -> MatMul.matmul(pool, new Weights[] {wide, wide}, x, new float[][] {new float[4]}, 1));
         assertEquals("2 matrices for 1 outputs", outputs.getMessage());
+        MatMul.matmul(pool, new Weights[0], x, new float[0][], 9); // none: nothing to do, at any batch
     }
 }
