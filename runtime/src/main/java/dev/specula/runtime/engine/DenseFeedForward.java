@@ -33,18 +33,16 @@ public final class DenseFeedForward implements FeedForward {
         gate = new Weights[layers];
         up = new Weights[layers];
         down = new Weights[layers];
+        gateUp = new Weights[layers][];
         for (int l = 0; l < layers; l++) {
             gate[l] = layout.weights(model.tensor(TensorNames.ffnGate(l)));
             up[l] = layout.weights(model.tensor(TensorNames.ffnUp(l)));
             down[l] = layout.weights(model.tensor(TensorNames.ffnDown(l)));
+            gateUp[l] = new Weights[] {gate[l], up[l]};
         }
         int hiddenDim = model.config().hiddenDim();
         hidden = new float[maxBatch * hiddenDim];
         hiddenUp = new float[maxBatch * hiddenDim];
-        gateUp = new Weights[layers][];
-        for (int l = 0; l < layers; l++) {
-            gateUp[l] = new Weights[] {gate[l], up[l]};
-        }
         gateUpOut = new float[][] {hidden, hiddenUp};
     }
 

@@ -78,6 +78,7 @@ public final class Transformer {
         wk = new Weights[layers];
         wv = new Weights[layers];
         wo = new Weights[layers];
+        qkv = new Weights[layers][];
         attnNorm = new float[layers][];
         ffnNorm = new float[layers][];
         for (int l = 0; l < layers; l++) {
@@ -85,12 +86,9 @@ public final class Transformer {
             wk[l] = layout.weights(model.tensor(TensorNames.attnK(l)));
             wv[l] = layout.weights(model.tensor(TensorNames.attnV(l)));
             wo[l] = layout.weights(model.tensor(TensorNames.attnOutput(l)));
+            qkv[l] = new Weights[] {wq[l], wk[l], wv[l]};
             attnNorm[l] = vector(model, TensorNames.attnNorm(l));
             ffnNorm[l] = vector(model, TensorNames.ffnNorm(l));
-        }
-        qkv = new Weights[layers][];
-        for (int l = 0; l < layers; l++) {
-            qkv[l] = new Weights[] {wq[l], wk[l], wv[l]};
         }
         outputNorm = vector(model, TensorNames.OUTPUT_NORM);
         rope = new Rope(config.headDim(), config.contextLength(), config.ropeTheta());

@@ -118,16 +118,16 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     }
 
     /**
-     * {@link #matmul(float[], float[], int, int, int)} of activations already quantized, {@code a}'s first
-     * {@code batch} rows, for {@link MatMul}, which quantizes them once per thread rather than once per row range.
+     * {@link #matmul(float[], float[], int, int, int)} for {@link MatMul}'s product number {@code product} of
+     * {@code owner}: each thread quantizes {@code x} once for that product ({@link Int8Activations#ofProduct}) rather
+     * than once per row range.
      */
-    final void matmul(Int8Activations a, float[] out, int batch, int rowFrom, int rowTo) {
-        Objects.checkFromToIndex(rowFrom, rowTo, rows);
-        Objects.checkFromIndexSize(0, (long) batch * rows, out.length);
+    final void matmul(float[] x, float[] out, int batch, int rowFrom, int rowTo, Object owner, long product) {
+        checkProduct(x, out, batch, rowFrom, rowTo);
         if (batch < 1 || batch > REGISTER_BATCH) {
             throw new IllegalArgumentException("batch " + batch + " outside 1.." + REGISTER_BATCH);
         }
-        products(a, out, batch, rowFrom, rowTo);
+        products(Int8Activations.ofProduct(owner, product, x, cols, batch), out, batch, rowFrom, rowTo);
     }
 
     private void products(Int8Activations a, float[] out, int batch, int rowFrom, int rowTo) {

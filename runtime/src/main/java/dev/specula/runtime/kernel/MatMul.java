@@ -1,7 +1,5 @@
 package dev.specula.runtime.kernel;
 
-import java.util.Objects;
-
 /** Matrix products split over a {@link ComputePool} by row ranges. */
 public final class MatMul {
 
@@ -128,9 +126,7 @@ public final class MatMul {
             if (batch > TensorWeights.REGISTER_BATCH) {
                 w.matmul(activations, out, rowFrom, rowTo);
             } else if (w instanceof InterleavedWeights interleaved) {
-                Objects.checkFromIndexSize(0, (long) batch * w.cols(), x.length);
-                interleaved.matmul(Int8Activations.ofProduct(this, product, x, w.cols(), batch), out, batch, rowFrom,
-                        rowTo);
+                interleaved.matmul(x, out, batch, rowFrom, rowTo, this, product);
             } else {
                 w.matmul(x, out, batch, rowFrom, rowTo);
             }

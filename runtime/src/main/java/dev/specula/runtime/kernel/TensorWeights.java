@@ -46,14 +46,19 @@ abstract sealed class TensorWeights implements Weights permits RowMajorWeights, 
 
     @Override
     public final void matmul(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
-        Objects.checkFromToIndex(rowFrom, rowTo, rows);
-        Objects.checkFromIndexSize(0, (long) batch * cols, x.length);
-        Objects.checkFromIndexSize(0, (long) batch * rows, out.length);
+        checkProduct(x, out, batch, rowFrom, rowTo);
         if (batch > REGISTER_BATCH) {
             matmul(BatchActivations.ofThisThread(x, cols, batch), out, rowFrom, rowTo);
             return;
         }
         registerProducts(x, out, batch, rowFrom, rowTo);
+    }
+
+    /** Checks the arguments of {@link #matmul(float[], float[], int, int, int)}. */
+    final void checkProduct(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
+        Objects.checkFromToIndex(rowFrom, rowTo, rows);
+        Objects.checkFromIndexSize(0, (long) batch * cols, x.length);
+        Objects.checkFromIndexSize(0, (long) batch * rows, out.length);
     }
 
     /** {@link #matmul(float[], float[], int, int, int)} for {@code batch <= REGISTER_BATCH}, arguments checked. */
