@@ -4,6 +4,7 @@ package dev.specula.runtime.bench;
 final class Blackhole {
 
     private static volatile float sink;
+    private static volatile long longSink;
 
     private Blackhole() {
     }
@@ -14,5 +15,13 @@ final class Blackhole {
             s += v;
         }
         sink = s;
+    }
+
+    static void consume(long[] values) {
+        long s = 0;
+        for (long v : values) {
+            s += v;
+        }
+        longSink = s;
     }
 }

@@ -8,6 +8,7 @@ import dev.specula.runtime.kernel.WeightLayout;
 import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.model.Model;
 import dev.specula.runtime.model.TensorNames;
+import java.util.List;
 
 /** SwiGLU feed-forward with every neuron resident: down(silu(gate x) * up x). */
 public final class DenseFeedForward implements FeedForward {
@@ -47,12 +48,8 @@ public final class DenseFeedForward implements FeedForward {
     }
 
     @Override
-    public long copiedWeightBytes() {
-        long bytes = 0;
-        for (int l = 0; l < gate.length; l++) {
-            bytes += gate[l].copiedBytes() + up[l].copiedBytes() + down[l].copiedBytes();
-        }
-        return bytes;
+    public List<Weights> matrices(int layer) {
+        return List.of(gate[layer], up[layer], down[layer]);
     }
 
     @Override

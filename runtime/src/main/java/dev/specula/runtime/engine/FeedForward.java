@@ -1,9 +1,9 @@
 package dev.specula.runtime.engine;
 
-import dev.specula.runtime.kernel.Weights;
-
 import dev.specula.runtime.SpeculaException;
+import dev.specula.runtime.kernel.Weights;
 import dev.specula.runtime.lora.LoraTarget;
+import java.util.List;
 
 /**
  * The feed-forward half of a transformer block. The dense implementation lives here; the
@@ -17,9 +17,12 @@ public interface FeedForward {
      */
     void forward(int layer, float[] x, float[] out, int batch);
 
-    /** Bytes of weights this feed-forward holds copied out of the model file ({@link Weights#copiedBytes}). */
-    default long copiedWeightBytes() {
-        return 0;
+    /**
+     * The matrices of layer {@code layer} it holds in memory and multiplies every token; none where they stream from
+     * flash.
+     */
+    default List<Weights> matrices(int layer) {
+        return List.of();
     }
 
     /**

@@ -14,7 +14,9 @@ import dev.specula.runtime.model.ModelConfig;
 import dev.specula.runtime.model.TensorNames;
 import dev.specula.runtime.tensor.Tensor;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The Llama forward pass: embedding, then per block RMSNorm, attention with RoPE and a residual,
@@ -131,11 +133,21 @@ public final class Transformer {
 
     /** Bytes of weights held copied out of the model file, feed-forward included ({@link Weights#copiedBytes}). */
     public long copiedWeightBytes() {
-        long bytes = output.copiedBytes() + feedForward.copiedWeightBytes();
-        for (int l = 0; l < wq.length; l++) {
-            bytes += wq[l].copiedBytes() + wk[l].copiedBytes() + wv[l].copiedBytes() + wo[l].copiedBytes();
+        return matrices().stream().mapToLong(Weights::copiedBytes).sum();
+    }
+
+    /**
+     * Every matrix held in memory that a decode step multiplies, layer by layer in the order it does, then the output
+     * head: what one token reads of the weights, less one embedding row, the norms and what streams from flash.
+     */
+    public List<Weights> matrices() {
+        List<Weights> all = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
+            all.addAll(List.of(wq[l], wk[l], wv[l], wo[l]));
+            all.addAll(feedForward.matrices(l));
         }
-        return bytes;
+        all.add(output);
+        return all;
     }
 
     /** Most rows one forward batch holds: prompt tokens per batch. */

@@ -104,6 +104,11 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     }
 
     @Override
+    public final MemorySegment storage() {
+        return data.asReadOnly();
+    }
+
+    @Override
     public final int rowGroup() {
         return GROUP;
     }

@@ -1,6 +1,7 @@
 package dev.specula.runtime.kernel;
 
 import dev.specula.runtime.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Objects;
@@ -42,6 +43,11 @@ abstract sealed class TensorWeights implements Weights permits RowMajorWeights, 
     @Override
     public final Tensor tensor() {
         return tensor;
+    }
+
+    @Override
+    public MemorySegment storage() {
+        return tensor.data().asReadOnly();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.specula.runtime.kernel;
 
 import dev.specula.runtime.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
 
 /**
  * A weight matrix of {@code rows x cols} in some storage type, able to multiply activations.
@@ -43,6 +44,12 @@ public interface Weights {
     default long copiedBytes() {
         return 0;
     }
+
+    /**
+     * The memory a product reads, all of it every time: the copied layout where there is one, else the tensor's
+     * own bytes (a mapped file's pages). Read-only; for measuring how fast this machine streams it.
+     */
+    MemorySegment storage();
 
     /** Writes row {@code r}, dequantized, to {@code dst[offset .. offset + cols())} (embedding lookup). */
     void row(int r, float[] dst, int offset);

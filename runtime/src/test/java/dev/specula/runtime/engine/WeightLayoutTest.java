@@ -4,15 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specula.runtime.Correlation;
+import dev.specula.runtime.bench.ModelCost;
 import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.kernel.ComputePool;
 import dev.specula.runtime.kernel.WeightLayout;
+import dev.specula.runtime.kernel.Weights;
 import dev.specula.runtime.model.Model;
+import dev.specula.runtime.model.TensorNames;
 import dev.specula.runtime.synth.SynthModelWriter;
 import dev.specula.runtime.synth.SynthQuant;
 import dev.specula.runtime.synth.SynthShape;
+import dev.specula.runtime.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -35,13 +40,23 @@ class WeightLayoutTest {
         float[][] prompts = new float[2][];
         float[][] decoded = new float[2][];
         long[] copied = new long[2];
+        long[] stored = new long[2];
         long expected = 0;
+        long cost = 0;
+        long rest = 0;
         for (WeightLayout layout : WeightLayout.values()) {
             try (ComputePool pool = new ComputePool(2);
                  Engine engine = Engine.dense(ModelLoader.load(file, null), pool, CpuAttention.factory(pool), 64, layout);
                  Session session = engine.transformer().newSession(engine.attention(), 64)) {
                 expected = Engine.interleavedCopyBytes(engine.model());
                 copied[layout.ordinal()] = engine.copiedWeightBytes();
+                List<Weights> matrices = engine.transformer().matrices();
+                assertEquals(2 * 7 + 1, matrices.size(), "q, k, v, o, gate, up, down per layer, then the head");
+                stored[layout.ordinal()] = matrices.stream().mapToLong(w -> w.storage().byteSize()).sum();
+                // A token reads every matrix, one embedding row and the norms.
+                rest = engine.model().tensor(TensorNames.TOKEN_EMBEDDING).rowBytes() + engine.model().tensors().values()
+                        .stream().filter(t -> t.dims().length == 1).mapToLong(Tensor::byteSize).sum();
+                cost = ModelCost.of(engine.model()).weightBytesPerToken();
                 prompts[layout.ordinal()] = engine.transformer().forward(session, prompt, 0, prompt.length).clone();
                 decoded[layout.ordinal()] = engine.transformer().forward(session, new int[] {42}, 0, 1).clone();
             }
@@ -49,6 +64,7 @@ class WeightLayoutTest {
         assertEquals(0, copied[WeightLayout.MAPPED.ordinal()], "mapped copies nothing");
         assertTrue(expected > 0, "this model has matrices to copy");
         assertEquals(expected, copied[WeightLayout.INTERLEAVED.ordinal()], "the copies were sized beforehand");
+        assertEquals(cost, stored[WeightLayout.MAPPED.ordinal()] + rest, "the matrices are what the cost model counts");
         for (float[][] logits : new float[][][] {prompts, decoded}) {
             double correlation = Correlation.of(logits[0], logits[1]);
             assertTrue(correlation > 0.999, "logits correlate at " + correlation);

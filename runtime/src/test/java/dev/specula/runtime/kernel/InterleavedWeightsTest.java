@@ -4,6 +4,8 @@ import static dev.specula.runtime.kernel.InterleavedWeights.GROUP;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specula.runtime.tensor.GgmlType;
 import dev.specula.runtime.tensor.Tensor;
@@ -177,6 +179,20 @@ class InterleavedWeightsTest {
         assertEquals(0, WeightsFactory.resident(partial).copiedBytes());
         assertEquals(InterleavedQ8_0Weights.FASTER ? q8.byteSize() : 0, WeightsFactory.resident(q8).copiedBytes(),
                 "Q8_0 copied only where its kernel is faster");
+    }
+
+    /** What a product reads: the interleaved copy, not the file's bytes, for copied weights; the file's for the rest. */
+    @Test
+    void storageIsTheMemoryProductsRead() {
+        Random random = new Random(5);
+        Tensor whole = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, GROUP * 64, 0.5f), GROUP, 64);
+        Tensor partial = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, (GROUP + 1) * 64, 0.5f), GROUP + 1, 64);
+        Weights copied = WeightsFactory.resident(whole);
+        Weights inPlace = WeightsFactory.resident(partial);
+        assertEquals(copied.copiedBytes(), copied.storage().byteSize());
+        assertNotEquals(-1, copied.storage().mismatch(whole.data()), "the groups' rows are interleaved");
+        assertEquals(-1, inPlace.storage().mismatch(partial.data()), "read in place");
+        assertTrue(copied.storage().isReadOnly() && inPlace.storage().isReadOnly());
     }
 
     /**

@@ -1,17 +1,20 @@
 package dev.specula.service.cli;
 
+import dev.specula.devices.ByteSize;
 import dev.specula.gpu.GpuBackend;
 import dev.specula.gpu.KernelBenchmark;
 import dev.specula.offload.FlashModel;
 import dev.specula.offload.PredictorKind;
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.bench.BenchResult;
+import dev.specula.runtime.bench.DecodeRoofline;
 import dev.specula.runtime.bench.FmaPeak;
 import dev.specula.runtime.bench.InferenceBench;
 import dev.specula.runtime.bench.MemoryBandwidth;
 import dev.specula.runtime.bench.MemoryFootprint;
 import dev.specula.runtime.bench.ModelCost;
 import dev.specula.runtime.bench.ResidentMemory;
+import dev.specula.runtime.bench.WeightStream;
 import dev.specula.runtime.engine.AttentionFactory;
 import dev.specula.runtime.engine.CpuAttention;
 import dev.specula.runtime.engine.Engine;
@@ -42,7 +45,8 @@ import java.util.concurrent.Callable;
 
 /**
  * Measures prompt and decode speed against this machine's limits, measured in the same run: memory
- * bandwidth (the decode roofline) and the cores' FMA peak. Each backend contributes one row: the CPU, then
+ * bandwidth (the decode roofline), the cores' FMA peak, and decode tokens taken in turn with plain reads of the
+ * weights they multiply ({@link DecodeRoofline}). Each backend contributes one row: the CPU, then
  * with {@code --gpu} the same model with attention and KV cache on an OpenCL device, with {@code --llama-cpp}
  * llama.cpp on the same file ({@link LlamaCpp}). {@code --ensemble} adds
  * the LoRA ensemble figures and {@code --kernels} the per-kernel CPU against GPU table.
@@ -80,8 +84,8 @@ public final class BenchCommand implements Callable<Integer> {
     int promptTokens;
 
     @Option(names = "--gen-tokens", defaultValue = "32", paramLabel = "G",
-            description = "Tokens decoded one at a time after the prompt (and per ensemble measurement). "
-                    + "Default: ${DEFAULT-VALUE}.")
+            description = "Tokens decoded one at a time after the prompt (again in turn with reads of the weights "
+                    + "they multiply, and per ensemble measurement). Default: ${DEFAULT-VALUE}.")
     int genTokens;
 
     @Option(names = "--bandwidth-mib", defaultValue = "512", paramLabel = "MiB",
@@ -238,6 +242,7 @@ public final class BenchCommand implements Callable<Integer> {
             cpuPasses.add(cpu.promptTokensPerSecond(), cpu.decodeTokensPerSecond());
             BenchPasses llamaPasses = new BenchPasses("llama.cpp");
             LlamaCpp.Timing llama = takeTurns(engine, reference, path, cpuPasses, llamaPasses);
+            DecodeRoofline roofline = weightStream(engine);
             // after the run: the bandwidth buffer and the FMA loops' warm-up would count as the model's memory
             Limits limits = limits(engine.pool(), n);
             rows.add(row("cpu", engine, cpuPasses.bestPrompt(), cpuPasses.bestDecode(), cpu.decoded(), limits));
@@ -257,6 +262,8 @@ public final class BenchCommand implements Callable<Integer> {
                         .append(" (same prompt tokens; its times include sampling in JavaScript; on quantized weights "
                                 + "its greedy tokens may part from Specula's: it rounds activations to 8 bits)\n");
             }
+            sections.put("weight_stream", RooflineReport.toJson(roofline));
+            text.append(RooflineReport.text(roofline, n));
             if (rounds > 1) {
                 sections.put("passes", "{" + cpuPasses.json() + (llama != null ? ", " + llamaPasses.json() : "") + "}");
                 text.append(cpuPasses.text()).append('\n');
@@ -302,6 +309,14 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.print(MemoryReport.text(memory));
             System.out.print(text);
         }
+    }
+
+    /** Decode tokens taking turns with plain reads of the matrices they multiply: decode's own roofline. */
+    private DecodeRoofline weightStream(Engine engine) {
+        WeightStream stream = new WeightStream(engine.pool(), engine.transformer().matrices());
+        System.err.printf(Locale.ROOT, "[bench] cpu: %d tokens, each followed by a read of its %s of matrices...%n",
+                genTokens, ByteSize.format(stream.bytes()));
+        return DecodeRoofline.measure(engine.transformer(), engine.attention(), stream, promptTokens, genTokens, seed);
     }
 
     private Limits limits(ComputePool pool, int n) {

@@ -41,8 +41,9 @@ class BenchCommandTest {
         String out = runCapturingStdout("bench", "--model", file.toString(), "--threads", "2", "--prompt-tokens", "8",
                 "--gen-tokens", "4", "--bandwidth-mib", "16", "--json");
 
+        Map<String, Object> doc = Json.parseObject(out);
         @SuppressWarnings("unchecked")
-        Map<String, Object> row = ((List<Map<String, Object>>) Json.parseObject(out).get("results")).getFirst();
+        Map<String, Object> row = ((List<Map<String, Object>>) doc.get("results")).getFirst();
         assertEquals("cpu", row.get("backend"));
         assertEquals(8L, ((Number) row.get("prompt_tokens")).longValue());
         // Per decoded token: every matrix (Q8_0: 34 bytes per 32 values), one embedding row, the F32 norms.
@@ -56,6 +57,15 @@ class BenchCommandTest {
                 1e-3 * num(row, "roofline_percent"));
         assertEquals(num(row, "prompt_tokens_per_second") * 2.0 * matrices / 1e9, num(row, "prompt_gflops"),
                 1e-3 * num(row, "prompt_gflops"));
+        // Decode against reading its matrices: the same bytes less the embedding row and the norms, in turns.
+        @SuppressWarnings("unchecked")
+        Map<String, Object> stream = (Map<String, Object>) doc.get("weight_stream");
+        assertEquals(4.0, num(stream, "tokens"));
+        assertEquals(matrices / 32 * 34, num(stream, "stream_bytes"), 0);
+        assertEquals(100 * num(stream, "read_ms_median") / num(stream, "token_ms_median"),
+                num(stream, "percent_of_stream"), 1e-3 * num(stream, "percent_of_stream"));
+        assertEquals(matrices / 32 * 34 / num(stream, "read_ms_median") / 1e6, num(stream, "stream_gb_per_second"),
+                1e-3 * num(stream, "stream_gb_per_second"));
     }
 
     @Test
@@ -182,6 +192,7 @@ class BenchCommandTest {
         assertTrue(out.lines().anyMatch(l -> l.startsWith("opencl ") && l.endsWith("yes")), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("KERNEL")), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("after run ")), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("token ") && l.contains("% of the weight stream")), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("heap and buffers (anonymous growth over the baseline")
                 && (l.endsWith("within the 64 MB bound") || l.endsWith("over the 64 MB bound"))), out);
     }

@@ -1,0 +1,79 @@
+package dev.specula.runtime.bench;
+
+import dev.specula.runtime.engine.AttentionFactory;
+import dev.specula.runtime.engine.Session;
+import dev.specula.runtime.engine.Transformer;
+import dev.specula.runtime.kernel.VectorMath;
+import java.util.Arrays;
+
+/**
+ * Decode against reading its own weights: tokens decoded one at a time, each followed by a {@link WeightStream} pass
+ * over the matrices it multiplied, so the two take turns and see the machine alike (on a shared machine both swing
+ * together, by 30% and more from run to run here). No kernel reads those bytes with those threads faster than the
+ * plain pass, so {@link #percent} is how close decode came to its own roofline; {@link MemoryBandwidth}'s figure,
+ * the best of short passes over one buffer, is the machine's peak and sits above it.
+ *
+ * @param streamBytes the bytes a pass read: the matrices' storage
+ */
+public record DecodeRoofline(int tokens, long streamBytes, double medianTokenSeconds, double bestTokenSeconds,
+                             double medianPassSeconds, double bestPassSeconds) {
+
+    /** Untimed passes first, so the timed ones run compiled. */
+    private static final int WARMUP_PASSES = 2;
+
+    /**
+     * {@code tokens} greedy decode steps after {@link InferenceBench}'s prompt of {@code promptTokens} (so at the
+     * positions its decode timed), each followed by a pass of {@code stream}.
+     */
+    public static DecodeRoofline measure(Transformer transformer, AttentionFactory attention, WeightStream stream,
+                                         int promptTokens, int tokens, long seed) {
+        if (tokens < 1) {
+            throw new IllegalArgumentException("at least one token, got " + tokens);
+        }
+        for (int p = 0; p < WARMUP_PASSES; p++) {
+            stream.pass();
+        }
+        int vocab = transformer.config().vocabSize();
+        double[] token = new double[tokens];
+        double[] pass = new double[tokens];
+        try (Session session = transformer.newSession(attention, InferenceBench.contextFor(promptTokens, tokens))) {
+            int[] prompt = InferenceBench.prompt(transformer, promptTokens, seed);
+            float[] logits = transformer.forward(session, prompt, 0, prompt.length);
+            int[] next = new int[1];
+            for (int i = 0; i < tokens; i++) {
+                next[0] = VectorMath.argmax(logits, 0, vocab);
+                long start = System.nanoTime();
+                logits = transformer.forward(session, next, 0, 1);
+                token[i] = (System.nanoTime() - start) / 1e9;
+                pass[i] = stream.pass();
+            }
+        }
+        return new DecodeRoofline(tokens, stream.bytes(), median(token), min(token), median(pass), min(pass));
+    }
+
+    /** How fast decode ran as a percentage of the weight stream's speed, median token against median pass. */
+    public double percent() {
+        return 100 * medianPassSeconds / medianTokenSeconds;
+    }
+
+    /** As {@link #percent}, best token against best pass. */
+    public double bestPercent() {
+        return 100 * bestPassSeconds / bestTokenSeconds;
+    }
+
+    /** Bytes per second the median pass read. */
+    public double streamBytesPerSecond() {
+        return streamBytes / medianPassSeconds;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static double min(double[] values) {
+        return Arrays.stream(values).min().orElseThrow();
+    }
+}
