@@ -59,7 +59,7 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
      * Then the file's pages, read once, are let go.
      */
     final void interleave(int units, long sourceUnitBytes, int unitBytes) {
-        MemorySegment source = tensor.data();
+        MemorySegment source = plain(tensor.data());
         IntStream groups = IntStream.range(0, rows / GROUP);
         // A segment of a confined arena is read by its owner thread alone.
         (source.isAccessibleBy(ANOTHER_THREAD) ? groups.parallel() : groups).forEach(g -> {
@@ -71,8 +71,8 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
                 MemorySegment.copy(unit, 0, data, ValueLayout.JAVA_BYTE, g * groupBytes + (long) u * unitBytes, unitBytes);
             }
         });
-        if (source.isMapped()) {
-            source.unload();
+        if (tensor.data().isMapped()) {
+            tensor.data().unload();
         }
     }
 

@@ -34,8 +34,13 @@ abstract sealed class RowMajorWeights extends TensorWeights permits ElementWeigh
 
     RowMajorWeights(Tensor tensor) {
         super(tensor);
-        this.data = tensor.data();
+        this.data = plain(tensor.data());
         this.rowBytes = tensor.rowBytes();
+    }
+
+    @Override
+    public final MemorySegment storage() {
+        return data.asReadOnly();
     }
 
     /** The fp16 value at byte {@code at}: a block's scale, offset or super-block scale. */

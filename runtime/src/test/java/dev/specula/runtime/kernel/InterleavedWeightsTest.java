@@ -3,8 +3,10 @@ package dev.specula.runtime.kernel;
 import static dev.specula.runtime.kernel.InterleavedWeights.GROUP;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specula.runtime.tensor.GgmlType;
@@ -12,6 +14,7 @@ import dev.specula.runtime.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -241,6 +244,37 @@ class InterleavedWeightsTest {
             MatMul.matmul(pool, w, x, got, 1);
             assertArrayEquals(expected, got);
         }
+    }
+
+    /**
+     * A mapped tensor multiplied in place is read through a plain view of the mapping: the same memory and lifetime
+     * (reading it once the mapping's arena is closed fails rather than touching unmapped memory), another segment
+     * class (see {@link TensorWeights#plain}).
+     */
+    @Test
+    void aMappedTensorIsReadInPlaceThroughAPlainView(@TempDir Path dir) throws IOException {
+        int rows = GROUP + 1; // not whole groups: multiplied in place
+        int cols = 64;
+        Random random = new Random(22);
+        float[] values = gaussian(random, rows * cols, 0.5f);
+        Path file = dir.resolve("q4_0.bin");
+        Files.write(file, ScalarQuant.encode(GgmlType.Q4_0, values, rows, cols));
+        float[] x = gaussian(random, cols, 1f);
+        float[] expected = new float[rows];
+        MatMul.matmul(pool, WeightsFactory.resident(ScalarQuant.tensor(GgmlType.Q4_0, values, rows, cols)), x, expected, 1);
+        Weights w;
+        try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            w = WeightsFactory.resident(new Tensor("mapped", GgmlType.Q4_0, new long[]{cols, rows}, mapped));
+            MemorySegment read = w.storage();
+            assertFalse(read.isMapped());
+            assertEquals(mapped.address(), read.address());
+            assertEquals(-1, read.mismatch(mapped));
+            float[] got = new float[rows];
+            MatMul.matmul(pool, w, x, got, 1);
+            assertArrayEquals(expected, got);
+        }
+        assertThrows(IllegalStateException.class, () -> w.storage().get(ValueLayout.JAVA_BYTE, 0));
     }
 
     /** {@code t} in its type's interleaved layout, whether or not {@link WeightsFactory#resident} would pick it here. */
