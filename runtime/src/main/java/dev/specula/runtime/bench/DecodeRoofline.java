@@ -9,9 +9,10 @@ import java.util.Arrays;
 /**
  * Decode against reading its own weights: tokens decoded one at a time, each followed by a {@link WeightStream} pass
  * over the matrices it multiplied, so the two take turns and see the machine alike (on a shared machine both swing
- * together, by 30% and more from run to run here). No kernel reads those bytes with those threads faster than the
- * plain pass, so {@link #percent} is how close decode came to its own roofline; {@link MemoryBandwidth}'s figure,
- * the best of short passes over one buffer, is the machine's peak and sits above it.
+ * together, by 30% and more from run to run here). On a quiet machine the plain pass is what decode can hope for,
+ * and {@link #percent} how close it came; where other tenants hold the memory both are bound by what they leave,
+ * and decode can match or pass the read. {@link MemoryBandwidth}'s figure, the best of short passes over one
+ * buffer, is the machine's peak.
  *
  * @param streamBytes the bytes a pass read: the matrices' storage
  */

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The interleaved layouts' 16-bit products against two independent references: the same integer arithmetic
@@ -225,10 +226,16 @@ class InterleavedWeightsTest {
         }
     }
 
-    /** The file's pages are let go once copied; the copy, not the mapping, is what the products read. */
-    @Test
-    void aMappedTensorIsCopiedAndItsPagesReleased(@TempDir Path dir) throws IOException {
-        int rows = 2 * GROUP;
+    /**
+     * A mapped tensor multiplies as the same bytes on the heap do, copied into the interleaved layout (whole groups;
+     * the file's pages are then let go) or in place. In place it is read through a plain view of the mapping (see
+     * {@link TensorWeights#plain}): the same memory and lifetime (reading it once the mapping's arena is closed fails
+     * rather than touching unmapped memory), another segment class.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aMappedTensorIsCopiedOrReadThroughAPlainView(boolean wholeGroups, @TempDir Path dir) throws IOException {
+        int rows = wholeGroups ? 2 * GROUP : GROUP + 1;
         int cols = 128;
         Random random = new Random(21);
         float[] values = gaussian(random, rows * cols, 0.5f);
@@ -237,44 +244,23 @@ class InterleavedWeightsTest {
         float[] x = gaussian(random, cols, 1f);
         float[] expected = new float[rows];
         MatMul.matmul(pool, WeightsFactory.resident(ScalarQuant.tensor(GgmlType.Q4_0, values, rows, cols)), x, expected, 1);
-        try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            Weights w = WeightsFactory.resident(new Tensor("mapped", GgmlType.Q4_0, new long[]{cols, rows}, mapped));
-            float[] got = new float[rows];
-            MatMul.matmul(pool, w, x, got, 1);
-            assertArrayEquals(expected, got);
-        }
-    }
-
-    /**
-     * A mapped tensor multiplied in place is read through a plain view of the mapping: the same memory and lifetime
-     * (reading it once the mapping's arena is closed fails rather than touching unmapped memory), another segment
-     * class (see {@link TensorWeights#plain}).
-     */
-    @Test
-    void aMappedTensorIsReadInPlaceThroughAPlainView(@TempDir Path dir) throws IOException {
-        int rows = GROUP + 1; // not whole groups: multiplied in place
-        int cols = 64;
-        Random random = new Random(22);
-        float[] values = gaussian(random, rows * cols, 0.5f);
-        Path file = dir.resolve("q4_0.bin");
-        Files.write(file, ScalarQuant.encode(GgmlType.Q4_0, values, rows, cols));
-        float[] x = gaussian(random, cols, 1f);
-        float[] expected = new float[rows];
-        MatMul.matmul(pool, WeightsFactory.resident(ScalarQuant.tensor(GgmlType.Q4_0, values, rows, cols)), x, expected, 1);
         Weights w;
-        try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        // Confined for the copy, made on this thread alone; the pool's threads read the weights in place.
+        try (Arena arena = wholeGroups ? Arena.ofConfined() : Arena.ofShared();
+             FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             w = WeightsFactory.resident(new Tensor("mapped", GgmlType.Q4_0, new long[]{cols, rows}, mapped));
-            MemorySegment read = w.storage();
-            assertFalse(read.isMapped());
-            assertEquals(mapped.address(), read.address());
-            assertEquals(-1, read.mismatch(mapped));
             float[] got = new float[rows];
             MatMul.matmul(pool, w, x, got, 1);
             assertArrayEquals(expected, got);
+            MemorySegment read = w.storage();
+            assertFalse(read.isMapped());
+            assertEquals(wholeGroups, read.address() != mapped.address(), "the copy, or the mapping's own memory");
+            assertEquals(wholeGroups, read.mismatch(mapped) != -1);
         }
-        assertThrows(IllegalStateException.class, () -> w.storage().get(ValueLayout.JAVA_BYTE, 0));
+        if (!wholeGroups) {
+            assertThrows(IllegalStateException.class, () -> w.storage().get(ValueLayout.JAVA_BYTE, 0));
+        }
     }
 
     /** {@code t} in its type's interleaved layout, whether or not {@link WeightsFactory#resident} would pick it here. */

@@ -311,7 +311,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Decode tokens taking turns with plain reads of the matrices they multiply: decode's own roofline. */
+    /** Decode tokens taking turns with plain reads of the matrices they multiply, the moment's roof for decode. */
     private DecodeRoofline weightStream(Engine engine) {
         WeightStream stream = new WeightStream(engine.pool(), engine.transformer().matrices());
         System.err.printf(Locale.ROOT, "[bench] cpu: %d tokens, each followed by a read of its %s of matrices...%n",
