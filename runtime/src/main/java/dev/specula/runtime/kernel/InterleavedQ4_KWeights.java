@@ -155,17 +155,17 @@ final class InterleavedQ4_KWeights extends InterleavedWeights {
         }
         ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
         IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-        FloatVector d0 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+        FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                 .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-        FloatVector d1 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+        FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                 .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at + DMIN, ORDER);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-        FloatVector n0 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+        FloatVector n0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                 .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-        FloatVector n1 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+        FloatVector n1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                 .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         // Sub-block 2c's sums are lo's, 2c + 1's hi's: the same steps written out for each, since a vector
         // chosen between two by a condition was boxed (allocating per sub-block).
@@ -271,17 +271,17 @@ final class InterleavedQ4_KWeights extends InterleavedWeights {
         long mn = at + minAt(2 * c);
         ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
         IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-        FloatVector d0 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+        FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                 .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-        FloatVector d1 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+        FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                 .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at + DMIN, ORDER);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-        FloatVector n0 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+        FloatVector n0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                 .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-        FloatVector n1 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+        FloatVector n1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                 .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         // d * scale and dmin * min per row of the group, for both sub-blocks: the same products run takes.
         FloatVector dLo0 = d0.mul((FloatVector) ByteVector.fromMemorySegment(BYTES, data, sc, ORDER)
@@ -335,11 +335,11 @@ final class InterleavedQ4_KWeights extends InterleavedWeights {
             for (int part = 0; part < 2; part++) {
                 ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
                 IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, part);
-                FloatVector d = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                         .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
                 halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at + DMIN, ORDER);
                 h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, part);
-                FloatVector negativeMin = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                FloatVector negativeMin = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                         .reinterpretAsFloats().mul(-HALF_EXPONENT_BIAS);
                 for (int j = 0; j < SUBS; j++) {
                     FloatVector scale = d.mul((FloatVector) ByteVector.fromMemorySegment(GROUP_BYTES, data, at + scaleAt(j), ORDER)

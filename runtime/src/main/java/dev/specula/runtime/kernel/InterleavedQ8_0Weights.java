@@ -80,11 +80,11 @@ final class InterleavedQ8_0Weights extends InterleavedWeights {
             ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
             float scale = s[so + b];
             IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector d = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+            FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                     .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
             acc0 = ((FloatVector) sum0.convert(VectorOperators.I2F, 0)).fma(d, acc0);
             h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-            d = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+            d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                     .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
             acc1 = ((FloatVector) sum1.convert(VectorOperators.I2F, 0)).fma(d, acc1);
         }
@@ -145,14 +145,14 @@ final class InterleavedQ8_0Weights extends InterleavedWeights {
             }
             ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
             IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector d = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+            FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                     .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
             acc00 = ((FloatVector) sum00.convert(VectorOperators.I2F, 0)).fma(d.mul(s[s0 + b]), acc00);
             acc10 = ((FloatVector) sum10.convert(VectorOperators.I2F, 0)).fma(d.mul(s[s1 + b]), acc10);
             acc20 = ((FloatVector) sum20.convert(VectorOperators.I2F, 0)).fma(d.mul(s[s2 + b]), acc20);
             acc30 = ((FloatVector) sum30.convert(VectorOperators.I2F, 0)).fma(d.mul(s[s3 + b]), acc30);
             h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-            d = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+            d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                     .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
             acc01 = ((FloatVector) sum01.convert(VectorOperators.I2F, 0)).fma(d.mul(s[s0 + b]), acc01);
             acc11 = ((FloatVector) sum11.convert(VectorOperators.I2F, 0)).fma(d.mul(s[s1 + b]), acc11);
@@ -174,10 +174,10 @@ final class InterleavedQ8_0Weights extends InterleavedWeights {
         for (int b = 0; b < blocks; b++, at += COLUMN_BYTES) {
             ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
             IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector d0 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+            FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                     .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
             h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-            FloatVector d1 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+            FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
                     .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
             for (int t = 0; t < BLOCK; t++) {
                 ShortVector v = column(at, t);

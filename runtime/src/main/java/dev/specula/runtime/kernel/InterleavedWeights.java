@@ -33,8 +33,13 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     /** Rows per group: the 16-bit lanes of a full-width vector (32 with AVX-512, 16 with AVX2). */
     static final int GROUP = GROUP_SHORTS.length();
     static final VectorSpecies<Byte> GROUP_BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(GROUP * Byte.SIZE));
-    /** The float whose bits are an fp16's shifted into place is the fp16's value times 2^-112. */
+    /**
+     * An fp16 sign-extended to an int and shifted left by 13, then masked with {@link #HALF_BITS} (the sign's other
+     * copies cleared), is the bits of a float whose value is the fp16's times 2^-112, subnormals included.
+     */
     static final float HALF_EXPONENT_BIAS = 0x1p112f;
+    /** The sign, exponent and mantissa bits an fp16 occupies once shifted into a float's place. */
+    static final int HALF_BITS = 0x8fffffff;
     private static final ThreadScratch UNALIGNED = new ThreadScratch();
     /** Never started: only asked whether a segment may be read by threads other than its creator. */
     private static final Thread ANOTHER_THREAD = Thread.ofVirtual().unstarted(() -> { });
