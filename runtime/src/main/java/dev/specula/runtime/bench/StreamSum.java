@@ -21,7 +21,10 @@ final class StreamSum {
     private StreamSum() {
     }
 
-    /** The sum of bytes {@code [from, from + length)} of {@code s}; {@code from} a multiple of 8 to add up with others. */
+    /**
+     * The sum of bytes {@code [from, from + length)} of {@code s}; {@code from} a multiple of 8 for sums of adjacent
+     * ranges to add up to the whole's.
+     */
     static long sum(MemorySegment s, long from, long length) {
         LongVector a0 = LongVector.zero(LONGS);
         LongVector a1 = LongVector.zero(LONGS);

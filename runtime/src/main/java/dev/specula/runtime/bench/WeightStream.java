@@ -9,10 +9,11 @@ import java.util.List;
 /**
  * Reads every byte of a model's matrices once per pass, in the memory decode multiplies them from ({@link
  * Weights#storage}: the copied layouts, the mapped file's pages), matrix after matrix, each split over all of a
- * pool's threads as decode splits it, with the plainest loop that uses what it loads ({@link StreamSum}). Tinyllama-1.1b
- * Q4_0 on two threads: 16.8-18.3 ms per pass this way, 17.5-23.7 with the whole model split once into runs of 1 MB
- * (each thread then streams far from the other). A pass is what a kernel multiplying those bytes with those
- * threads can hope for at that moment, and can be timed in turn with decode tokens ({@link DecodeRoofline}).
+ * pool's threads as decode splits it, with the plainest loop that uses what it loads ({@link StreamSum}).
+ * Tinyllama-1.1b Q4_0 on two threads: 16.8-18.3 ms per pass this way, 17.5-23.7 with the whole model split once
+ * into runs of 1 MB (each thread then streams far from the other). A pass is what a kernel multiplying those bytes
+ * with those threads can hope for at that moment, and can be timed in turn with decode tokens ({@link
+ * DecodeRoofline}).
  */
 public final class WeightStream {
 

@@ -74,13 +74,11 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
             ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
             float scale = s[so + b];
             IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                    .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
+            FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
             FloatVector p = (FloatVector) sum.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0);
             acc0 = p.fma(d, acc0);
             h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-            d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                    .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
+            d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
             p = (FloatVector) sum.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0);
             acc1 = p.fma(d, acc1);
         }
@@ -136,15 +134,13 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
             sum3 = sum3.sub(ShortVector.broadcast(GROUP_SHORTS, (short) (sums[s3 + b] * NIBBLE_BIAS)));
             ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
             IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                    .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+            FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
             acc00 = ((FloatVector) sum0.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(d.mul(s[s0 + b]), acc00);
             acc10 = ((FloatVector) sum1.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(d.mul(s[s1 + b]), acc10);
             acc20 = ((FloatVector) sum2.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(d.mul(s[s2 + b]), acc20);
             acc30 = ((FloatVector) sum3.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(d.mul(s[s3 + b]), acc30);
             h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-            d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                    .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+            d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
             acc01 = ((FloatVector) sum0.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(d.mul(s[s0 + b]), acc01);
             acc11 = ((FloatVector) sum1.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(d.mul(s[s1 + b]), acc11);
             acc21 = ((FloatVector) sum2.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(d.mul(s[s2 + b]), acc21);
@@ -166,11 +162,9 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
         for (int b = 0; b < blocks; b++, at += COLUMN_BYTES) {
             ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
             IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                    .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+            FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
             h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-            FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                    .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+            FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
             for (int t = 0; t < HALF; t++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(GROUP_BYTES, data,
                         at + SCALES_BYTES + (long) t * GROUP, ORDER).convertShape(VectorOperators.ZERO_EXTEND_B2S, GROUP_SHORTS, 0);

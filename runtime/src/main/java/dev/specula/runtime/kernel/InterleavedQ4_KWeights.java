@@ -155,18 +155,14 @@ final class InterleavedQ4_KWeights extends InterleavedWeights {
         }
         ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
         IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-        FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-        FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at + DMIN, ORDER);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-        FloatVector n0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        FloatVector n0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-        FloatVector n1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        FloatVector n1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         // Sub-block 2c's sums are lo's, 2c + 1's hi's: the same steps written out for each, since a vector
         // chosen between two by a condition was boxed (allocating per sub-block).
         lo = lo.sub(ShortVector.broadcast(GROUP_SHORTS, (short) (sums[j] * NIBBLE_BIAS)));
@@ -271,18 +267,14 @@ final class InterleavedQ4_KWeights extends InterleavedWeights {
         long mn = at + minAt(2 * c);
         ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
         IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-        FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-        FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at + DMIN, ORDER);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-        FloatVector n0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        FloatVector n0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-        FloatVector n1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        FloatVector n1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         // d * scale and dmin * min per row of the group, for both sub-blocks: the same products run takes.
         FloatVector dLo0 = d0.mul((FloatVector) ByteVector.fromMemorySegment(BYTES, data, sc, ORDER)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0).convert(VectorOperators.I2F, 0));
@@ -335,12 +327,10 @@ final class InterleavedQ4_KWeights extends InterleavedWeights {
             for (int part = 0; part < 2; part++) {
                 ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
                 IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, part);
-                FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                        .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+                FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
                 halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at + DMIN, ORDER);
                 h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, part);
-                FloatVector negativeMin = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                        .reinterpretAsFloats().mul(-HALF_EXPONENT_BIAS);
+                FloatVector negativeMin = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(-HALF_EXPONENT_BIAS);
                 for (int j = 0; j < SUBS; j++) {
                     FloatVector scale = d.mul((FloatVector) ByteVector.fromMemorySegment(GROUP_BYTES, data, at + scaleAt(j), ORDER)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, part).convert(VectorOperators.I2F, 0));

@@ -80,12 +80,10 @@ final class InterleavedQ8_0Weights extends InterleavedWeights {
             ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
             float scale = s[so + b];
             IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                    .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
+            FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
             acc0 = ((FloatVector) sum0.convert(VectorOperators.I2F, 0)).fma(d, acc0);
             h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-            d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                    .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
+            d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
             acc1 = ((FloatVector) sum1.convert(VectorOperators.I2F, 0)).fma(d, acc1);
         }
         acc0.intoArray(out, o);
@@ -145,15 +143,13 @@ final class InterleavedQ8_0Weights extends InterleavedWeights {
             }
             ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
             IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                    .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+            FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
             acc00 = ((FloatVector) sum00.convert(VectorOperators.I2F, 0)).fma(d.mul(s[s0 + b]), acc00);
             acc10 = ((FloatVector) sum10.convert(VectorOperators.I2F, 0)).fma(d.mul(s[s1 + b]), acc10);
             acc20 = ((FloatVector) sum20.convert(VectorOperators.I2F, 0)).fma(d.mul(s[s2 + b]), acc20);
             acc30 = ((FloatVector) sum30.convert(VectorOperators.I2F, 0)).fma(d.mul(s[s3 + b]), acc30);
             h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-            d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                    .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+            d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
             acc01 = ((FloatVector) sum01.convert(VectorOperators.I2F, 0)).fma(d.mul(s[s0 + b]), acc01);
             acc11 = ((FloatVector) sum11.convert(VectorOperators.I2F, 0)).fma(d.mul(s[s1 + b]), acc11);
             acc21 = ((FloatVector) sum21.convert(VectorOperators.I2F, 0)).fma(d.mul(s[s2 + b]), acc21);
@@ -174,11 +170,9 @@ final class InterleavedQ8_0Weights extends InterleavedWeights {
         for (int b = 0; b < blocks; b++, at += COLUMN_BYTES) {
             ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
             IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                    .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+            FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
             h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-            FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS)
-                    .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+            FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
             for (int t = 0; t < BLOCK; t++) {
                 ShortVector v = column(at, t);
                 int k = (b * BLOCK + t) * GROUP;

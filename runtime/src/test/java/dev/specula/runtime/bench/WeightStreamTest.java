@@ -40,7 +40,8 @@ class WeightStreamTest {
             WeightStream stream = new WeightStream(pool, List.of(small, twoTiles, threeTiles, twoTiles, many, fewer));
 
             assertTrue(stream.pass() > 0);
-            long expected = checksum(small) + checksum(twoTiles) + checksum(threeTiles) + checksum(many) + checksum(fewer);
+            long expected = checksum(small) + checksum(twoTiles) + checksum(threeTiles) + checksum(many)
+                    + checksum(fewer);
             assertEquals(expected, stream.checksum(), "each matrix once, though one is listed twice");
             assertEquals(84 + 121_200 + 131_140 + 18 * 34_000 * 4, stream.bytes());
             stream.pass();

@@ -185,7 +185,7 @@ class InterleavedWeightsTest {
                 "Q8_0 copied only where its kernel is faster");
     }
 
-    /** What a product reads: the interleaved copy, not the file's bytes, for copied weights; the file's for the rest. */
+    /** What a product reads: the interleaved copy for copied weights, not the file's bytes; those for the rest. */
     @Test
     void storageIsTheMemoryProductsRead() {
         Random random = new Random(5);

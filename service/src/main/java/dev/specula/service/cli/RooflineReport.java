@@ -12,8 +12,8 @@ final class RooflineReport {
     }
 
     static String text(DecodeRoofline r, int threads) {
-        return String.format(Locale.ROOT, "%ndecode against reading its own weights (%d tokens, each followed by one plain "
-                        + "read of the %s of matrices it multiplied, %d threads):%n", r.tokens(),
+        return String.format(Locale.ROOT, "%ndecode against reading its own weights (%d tokens, each followed by one "
+                        + "plain read of the %s of matrices it multiplied, %d threads):%n", r.tokens(),
                 ByteSize.format(r.streamBytes()), threads)
                 + String.format(Locale.ROOT, "token %.2f ms (best %.2f) | read %.2f ms (best %.2f), %.1f GB/s | "
                                 + "decode at %.1f%% of the weight stream (best against best %.1f%%)%n",
