@@ -19,8 +19,13 @@ import java.util.Arrays;
 public record DecodeRoofline(int tokens, long streamBytes, double medianTokenSeconds, double bestTokenSeconds,
                              double medianPassSeconds, double bestPassSeconds) {
 
-    /** Untimed passes first, so the timed ones run compiled. */
+    /**
+     * Untimed passes first, at least this many and for at least {@link #WARMUP_NANOS}, so the timed ones run
+     * compiled: a small model's pass is over in microseconds, and two of them had left the read interpreted
+     * (stories260K: 0.3 GB/s).
+     */
     private static final int WARMUP_PASSES = 2;
+    private static final long WARMUP_NANOS = 250_000_000;
 
     /**
      * {@code tokens} greedy decode steps after {@link InferenceBench}'s prompt of {@code promptTokens} (so at the
@@ -31,7 +36,8 @@ public record DecodeRoofline(int tokens, long streamBytes, double medianTokenSec
         if (tokens < 1) {
             throw new IllegalArgumentException("at least one token, got " + tokens);
         }
-        for (int p = 0; p < WARMUP_PASSES; p++) {
+        long warmup = System.nanoTime();
+        for (int p = 0; p < WARMUP_PASSES || System.nanoTime() - warmup < WARMUP_NANOS; p++) {
             stream.pass();
         }
         int vocab = transformer.config().vocabSize();
