@@ -201,28 +201,30 @@ class InterleavedWeightsTest {
 
     /**
      * The largest products a Q8_0 pair can give, -128 weights (which a file may hold though ggml writes -127..127)
-     * times -127 activation quants, sum exactly: two of them are the most 16 bits hold.
+     * times -127 activation quants, sum exactly, in the one-row and the four-row product: two of them are the most
+     * 16 bits hold. Odd rows have twice the even rows' scale, so rows out of place would show.
      */
-    @Test
-    void q8_0ExtremesSumExactly() {
+    @ParameterizedTest
+    @ValueSource(ints = {1, 4})
+    void q8_0ExtremesSumExactly(int batch) {
         int rows = GROUP;
         int cols = 64;
         byte[] bytes = new byte[rows * cols / 32 * 34];
         for (int block = 0; block < rows * cols / 32; block++) {
-            bytes[block * 34 + 1] = 0x3c; // fp16 1.0
+            bytes[block * 34 + 1] = (byte) (block / (cols / 32) % 2 == 0 ? 0x3c : 0x40); // fp16 1.0 or 2.0
             Arrays.fill(bytes, block * 34 + 2, block * 34 + 34, (byte) (block % 2 == 0 ? -128 : 127));
         }
         MemorySegment data = Arena.ofAuto().allocate(bytes.length);
         data.copyFrom(MemorySegment.ofArray(bytes));
-        float[] x = new float[cols];
+        float[] x = new float[batch * cols];
         Arrays.fill(x, -1f);
-        float[] out = new float[rows];
+        float[] out = new float[batch * rows];
 
         MatMul.matmul(pool, new InterleavedQ8_0Weights(new Tensor("extremes", GgmlType.Q8_0, new long[]{cols, rows}, data)),
-                x, out, 1);
+                x, out, batch);
 
-        for (int r = 0; r < rows; r++) {
-            assertEquals(32 * 128 - 32 * 127, out[r], 1e-3, "row " + r);
+        for (int i = 0; i < batch * rows; i++) {
+            assertEquals((32 * 128 - 32 * 127) * (i % 2 + 1), out[i], 1e-3, "entry " + i);
         }
     }
 
