@@ -44,17 +44,19 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     /** Never started: only asked whether a segment may be read by threads other than its creator. */
     private static final Thread ANOTHER_THREAD = Thread.ofVirtual().unstarted(() -> { });
 
-    final MemorySegment data;
     final long groupBytes;
 
     /** Room for {@code tensor}'s groups of {@code groupBytes} each; the subclass copies the weights in. */
     InterleavedWeights(Tensor tensor, long groupBytes) {
-        super(tensor);
-        if (rows % GROUP != 0) {
+        super(tensor, room(tensor, groupBytes));
+        this.groupBytes = groupBytes;
+    }
+
+    private static MemorySegment room(Tensor tensor, long groupBytes) {
+        if (tensor.rows() % GROUP != 0) {
             throw new IllegalArgumentException(tensor + ": rows must be a multiple of " + GROUP);
         }
-        this.groupBytes = groupBytes;
-        this.data = UninitializedMemory.allocate(rows / GROUP * groupBytes, 64);
+        return UninitializedMemory.allocate(tensor.rows() / GROUP * groupBytes, 64);
     }
 
     /**
@@ -106,11 +108,6 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     @Override
     public final long copiedBytes() {
         return data.byteSize();
-    }
-
-    @Override
-    public final MemorySegment storage() {
-        return data.asReadOnly();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.specula.runtime.kernel;
 
 import dev.specula.runtime.tensor.Tensor;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
@@ -29,18 +28,11 @@ abstract sealed class RowMajorWeights extends TensorWeights permits ElementWeigh
 
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ORDER);
 
-    final MemorySegment data;
     final long rowBytes;
 
     RowMajorWeights(Tensor tensor) {
-        super(tensor);
-        this.data = plain(tensor.data());
+        super(tensor, plain(tensor.data()));
         this.rowBytes = tensor.rowBytes();
-    }
-
-    @Override
-    public final MemorySegment storage() {
-        return data.asReadOnly();
     }
 
     /** The fp16 value at byte {@code at}: a block's scale, offset or super-block scale. */

@@ -37,10 +37,14 @@ abstract sealed class TensorWeights implements Weights permits RowMajorWeights, 
         return segment.isMapped() ? segment.reinterpret(segment.byteSize()) : segment;
     }
 
-    TensorWeights(Tensor tensor) {
+    /** The memory the products read: the tensor's own ({@link #plain}) or a copy in another layout. */
+    final MemorySegment data;
+
+    TensorWeights(Tensor tensor, MemorySegment data) {
         this.tensor = tensor;
         this.rows = tensor.rows();
         this.cols = tensor.cols();
+        this.data = data;
     }
 
     @Override
@@ -58,6 +62,10 @@ abstract sealed class TensorWeights implements Weights permits RowMajorWeights, 
         return tensor;
     }
 
+    @Override
+    public final MemorySegment storage() {
+        return data.asReadOnly();
+    }
 
     @Override
     public final void matmul(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
