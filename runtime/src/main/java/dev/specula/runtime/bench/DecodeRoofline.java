@@ -4,7 +4,6 @@ import dev.specula.runtime.engine.AttentionFactory;
 import dev.specula.runtime.engine.Session;
 import dev.specula.runtime.engine.Transformer;
 import dev.specula.runtime.kernel.VectorMath;
-import java.util.Arrays;
 
 /**
  * Decode against reading its own weights: tokens decoded one at a time, each followed by a {@link WeightStream} pass
@@ -55,7 +54,8 @@ public record DecodeRoofline(int tokens, long streamBytes, double medianTokenSec
                 pass[i] = stream.pass();
             }
         }
-        return new DecodeRoofline(tokens, stream.bytes(), median(token), min(token), median(pass), min(pass));
+        return new DecodeRoofline(tokens, stream.bytes(), Samples.median(token), Samples.min(token),
+                Samples.median(pass), Samples.min(pass));
     }
 
     /** How fast decode ran as a percentage of the weight stream's speed, median token against median pass. */
@@ -71,16 +71,5 @@ public record DecodeRoofline(int tokens, long streamBytes, double medianTokenSec
     /** Bytes per second the median pass read. */
     public double streamBytesPerSecond() {
         return streamBytes / medianPassSeconds;
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    private static double min(double[] values) {
-        return Arrays.stream(values).min().orElseThrow();
     }
 }

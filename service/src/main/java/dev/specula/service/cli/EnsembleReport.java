@@ -1,6 +1,6 @@
 package dev.specula.service.cli;
 
-import dev.specula.runtime.engine.EnsembleBenchmark;
+import dev.specula.runtime.bench.EnsembleBenchmark;
 
 import java.util.Locale;
 

@@ -1,8 +1,8 @@
 package dev.specula.service.cli;
 
 import dev.specula.runtime.SpeculaException;
+import dev.specula.runtime.bench.EnsembleBenchmark;
 import dev.specula.runtime.engine.Engine;
-import dev.specula.runtime.engine.EnsembleBenchmark;
 import dev.specula.runtime.lora.EnsembleLoader;
 import dev.specula.runtime.lora.LoraEnsemble;
 import picocli.CommandLine.Command;
@@ -29,7 +29,8 @@ public final class LoraBenchCommand implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "64", description = "Tokens decoded per measurement (default: ${DEFAULT-VALUE}).")
     int tokens;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "Measurements per figure; the best is kept (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "3", description = "Timed runs over the tokens, after an untimed one; each figure is the median token of all "
+                    + "runs, the base and the batched members taking turns token by token (default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Override
