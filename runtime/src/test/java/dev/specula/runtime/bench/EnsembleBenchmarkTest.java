@@ -4,17 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.specula.runtime.engine.CpuAttention;
 import dev.specula.runtime.engine.Engine;
-import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.kernel.ComputePool;
-import dev.specula.runtime.kernel.WeightLayout;
 import dev.specula.runtime.lora.LoraEnsemble;
 import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.lora.RandomEnsemble;
-import dev.specula.runtime.synth.SynthModelWriter;
-import dev.specula.runtime.synth.SynthQuant;
-import dev.specula.runtime.synth.SynthShape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -26,12 +20,7 @@ class EnsembleBenchmarkTest {
 
     @Test
     void reportsTheThreeSpeedsAndTheirRatiosToTheBase(@TempDir Path dir) throws IOException {
-        Path file = dir.resolve("tiny.gguf");
-        new SynthModelWriter(new SynthShape("tiny", 64, 2, 4, 2, 96, 320, 64), SynthQuant.Q8_0, 3)
-                .write(file, false, n -> { });
-        try (ComputePool pool = new ComputePool(2);
-             Engine engine = Engine.dense(ModelLoader.load(file, null), pool, CpuAttention.factory(pool), 64,
-                     WeightLayout.MAPPED)) {
+        try (ComputePool pool = new ComputePool(2); Engine engine = TinyEngine.open(dir, pool)) {
             LoraEnsemble ensemble = RandomEnsemble.create(engine.model(), 3, 4, 8,
                     EnumSet.of(LoraTarget.Q, LoraTarget.V), 5, 0.1);
 
