@@ -21,13 +21,13 @@ import jdk.incubator.vector.VectorSpecies;
  * through a helper of ours returning the vector: such a helper in the Q6_K kernel was not inlined and its vectors
  * were boxed (3.8 against 1.5 ns per 32 values), as {@link VectorMath} found for its own.
  *
- * <p>Q6_K had a layout here too (with AVX-512, 0.8 against 1.4 ns per 32 values in place), taken out: in a model
- * that mixes it with in-place kernels (Q5_K_M), C2 at times compiled its kernel with the vector operations left to
- * the Vector API's Java fallbacks, which allocate (113 KB to 7 MB per token, never recompiled; one run in ten alone,
- * every run with {@code -XX:+PrintInlining}), as {@code DecodeAllocationTest} found.
+ * <p>Q6_K's copy lives in a Java array ({@link #heapRoom}) that its kernels read with {@code fromArray}: read from
+ * native memory, its kernel ran on the Vector API's allocating fallbacks in some processes and not others (a model
+ * of Q6_K alone: 6 of 8 at 70-75 ms per token against 29-42), with JFR's samples in the JDK's segment-load method
+ * as a frame of its own; from an array, 14 of 14 ran at 29-50 ms.
  */
 abstract sealed class InterleavedWeights extends TensorWeights implements GroupDecoding permits InterleavedQ4_0Weights,
-        InterleavedQ4_KWeights, InterleavedQ8_0Weights {
+        InterleavedQ4_KWeights, InterleavedQ6_KWeights, InterleavedQ8_0Weights {
 
     static final VectorSpecies<Short> GROUP_SHORTS = VectorSpecies.of(short.class, FLOATS.vectorShape());
     /** Rows per group: the 16-bit lanes of a full-width vector (32 with AVX-512, 16 with AVX2). */
@@ -40,6 +40,7 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     static final float HALF_EXPONENT_BIAS = 0x1p112f;
     /** The sign, exponent and mantissa bits an fp16 occupies once shifted into a float's place. */
     static final int HALF_BITS = 0x8fffffff;
+    private static final long HEAP_RESERVE = 256L << 20;
     private static final ThreadScratch UNALIGNED = new ThreadScratch();
     /** Never started: only asked whether a segment may be read by threads other than its creator. */
     private static final Thread ANOTHER_THREAD = Thread.ofVirtual().unstarted(() -> { });
@@ -48,15 +49,36 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
 
     /** Room for {@code tensor}'s groups of {@code groupBytes} each; the subclass copies the weights in. */
     InterleavedWeights(Tensor tensor, long groupBytes) {
-        super(tensor, room(tensor, groupBytes));
+        this(tensor, groupBytes, UninitializedMemory.allocate(bytes(tensor, groupBytes), 64));
+    }
+
+    /** As {@link #InterleavedWeights(Tensor, long)}, into {@code room} (from {@link #heapRoom}). */
+    InterleavedWeights(Tensor tensor, long groupBytes, MemorySegment room) {
+        super(tensor, room);
         this.groupBytes = groupBytes;
     }
 
-    private static MemorySegment room(Tensor tensor, long groupBytes) {
+    /** Bytes of {@code tensor}'s groups of {@code groupBytes} each, its rows checked to be whole groups. */
+    static long bytes(Tensor tensor, long groupBytes) {
         if (tensor.rows() % GROUP != 0) {
             throw new IllegalArgumentException(tensor + ": rows must be a multiple of " + GROUP);
         }
-        return UninitializedMemory.allocate(tensor.rows() / GROUP * groupBytes, 64);
+        return tensor.rows() / GROUP * groupBytes;
+    }
+
+    /**
+     * Whether an array of {@code bytes} fits the Java heap now and leaves a quarter of its maximum, and at least
+     * 256 MiB, free for everything else that lives there (KV caches, buffers).
+     */
+    static boolean heapHolds(long bytes) {
+        Runtime runtime = Runtime.getRuntime();
+        long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+        return bytes <= Integer.MAX_VALUE - 8 && free - bytes >= Math.max(HEAP_RESERVE, runtime.maxMemory() / 4);
+    }
+
+    /** A Java array for {@code tensor}'s groups of {@code groupBytes} each, for a kernel that reads arrays. */
+    static byte[] heapRoom(Tensor tensor, long groupBytes) {
+        return new byte[Math.toIntExact(bytes(tensor, groupBytes))];
     }
 
     /**

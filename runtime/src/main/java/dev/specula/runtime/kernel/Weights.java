@@ -2,6 +2,7 @@ package dev.specula.runtime.kernel;
 
 import dev.specula.runtime.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 
 /**
  * A weight matrix of {@code rows x cols} in some storage type, able to multiply activations.
@@ -50,6 +51,15 @@ public interface Weights {
      * own bytes (a mapped file's pages). Read-only; for measuring how fast this machine streams it.
      */
     MemorySegment storage();
+
+    /**
+     * The Java array {@link #storage} views from its first byte, where the weights live on the heap: their kernels
+     * read them as an array, and so must a read that measures how fast they stream (see {@link #storage}). Not to be
+     * written. Empty for native memory.
+     */
+    default Optional<byte[]> storageArray() {
+        return Optional.empty();
+    }
 
     /** Writes row {@code r}, dequantized, to {@code dst[offset .. offset + cols())} (embedding lookup). */
     void row(int r, float[] dst, int offset);

@@ -45,7 +45,7 @@ class DecodeAllocationTest {
         new SynthModelWriter(new SynthShape("probe", 512, 2, 8, 4, ffn, 1024, 64), quant, 3).write(model, false, n -> { });
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseParallelGC", "-Xss4m"));
+                "-XX:+UseSerialGC", "-Xss4m"));
         command.addAll(vectorWidthFlags());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 DecodeAllocationProbe.class.getName(), model.toString(), "30", Long.toString(LIMIT_BYTES_PER_TOKEN)));

@@ -52,7 +52,7 @@ class InterleavedWeightsTest {
     @ParameterizedTest
     @CsvSource({"Q4_0, 1, 32, 1", "Q4_0, 2, 96, 1", "Q4_0, 3, 544, 2", "Q4_0, 1, 2048, 3", "Q4_0, 4, 64, 4",
             "Q4_0, 2, 1376, 4", "Q4_K, 1, 256, 1", "Q4_K, 2, 768, 2", "Q4_K, 1, 2048, 3", "Q4_K, 2, 512, 4",
-            "Q8_0, 1, 32, 1",
+            "Q6_K, 1, 256, 1", "Q6_K, 2, 768, 2", "Q6_K, 1, 2048, 3", "Q6_K, 2, 512, 4", "Q8_0, 1, 32, 1",
             "Q8_0, 2, 96, 1", "Q8_0, 3, 544, 2", "Q8_0, 1, 2048, 3", "Q8_0, 2, 1376, 4"})
     void productsMatchTheScalarInt8Reference(GgmlType type, int groups, int cols, int batch) {
         int rows = groups * GROUP;
@@ -86,6 +86,7 @@ class InterleavedWeightsTest {
                     double term = (max / 127) * switch (type) {
                         case Q4_0 -> q4_0Block(bytes, cols, r, k, q);
                         case Q4_K -> q4_KBlock(bytes, cols, r, k, q);
+                        case Q6_K -> decodedBlock(type, bytes, cols, r, k, q);
                         default -> q8_0Block(bytes, cols, r, k, q);
                     };
                     sum += term;
@@ -104,8 +105,8 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 2, 96, 9", "Q4_0, 3, 2048, 70", "Q4_K, 2, 256, 9", "Q4_K, 3, 2048, 70", "Q8_0, 2, 96, 9",
-            "Q8_0, 3, 2048, 70"})
+    @CsvSource({"Q4_0, 2, 96, 9", "Q4_0, 3, 2048, 70", "Q4_K, 2, 256, 9", "Q4_K, 3, 2048, 70", "Q6_K, 2, 256, 9",
+            "Q6_K, 3, 2048, 70", "Q8_0, 2, 96, 9", "Q8_0, 3, 2048, 70"})
     void promptBatchesEqualTheInPlaceKernelBitForBit(GgmlType type, int groups, int cols, int batch) {
         int rows = groups * GROUP;
         Random random = new Random(cols + batch);
@@ -121,7 +122,7 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 96", "Q4_K, 512", "Q8_0, 96"})
+    @CsvSource({"Q4_0, 96", "Q4_K, 512", "Q6_K, 512", "Q8_0, 96"})
     void rowsAndGroupsDecodeAsTheFileLayoutDoes(GgmlType type, int cols) {
         int rows = 2 * GROUP;
         Tensor t = ScalarQuant.tensor(type, gaussian(new Random(5), rows * cols, 0.5f), rows, cols);
@@ -144,7 +145,7 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 64", "Q4_K, 256", "Q8_0, 64"})
+    @CsvSource({"Q4_0, 64", "Q4_K, 256", "Q6_K, 256", "Q8_0, 64"})
     void anyRowRangeGivesThatRangesProducts(GgmlType type, int cols) {
         int rows = 3 * GROUP;
         Random random = new Random(11);
@@ -167,13 +168,15 @@ class InterleavedWeightsTest {
     }
 
     @Test
-    void onlyQ4_0Q8_0AndQ4_KInWholeGroupsAreCopied() {
+    void onlyQ4_0Q4_KQ6_KAndQ8_0InWholeGroupsAreCopied() {
         Random random = new Random(3);
         Tensor whole = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, GROUP * 64, 0.5f), GROUP, 64);
         Tensor k = ScalarQuant.tensor(GgmlType.Q4_K, gaussian(random, GROUP * 256, 0.5f), GROUP, 256);
         assertEquals(k.byteSize() * 148 / 144, WeightsFactory.resident(k).copiedBytes(), "scales and mins unpacked");
-        assertInstanceOf(Q6_KWeights.class, WeightsFactory.resident(
-                ScalarQuant.tensor(GgmlType.Q6_K, gaussian(random, GROUP * 256, 0.5f), GROUP, 256)));
+        Weights q6 = WeightsFactory.resident(ScalarQuant.tensor(GgmlType.Q6_K, gaussian(random, GROUP * 256, 0.5f),
+                GROUP, 256));
+        Class<?> q6Class = InterleavedQ6_KWeights.FASTER ? InterleavedQ6_KWeights.class : Q6_KWeights.class;
+        assertInstanceOf(q6Class, q6, "Q6_K copied only where its kernel is faster");
         assertInstanceOf(Q5_KWeights.class, WeightsFactory.resident(
                 ScalarQuant.tensor(GgmlType.Q5_K, gaussian(random, GROUP * 256, 0.5f), GROUP, 256)));
         Tensor partial = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, (GROUP + 1) * 64, 0.5f), GROUP + 1, 64);
@@ -270,6 +273,7 @@ class InterleavedWeightsTest {
         return switch (t.type()) {
             case Q4_0 -> new InterleavedQ4_0Weights(t);
             case Q4_K -> new InterleavedQ4_KWeights(t);
+            case Q6_K -> new InterleavedQ6_KWeights(t);
             default -> new InterleavedQ8_0Weights(t);
         };
     }
@@ -283,6 +287,18 @@ class InterleavedWeightsTest {
             sum += (long) ((i < 16 ? packed & 0x0f : packed >>> 4) - 8) * q[i];
         }
         return (double) half(bytes, at) * sum;
+    }
+
+    /**
+     * Row {@code r}'s block of 32 at column {@code k} times the activation quants {@code q}, from the scalar decoder's
+     * values (Q6_K: d * scale * (q - 32), a scale per 16, each product exact in a double).
+     */
+    private static double decodedBlock(GgmlType type, byte[] bytes, int cols, int r, int k, int[] q) {
+        double sum = 0;
+        for (int i = 0; i < 32; i++) {
+            sum += (double) ScalarQuant.decode(type, bytes, cols, r, k + i) * q[i];
+        }
+        return sum;
     }
 
     /** Row {@code r}'s Q8_0 block at column {@code k} times the activation quants {@code q}: d * sum n q. */
