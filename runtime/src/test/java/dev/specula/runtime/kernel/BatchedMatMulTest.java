@@ -9,7 +9,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /**
  * Batched products against a scalar reference over the dequantized values, for batch sizes that
@@ -80,7 +82,11 @@ class BatchedMatMulTest {
 
     /** Q4_0 blocks (fp16 scale, 16 bytes of nibbles) of random quants, as {@link #q8}. */
     private static Tensor q4(Random random, float[] dense) {
-        int blocks = ROWS * COLS / 32;
+        return q4(random, dense, ROWS);
+    }
+
+    private static Tensor q4(Random random, float[] dense, int rows) {
+        int blocks = rows * COLS / 32;
         ByteBuffer b = ByteBuffer.allocate(blocks * 18).order(ByteOrder.LITTLE_ENDIAN);
         for (int blk = 0; blk < blocks; blk++) {
             short d = Float.floatToFloat16(0.01f + random.nextFloat() * 0.05f);
@@ -93,7 +99,7 @@ class BatchedMatMulTest {
                 dense[blk * 32 + 16 + j] = Float.float16ToFloat(d) * (high - 8);
             }
         }
-        return new Tensor("w", GgmlType.Q4_0, new long[]{COLS, ROWS}, MemorySegment.ofArray(b.array()));
+        return new Tensor("w", GgmlType.Q4_0, new long[]{COLS, rows}, MemorySegment.ofArray(b.array()));
     }
 
     private static void check(Weights w, float[] dense, Random random) {
@@ -203,6 +209,51 @@ class BatchedMatMulTest {
         Random random = new Random(3);
         float[] dense = new float[ROWS * COLS];
         check(WeightsFactory.of(q4(random, dense)), dense, random);
+    }
+
+    /**
+     * Prompt batches in tiles of six rows and of eight (the register tiles for cores with 16 and with 32 vector
+     * registers) give the same bits, since every sum adds its products in column order, and match the scalar
+     * reference: weights read a row at a time (45 rows: blocks of 24 or 32, short last tiles) and interleaved groups
+     * (two, in a range that splits both).
+     */
+    @Test
+    void bothTileShapesGiveTheSameBits() {
+        Random random = new Random(10);
+        int rows = 45;
+        float[] dense = gaussian(random, rows * COLS);
+        tilesAgree(WeightsFactory.of(f32(dense, rows, COLS)), dense, 0, rows, random);
+        int groupRows = 2 * InterleavedWeights.GROUP;
+        float[] q4Dense = new float[groupRows * COLS];
+        Weights grouped = WeightsFactory.resident(q4(random, q4Dense, groupRows));
+        assertInstanceOf(GroupDecoding.class, grouped);
+        tilesAgree(grouped, q4Dense, 3, groupRows - 5, random);
+    }
+
+    private static void tilesAgree(Weights w, float[] dense, int from, int to, Random random) {
+        int batch = 9;
+        float[] x = gaussian(random, batch * COLS);
+        float[][] outs = new float[2][batch * w.rows()];
+        int[] tileRows = {6, 8};
+        for (int i = 0; i < 2; i++) {
+            BatchActivations a = BatchActivations.ofThisThread(x, COLS, batch);
+            if (w instanceof GroupDecoding g) {
+                BatchKernel.matmul(g, a, outs[i], from, to, tileRows[i]);
+            } else {
+                BatchKernel.matmul(w, a, outs[i], from, to, tileRows[i]);
+            }
+        }
+        assertArrayEquals(outs[0], outs[1], w.tensor().type() + ": tiles of six and of eight");
+        for (int b = 0; b < batch; b++) {
+            for (int r = 0; r < w.rows(); r++) {
+                double expected = 0;
+                for (int c = 0; r >= from && r < to && c < COLS; c++) {
+                    expected += (double) dense[r * COLS + c] * x[b * COLS + c];
+                }
+                assertEquals(expected, outs[1][b * w.rows() + r], 1e-4 * (1 + Math.abs(expected)),
+                        w.tensor().type() + " row " + r + " entry " + b);
+            }
+        }
     }
 
     /** An ensemble whose members are identical must see identical outputs, bit for bit, whatever the batch. */
