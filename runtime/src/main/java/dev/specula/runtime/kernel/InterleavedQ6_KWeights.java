@@ -188,6 +188,117 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
         acc1.intoArray(out, o + LANES);
     }
 
+    /**
+     * As {@link #dot}, against activation rows 0, {@code b1}, {@code b2} and {@code b3}, two at a time, so each
+     * step's values are unpacked once per pair of rows: all four at once would keep sixteen sums and the four rows'
+     * scales live, more than the 32 registers this layout is used with.
+     */
+    @Override
+    void dot4(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2, int o3) {
+        pair(at, a, 0, b1, out, o0, o1);
+        pair(at, a, b2, b3, out, o2, o3);
+    }
+
+    /** {@link #dot} for activation rows {@code ra} and {@code rb}, to {@code out[oa ..]} and {@code out[ob ..]}. */
+    private void pair(long at, Int8Activations a, int ra, int rb, float[] out, int oa, int ob) {
+        FloatVector.zero(FLOATS).intoArray(out, oa);
+        FloatVector.zero(FLOATS).intoArray(out, oa + LANES);
+        FloatVector.zero(FLOATS).intoArray(out, ob);
+        FloatVector.zero(FLOATS).intoArray(out, ob + LANES);
+        for (int s = 0; s < supers; s++, at += SUPER_BYTES) {
+            for (int n = 0; n < 2; n++) {
+                for (int sub = 0; sub < 2; sub++) {
+                    int k = s * SUPER + n * HALF_VALUES + sub * 16;
+                    int j = s * (SUPER / BLOCK) + n * (HALF_VALUES / BLOCK);
+                    sixteenPair(at, n, sub, a, a.quantRow(ra) + k, a.blockRow(ra) + j, a.quantRow(rb) + k,
+                            a.blockRow(rb) + j, out, oa, ob);
+                }
+            }
+        }
+    }
+
+    /** {@link #sixteen} for two activation rows, from quants {@code ka} and {@code kb}, block scales {@code ja}, {@code jb}. */
+    private void sixteenPair(long at, int n, int sub, Int8Activations a, int ka, int ja, int kb, int jb, float[] out,
+                             int oa, int ob) {
+        short[] q = a.quants();
+        float[] xs = a.scales();
+        ShortVector halves = ((ShortVector) ByteVector.fromArray(ByteVector.SPECIES_512, heap, (int) at).reinterpretAsShorts());
+        IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
+        FloatVector d0 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
+        FloatVector d1 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        // d times run r's sub-block scale, per row; times an activation row's block scale where it is used, the
+        // same products in the same order as the one-row kernel's.
+        long sc = at + SCALES + (long) (8 * n + sub) * GROUP;
+        FloatVector e00 = d0.mul((FloatVector) ByteVector.fromArray(BYTES, heap, (int) (sc)).convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
+        FloatVector e01 = d1.mul((FloatVector) ByteVector.fromArray(BYTES, heap, (int) (sc + LANES)).convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
+        FloatVector e10 = d0.mul((FloatVector) ByteVector.fromArray(BYTES, heap, (int) (sc + 2L * GROUP)).convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
+        FloatVector e11 = d1.mul((FloatVector) ByteVector.fromArray(BYTES, heap, (int) (sc + 2L * GROUP + LANES)).convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
+        FloatVector e20 = d0.mul((FloatVector) ByteVector.fromArray(BYTES, heap, (int) (sc + 4L * GROUP)).convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
+        FloatVector e21 = d1.mul((FloatVector) ByteVector.fromArray(BYTES, heap, (int) (sc + 4L * GROUP + LANES)).convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
+        FloatVector e30 = d0.mul((FloatVector) ByteVector.fromArray(BYTES, heap, (int) (sc + 6L * GROUP)).convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
+        FloatVector e31 = d1.mul((FloatVector) ByteVector.fromArray(BYTES, heap, (int) (sc + 6L * GROUP + LANES)).convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
+        FloatVector a0 = FloatVector.fromArray(FLOATS, out, oa);
+        FloatVector a1 = FloatVector.fromArray(FLOATS, out, oa + LANES);
+        FloatVector b0 = FloatVector.fromArray(FLOATS, out, ob);
+        FloatVector b1 = FloatVector.fromArray(FLOATS, out, ob + LANES);
+        long steps = at + HALVES + (long) n * HALF_BYTES + (long) sub * 16 * STEP;
+        for (int chunk = 0; chunk < 2; chunk++) {
+            ShortVector sa0 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sa1 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sa2 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sa3 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sb0 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sb1 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sb2 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sb3 = ShortVector.zero(GROUP_SHORTS);
+            for (int t = 0; t < CHUNK; t++) {
+                int l = chunk * CHUNK + t;
+                long p = steps + (long) l * STEP;
+                ShortVector lo = (ShortVector) ByteVector.fromArray(GROUP_BYTES, heap, (int) (p))
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, GROUP_SHORTS, 0);
+                ShortVector hi = (ShortVector) ByteVector.fromArray(GROUP_BYTES, heap, (int) (p + GROUP))
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, GROUP_SHORTS, 0);
+                ShortVector bits = (ShortVector) ByteVector.fromArray(GROUP_BYTES, heap, (int) (p + 2 * GROUP))
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, GROUP_SHORTS, 0);
+                ShortVector v = lo.and((short) 0x0f).or(bits.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub(OFFSET);
+                sa0 = sa0.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[ka + l])));
+                sb0 = sb0.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[kb + l])));
+                v = hi.and((short) 0x0f).or(bits.lanewise(VectorOperators.LSHL, 2).and((short) 0x30)).sub(OFFSET);
+                sa1 = sa1.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[ka + BLOCK + l])));
+                sb1 = sb1.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[kb + BLOCK + l])));
+                v = lo.lanewise(VectorOperators.LSHR, 4).or(bits.and((short) 0x30)).sub(OFFSET);
+                sa2 = sa2.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[ka + 2 * BLOCK + l])));
+                sb2 = sb2.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[kb + 2 * BLOCK + l])));
+                v = hi.lanewise(VectorOperators.LSHR, 4).or(bits.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).sub(OFFSET);
+                sa3 = sa3.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[ka + 3 * BLOCK + l])));
+                sb3 = sb3.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[kb + 3 * BLOCK + l])));
+            }
+            a0 = ((FloatVector) sa0.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e00.mul(xs[ja]), a0);
+            a1 = ((FloatVector) sa0.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e01.mul(xs[ja]), a1);
+            a0 = ((FloatVector) sa1.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e10.mul(xs[ja + 1]), a0);
+            a1 = ((FloatVector) sa1.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e11.mul(xs[ja + 1]), a1);
+            a0 = ((FloatVector) sa2.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e20.mul(xs[ja + 2]), a0);
+            a1 = ((FloatVector) sa2.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e21.mul(xs[ja + 2]), a1);
+            a0 = ((FloatVector) sa3.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e30.mul(xs[ja + 3]), a0);
+            a1 = ((FloatVector) sa3.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e31.mul(xs[ja + 3]), a1);
+            b0 = ((FloatVector) sb0.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e00.mul(xs[jb]), b0);
+            b1 = ((FloatVector) sb0.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e01.mul(xs[jb]), b1);
+            b0 = ((FloatVector) sb1.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e10.mul(xs[jb + 1]), b0);
+            b1 = ((FloatVector) sb1.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e11.mul(xs[jb + 1]), b1);
+            b0 = ((FloatVector) sb2.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e20.mul(xs[jb + 2]), b0);
+            b1 = ((FloatVector) sb2.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e21.mul(xs[jb + 2]), b1);
+            b0 = ((FloatVector) sb3.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e30.mul(xs[jb + 3]), b0);
+            b1 = ((FloatVector) sb3.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e31.mul(xs[jb + 3]), b1);
+        }
+        a0.intoArray(out, oa);
+        a1.intoArray(out, oa + LANES);
+        b0.intoArray(out, ob);
+        b1.intoArray(out, ob + LANES);
+    }
+
     @Override
     void decodeGroup(long at, float[] dst) {
         for (int s = 0; s < supers; s++, at += SUPER_BYTES) {
