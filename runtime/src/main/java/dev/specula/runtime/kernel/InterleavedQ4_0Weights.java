@@ -62,15 +62,19 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
         FloatVector acc0 = FloatVector.zero(FLOATS);
         FloatVector acc1 = FloatVector.zero(FLOATS);
         for (int b = 0; b < blocks; b++, at += COLUMN_BYTES) {
+            // The low and the high nibbles' products in two sums: one chain of 32 dependent adds per block bound the
+            // loop in cache (a 256x2048 matrix in L2, one thread: 0.45-0.50 against 0.50-0.55 ns per 32 values;
+            // streaming from memory, a whole token's products, the same 15.4-16.8 ms either way).
             ShortVector sum = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sumHi = ShortVector.zero(GROUP_SHORTS);
             int k = qo + b * BLOCK;
             for (int t = 0; t < HALF; t++) {
                 ShortVector v = (ShortVector) ByteVector.fromMemorySegment(GROUP_BYTES, data,
                         at + SCALES_BYTES + (long) t * GROUP, ORDER).convertShape(VectorOperators.ZERO_EXTEND_B2S, GROUP_SHORTS, 0);
                 sum = sum.add(v.and((short) 0x0f).mul(ShortVector.broadcast(GROUP_SHORTS, q[k + t])));
-                sum = sum.add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(GROUP_SHORTS, q[k + t + HALF])));
+                sumHi = sumHi.add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(GROUP_SHORTS, q[k + t + HALF])));
             }
-            sum = sum.sub(ShortVector.broadcast(GROUP_SHORTS, (short) (sums[so + b] * NIBBLE_BIAS)));
+            sum = sum.add(sumHi).sub(ShortVector.broadcast(GROUP_SHORTS, (short) (sums[so + b] * NIBBLE_BIAS)));
             ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
             float scale = s[so + b];
             IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
