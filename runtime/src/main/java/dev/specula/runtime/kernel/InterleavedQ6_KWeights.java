@@ -10,7 +10,6 @@ import static dev.specula.runtime.kernel.SuperBlockWeights.SUPER;
 import dev.specula.runtime.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Optional;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -53,17 +52,10 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
     private static final short OFFSET = 32;
 
     private final int supers;
-    /** The copy, which the kernels read as an array ({@link #data} is a view of it for copying in and streaming). */
-    private final byte[] heap;
 
     /** Copies {@code tensor} (Q6_K, rows a multiple of {@link #GROUP}) into the interleaved layout, on the Java heap. */
     InterleavedQ6_KWeights(Tensor tensor) {
-        this(tensor, heapRoom(tensor, groupBytes(tensor)));
-    }
-
-    private InterleavedQ6_KWeights(Tensor tensor, byte[] heap) {
-        super(tensor, groupBytes(tensor), MemorySegment.ofArray(heap));
-        this.heap = heap;
+        super(tensor, groupBytes(tensor), true);
         this.supers = cols / SUPER;
         interleave(supers, SOURCE_BYTES, SUPER_BYTES);
     }
@@ -79,11 +71,6 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
         }
         long bytes = bytes(tensor, groupBytes(tensor));
         return heapHolds(bytes) ? bytes : 0;
-    }
-
-    @Override
-    public Optional<byte[]> storageArray() {
-        return Optional.of(heap);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.specula.runtime.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -21,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  * through a helper of ours returning the vector: such a helper in the Q6_K kernel was not inlined and its vectors
  * were boxed (3.8 against 1.5 ns per 32 values), as {@link VectorMath} found for its own.
  *
- * <p>Q6_K's copy lives in a Java array ({@link #heapRoom}) that its kernels read with {@code fromArray}: read from
+ * <p>Q6_K's copy lives in a Java array ({@link #heap}) that its kernels read with {@code fromArray}: read from
  * native memory, its kernel ran on the Vector API's allocating fallbacks in some processes and not others (a model
  * of Q6_K alone: 6 of 8 at 70-75 ms per token against 29-42), with JFR's samples in the JDK's segment-load method
  * as a frame of its own; from an array, 14 of 14 ran at 29-50 ms.
@@ -46,16 +47,29 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     private static final Thread ANOTHER_THREAD = Thread.ofVirtual().unstarted(() -> { });
 
     final long groupBytes;
+    /** The copy, where it lives in a Java array for kernels that read it with {@code fromArray}; else null. */
+    final byte[] heap;
 
-    /** Room for {@code tensor}'s groups of {@code groupBytes} each; the subclass copies the weights in. */
+    /** Native memory for {@code tensor}'s groups of {@code groupBytes} each; the subclass copies the weights in. */
     InterleavedWeights(Tensor tensor, long groupBytes) {
-        this(tensor, groupBytes, UninitializedMemory.allocate(bytes(tensor, groupBytes), 64));
+        this(tensor, groupBytes, (byte[]) null);
     }
 
-    /** As {@link #InterleavedWeights(Tensor, long)}, into {@code room} (from {@link #heapRoom}). */
-    InterleavedWeights(Tensor tensor, long groupBytes, MemorySegment room) {
-        super(tensor, room);
+    /** As {@link #InterleavedWeights(Tensor, long)}, in a Java array ({@link #heap}; see {@link #heapHolds}). */
+    InterleavedWeights(Tensor tensor, long groupBytes, boolean onHeap) {
+        this(tensor, groupBytes, onHeap ? new byte[Math.toIntExact(bytes(tensor, groupBytes))] : null);
+    }
+
+    private InterleavedWeights(Tensor tensor, long groupBytes, byte[] heap) {
+        super(tensor, heap != null ? MemorySegment.ofArray(heap)
+                : UninitializedMemory.allocate(bytes(tensor, groupBytes), 64));
         this.groupBytes = groupBytes;
+        this.heap = heap;
+    }
+
+    @Override
+    public final Optional<byte[]> storageArray() {
+        return Optional.ofNullable(heap);
     }
 
     /** Bytes of {@code tensor}'s groups of {@code groupBytes} each, its rows checked to be whole groups. */
@@ -74,11 +88,6 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
         Runtime runtime = Runtime.getRuntime();
         long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
         return bytes <= Integer.MAX_VALUE - 8 && free - bytes >= Math.max(HEAP_RESERVE, runtime.maxMemory() / 4);
-    }
-
-    /** A Java array for {@code tensor}'s groups of {@code groupBytes} each, for a kernel that reads arrays. */
-    static byte[] heapRoom(Tensor tensor, long groupBytes) {
-        return new byte[Math.toIntExact(bytes(tensor, groupBytes))];
     }
 
     /**
