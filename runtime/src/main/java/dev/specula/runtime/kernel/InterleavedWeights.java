@@ -52,7 +52,7 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
 
     /** Native memory for {@code tensor}'s groups of {@code groupBytes} each; the subclass copies the weights in. */
     InterleavedWeights(Tensor tensor, long groupBytes) {
-        this(tensor, groupBytes, (byte[]) null);
+        this(tensor, groupBytes, false);
     }
 
     /** As {@link #InterleavedWeights(Tensor, long)}, in a Java array ({@link #heap}; see {@link #heapHolds}). */
