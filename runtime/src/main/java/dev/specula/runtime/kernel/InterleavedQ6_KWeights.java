@@ -15,6 +15,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q6_K in {@link InterleavedWeights}' layout: per group and super-block of 256 values, the group's fp16 {@code d}
@@ -36,6 +37,8 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
      */
     static final boolean FASTER = Species.LANES == 16;
 
+    /** The group's fp16 {@code d}s as bytes: a full-width vector of them, read as shorts. */
+    private static final VectorSpecies<Byte> D_BYTES = VectorSpecies.of(byte.class, GROUP_SHORTS.vectorShape());
     private static final int SOURCE_BYTES = 210;
     private static final int SOURCE_HIGH_BITS = 128;
     private static final int SOURCE_SCALES = 192;
@@ -64,11 +67,11 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
         return (long) tensor.cols() / SUPER * SUPER_BYTES;
     }
 
-    /** Bytes the copy of {@code tensor} takes, or 0 where it stays in place: rows not whole groups, or no heap for it. */
+    /**
+     * Bytes the copy of {@code tensor} (rows a multiple of {@link #GROUP}, as {@link WeightsFactory} checks first)
+     * takes, or 0 where the heap has no room for it.
+     */
     static long copyBytes(Tensor tensor) {
-        if (tensor.rows() % GROUP != 0) {
-            return 0;
-        }
         long bytes = bytes(tensor, groupBytes(tensor));
         return heapHolds(bytes) ? bytes : 0;
     }
@@ -116,13 +119,11 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
     private void sixteen(long at, int n, int sub, Int8Activations a, int k, int j, float[] out, int o) {
         short[] q = a.quants();
         float[] xs = a.scales();
-        ShortVector halves = ((ShortVector) ByteVector.fromArray(ByteVector.SPECIES_512, heap, (int) at).reinterpretAsShorts());
+        ShortVector halves = ((ShortVector) ByteVector.fromArray(D_BYTES, heap, (int) at).reinterpretAsShorts());
         IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-        FloatVector d0 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-        FloatVector d1 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         // Run r's sub-block is 8n + sub + 2r; its scale times d times the activation block's scale, per row. The
         // scale bytes are converted in place: through a helper of ours returning the vector, it was boxed (3.8
         // against 1.5 ns per 32 values).
@@ -209,13 +210,11 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
                              int oa, int ob) {
         short[] q = a.quants();
         float[] xs = a.scales();
-        ShortVector halves = ((ShortVector) ByteVector.fromArray(ByteVector.SPECIES_512, heap, (int) at).reinterpretAsShorts());
+        ShortVector halves = ((ShortVector) ByteVector.fromArray(D_BYTES, heap, (int) at).reinterpretAsShorts());
         IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-        FloatVector d0 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-        FloatVector d1 = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
         // d times run r's sub-block scale, per row; times an activation row's block scale where it is used, the
         // same products in the same order as the one-row kernel's.
         long sc = at + SCALES + (long) (8 * n + sub) * GROUP;
@@ -290,10 +289,9 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
     void decodeGroup(long at, float[] dst) {
         for (int s = 0; s < supers; s++, at += SUPER_BYTES) {
             for (int part = 0; part < 2; part++) {
-                ShortVector halves = ((ShortVector) ByteVector.fromArray(ByteVector.SPECIES_512, heap, (int) at).reinterpretAsShorts());
+                ShortVector halves = ((ShortVector) ByteVector.fromArray(D_BYTES, heap, (int) at).reinterpretAsShorts());
                 IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, part);
-                FloatVector d = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                        .reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+                FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
                 for (int n = 0; n < 2; n++) {
                     for (int sub = 0; sub < 2; sub++) {
                         // Run r's scale for these sixteen steps, times d: the same product the in-place kernel takes.
