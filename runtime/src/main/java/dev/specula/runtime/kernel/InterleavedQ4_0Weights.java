@@ -9,6 +9,7 @@ import static dev.specula.runtime.kernel.Species.LANES;
 import dev.specula.runtime.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -16,32 +17,43 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Q4_0 in {@link InterleavedWeights}' layout: per group and block column, the group's fp16 scales (one per row),
- * then 16 times the group's byte {@code t} of that block (low nibble value {@code t}, high nibble value
- * {@code t + 16}). The same 18 bytes per block as the file's layout.
+ * Q4_0 in {@link InterleavedWeights}' layout, in groups of {@link #ROWS} rows ({@link #PARTS} vectors' 16-bit
+ * lanes): per group and block column, the group's fp16 scales (one per row), then {@link #ROWS} times the group's
+ * byte {@code t} of that block (low nibble value {@code t}, high nibble value {@code t + 16}). The same 18 bytes per
+ * block as the file's layout.
  *
  * <p>A nibble times an 8-bit activation quant fits 11 bits, and a block's 32 products, recentred by the
  * activations' {@code 8 * sum}, fit 16 (the unsigned nibbles' sum may wrap on the way; the recentred one is exact
- * modulo 2^16 and in range, so it is exact), so a block costs per group of rows one load, a mask, a shift, and a
+ * modulo 2^16 and in range, so it is exact), so a block costs per vector of rows one load, a mask, a shift, and a
  * multiply and an add per value, and the block's scales are applied once per row in float. All of
  * tinyllama-1.1b's products for one token (Zen 5, AVX-512, 590 MB of Q4_0): one thread 29.7 against 45.5 ms in
- * place ({@link Q4_0Weights}), now at the core's share of memory bandwidth rather than its arithmetic; two
- * threads 17-19.5 against 25-26 ms. The cost is accuracy: the 8-bit activations differ from the float ones by up
- * to half a quantization step, as in llama.cpp, whose CPU kernels quantize activations the same way.
+ * place ({@link Q4_0Weights}). The cost is accuracy: the 8-bit activations differ from the float ones by up to half
+ * a quantization step, as in llama.cpp, whose CPU kernels quantize activations the same way.
  */
 final class InterleavedQ4_0Weights extends InterleavedWeights {
 
+    /**
+     * Vectors of rows per group. With 512-bit vectors two, which share each step's activation broadcasts and read
+     * one whole 64-byte line per step: all of tinyllama-1.1b's products for one token, Zen 5, two threads, 13.6-14.6
+     * against 15.8-16.4 ms (one thread 22.1-23.4 against 27.5-29.0), a K=4 ensemble's 23.0-25.0 against 30.0-30.4.
+     * With 256-bit vectors (AVX2's 16 registers) two ran slower (25.7-26.9 against 22.7-23.5 ms), with 128-bit no
+     * faster (25.9-27.8 against 27.2-27.5).
+     */
+    static final int PARTS = LANES == 16 ? 2 : 1;
+    /** Rows per group. */
+    static final int ROWS = PARTS * GROUP;
     private static final int BLOCK_BYTES = 2 + HALF;
-    private static final int SCALES_BYTES = GROUP * Short.BYTES;
+    private static final int SCALES_BYTES = ROWS * Short.BYTES;
     /** Nibbles are stored as value + 8. */
     private static final int NIBBLE_BIAS = 8;
     /** Bytes per block column of a group. */
-    private static final int COLUMN_BYTES = GROUP * BLOCK_BYTES;
+    private static final int COLUMN_BYTES = ROWS * BLOCK_BYTES;
+    private static final ThreadScratch FOUR_ROWS = new ThreadScratch();
     private final int blocks;
 
-    /** Copies {@code tensor} (Q4_0, rows a multiple of {@link #GROUP}) into the interleaved layout. */
+    /** Copies {@code tensor} (Q4_0, rows a multiple of {@link #ROWS}) into the interleaved layout. */
     InterleavedQ4_0Weights(Tensor tensor) {
-        super(tensor, (long) tensor.cols() / BLOCK * COLUMN_BYTES);
+        super(tensor, ROWS, (long) tensor.cols() / BLOCK * COLUMN_BYTES);
         this.blocks = cols / BLOCK;
         interleave(blocks, BLOCK_BYTES, COLUMN_BYTES);
     }
@@ -50,6 +62,12 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     void copyUnit(MemorySegment source, long from, byte[] unit, int lane) {
         copyHalf(source, from, unit, lane * Short.BYTES);
         spread(source, from + 2, HALF, unit, SCALES_BYTES + lane);
+    }
+
+    /** Step {@code t}'s bytes of vector {@code part} of the group's rows, in 16-bit lanes. */
+    private ShortVector step(long at, int t, int part) {
+        return (ShortVector) ByteVector.fromMemorySegment(GROUP_BYTES, data, at + SCALES_BYTES + (long) t * ROWS + part * GROUP,
+                ORDER).convertShape(VectorOperators.ZERO_EXTEND_B2S, GROUP_SHORTS, 0);
     }
 
     @Override
@@ -61,37 +79,183 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
         int so = a.blockRow(row);
         FloatVector acc0 = FloatVector.zero(FLOATS);
         FloatVector acc1 = FloatVector.zero(FLOATS);
+        FloatVector acc2 = FloatVector.zero(FLOATS);
+        FloatVector acc3 = FloatVector.zero(FLOATS);
         for (int b = 0; b < blocks; b++, at += COLUMN_BYTES) {
-            // The low and the high nibbles' products in two sums: one chain of 32 dependent adds per block bound the
-            // loop in cache (a 256x2048 matrix in L2, one thread: 0.45-0.50 against 0.50-0.55 ns per 32 values;
-            // streaming from memory, a whole token's products, the same 15.4-16.8 ms either way).
-            ShortVector sum = ShortVector.zero(GROUP_SHORTS);
-            ShortVector sumHi = ShortVector.zero(GROUP_SHORTS);
+            // The low and the high nibbles' products in sums apart: one chain of 32 dependent adds per block bound the
+            // loop in cache (a 256x2048 matrix in L2, one thread: 0.45-0.50 against 0.50-0.55 ns per 32 values).
+            ShortVector sum0 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sumHi0 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sum1 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sumHi1 = ShortVector.zero(GROUP_SHORTS);
             int k = qo + b * BLOCK;
             for (int t = 0; t < HALF; t++) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(GROUP_BYTES, data,
-                        at + SCALES_BYTES + (long) t * GROUP, ORDER).convertShape(VectorOperators.ZERO_EXTEND_B2S, GROUP_SHORTS, 0);
-                sum = sum.add(v.and((short) 0x0f).mul(ShortVector.broadcast(GROUP_SHORTS, q[k + t])));
-                sumHi = sumHi.add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.broadcast(GROUP_SHORTS, q[k + t + HALF])));
+                ShortVector lo = ShortVector.broadcast(GROUP_SHORTS, q[k + t]);
+                ShortVector hi = ShortVector.broadcast(GROUP_SHORTS, q[k + t + HALF]);
+                ShortVector v = step(at, t, 0);
+                sum0 = sum0.add(v.and((short) 0x0f).mul(lo));
+                sumHi0 = sumHi0.add(v.lanewise(VectorOperators.LSHR, 4).mul(hi));
+                if (PARTS == 2) {
+                    v = step(at, t, 1);
+                    sum1 = sum1.add(v.and((short) 0x0f).mul(lo));
+                    sumHi1 = sumHi1.add(v.lanewise(VectorOperators.LSHR, 4).mul(hi));
+                }
             }
-            sum = sum.add(sumHi).sub(ShortVector.broadcast(GROUP_SHORTS, (short) (sums[so + b] * NIBBLE_BIAS)));
-            ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
+            ShortVector bias = ShortVector.broadcast(GROUP_SHORTS, (short) (sums[so + b] * NIBBLE_BIAS));
             float scale = s[so + b];
+            sum0 = sum0.add(sumHi0).sub(bias);
+            ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
             IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
             FloatVector d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
-            FloatVector p = (FloatVector) sum.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0);
-            acc0 = p.fma(d, acc0);
+            acc0 = ((FloatVector) sum0.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(d, acc0);
             h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
             d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
-            p = (FloatVector) sum.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0);
-            acc1 = p.fma(d, acc1);
+            acc1 = ((FloatVector) sum0.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(d, acc1);
+            if (PARTS == 2) {
+                sum1 = sum1.add(sumHi1).sub(bias);
+                halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at + GROUP * Short.BYTES, ORDER);
+                h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
+                d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
+                acc2 = ((FloatVector) sum1.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(d, acc2);
+                h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
+                d = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS).mul(scale);
+                acc3 = ((FloatVector) sum1.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(d, acc3);
+            }
         }
         acc0.intoArray(out, o);
         acc1.intoArray(out, o + LANES);
+        if (PARTS == 2) {
+            acc2.intoArray(out, o + 2 * LANES);
+            acc3.intoArray(out, o + 3 * LANES);
+        }
     }
 
     @Override
     void dot4(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2, int o3) {
+        if (PARTS == 2) {
+            dot4TwoVectors(at, a, b1, b2, b3, out, o0, o1, o2, o3);
+        } else {
+            dot4OneVector(at, a, b1, b2, b3, out, o0, o1, o2, o3);
+        }
+    }
+
+    /**
+     * {@link #dot4} for groups of two vectors of rows: each step's values are unpacked once for the four activation
+     * rows and each activation broadcast once for both vectors.
+     */
+    private void dot4TwoVectors(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2,
+                                int o3) {
+        short[] q = a.quants();
+        float[] s = a.scales();
+        short[] sums = a.sums();
+        int q0 = a.quantRow(0);
+        int q1 = a.quantRow(b1);
+        int q2 = a.quantRow(b2);
+        int q3 = a.quantRow(b3);
+        int s0 = a.blockRow(0);
+        int s1 = a.blockRow(b1);
+        int s2 = a.blockRow(b2);
+        int s3 = a.blockRow(b3);
+        // Each block's sums are added to the four rows' products in memory, where sixteen float sums would not fit
+        // the registers beside eight 16-bit ones; in a scratch array, since with fewer than four members the
+        // outputs are the same entries.
+        float[] rows = FOUR_ROWS.atLeast(4 * ROWS);
+        Arrays.fill(rows, 0, 4 * ROWS, 0f);
+        for (int b = 0; b < blocks; b++, at += COLUMN_BYTES) {
+            ShortVector sum00 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sum01 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sum10 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sum11 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sum20 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sum21 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sum30 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sum31 = ShortVector.zero(GROUP_SHORTS);
+            int k = b * BLOCK;
+            for (int t = 0; t < HALF; t++) {
+                ShortVector v0 = step(at, t, 0);
+                ShortVector lo0 = v0.and((short) 0x0f);
+                ShortVector hi0 = v0.lanewise(VectorOperators.LSHR, 4);
+                ShortVector v1 = step(at, t, 1);
+                ShortVector lo1 = v1.and((short) 0x0f);
+                ShortVector hi1 = v1.lanewise(VectorOperators.LSHR, 4);
+                int kt = k + t;
+                ShortVector lo = ShortVector.broadcast(GROUP_SHORTS, q[q0 + kt]);
+                ShortVector hi = ShortVector.broadcast(GROUP_SHORTS, q[q0 + kt + HALF]);
+                sum00 = sum00.add(lo0.mul(lo)).add(hi0.mul(hi));
+                sum01 = sum01.add(lo1.mul(lo)).add(hi1.mul(hi));
+                lo = ShortVector.broadcast(GROUP_SHORTS, q[q1 + kt]);
+                hi = ShortVector.broadcast(GROUP_SHORTS, q[q1 + kt + HALF]);
+                sum10 = sum10.add(lo0.mul(lo)).add(hi0.mul(hi));
+                sum11 = sum11.add(lo1.mul(lo)).add(hi1.mul(hi));
+                lo = ShortVector.broadcast(GROUP_SHORTS, q[q2 + kt]);
+                hi = ShortVector.broadcast(GROUP_SHORTS, q[q2 + kt + HALF]);
+                sum20 = sum20.add(lo0.mul(lo)).add(hi0.mul(hi));
+                sum21 = sum21.add(lo1.mul(lo)).add(hi1.mul(hi));
+                lo = ShortVector.broadcast(GROUP_SHORTS, q[q3 + kt]);
+                hi = ShortVector.broadcast(GROUP_SHORTS, q[q3 + kt + HALF]);
+                sum30 = sum30.add(lo0.mul(lo)).add(hi0.mul(hi));
+                sum31 = sum31.add(lo1.mul(lo)).add(hi1.mul(hi));
+            }
+            ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
+            IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
+            FloatVector d00 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+            h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
+            FloatVector d01 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+            float scale0 = s[s0 + b];
+            ShortVector bias0 = ShortVector.broadcast(GROUP_SHORTS, (short) (sums[s0 + b] * NIBBLE_BIAS));
+            ((FloatVector) sum00.sub(bias0).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
+                    .fma(d00.mul(scale0), FloatVector.fromArray(FLOATS, rows, 0)).intoArray(rows, 0);
+            ((FloatVector) sum00.sub(bias0).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
+                    .fma(d01.mul(scale0), FloatVector.fromArray(FLOATS, rows, LANES)).intoArray(rows, LANES);
+            float scale1 = s[s1 + b];
+            ShortVector bias1 = ShortVector.broadcast(GROUP_SHORTS, (short) (sums[s1 + b] * NIBBLE_BIAS));
+            ((FloatVector) sum10.sub(bias1).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
+                    .fma(d00.mul(scale1), FloatVector.fromArray(FLOATS, rows, ROWS)).intoArray(rows, ROWS);
+            ((FloatVector) sum10.sub(bias1).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
+                    .fma(d01.mul(scale1), FloatVector.fromArray(FLOATS, rows, ROWS + LANES)).intoArray(rows, ROWS + LANES);
+            float scale2 = s[s2 + b];
+            ShortVector bias2 = ShortVector.broadcast(GROUP_SHORTS, (short) (sums[s2 + b] * NIBBLE_BIAS));
+            ((FloatVector) sum20.sub(bias2).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
+                    .fma(d00.mul(scale2), FloatVector.fromArray(FLOATS, rows, 2 * ROWS)).intoArray(rows, 2 * ROWS);
+            ((FloatVector) sum20.sub(bias2).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
+                    .fma(d01.mul(scale2), FloatVector.fromArray(FLOATS, rows, 2 * ROWS + LANES)).intoArray(rows, 2 * ROWS + LANES);
+            float scale3 = s[s3 + b];
+            ShortVector bias3 = ShortVector.broadcast(GROUP_SHORTS, (short) (sums[s3 + b] * NIBBLE_BIAS));
+            ((FloatVector) sum30.sub(bias3).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
+                    .fma(d00.mul(scale3), FloatVector.fromArray(FLOATS, rows, 3 * ROWS)).intoArray(rows, 3 * ROWS);
+            ((FloatVector) sum30.sub(bias3).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
+                    .fma(d01.mul(scale3), FloatVector.fromArray(FLOATS, rows, 3 * ROWS + LANES)).intoArray(rows, 3 * ROWS + LANES);
+            halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at + GROUP * Short.BYTES, ORDER);
+            h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
+            FloatVector d10 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+            h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
+            FloatVector d11 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+            ((FloatVector) sum01.sub(bias0).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
+                    .fma(d10.mul(scale0), FloatVector.fromArray(FLOATS, rows, 2 * LANES)).intoArray(rows, 2 * LANES);
+            ((FloatVector) sum01.sub(bias0).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
+                    .fma(d11.mul(scale0), FloatVector.fromArray(FLOATS, rows, 3 * LANES)).intoArray(rows, 3 * LANES);
+            ((FloatVector) sum11.sub(bias1).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
+                    .fma(d10.mul(scale1), FloatVector.fromArray(FLOATS, rows, ROWS + 2 * LANES)).intoArray(rows, ROWS + 2 * LANES);
+            ((FloatVector) sum11.sub(bias1).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
+                    .fma(d11.mul(scale1), FloatVector.fromArray(FLOATS, rows, ROWS + 3 * LANES)).intoArray(rows, ROWS + 3 * LANES);
+            ((FloatVector) sum21.sub(bias2).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
+                    .fma(d10.mul(scale2), FloatVector.fromArray(FLOATS, rows, 2 * ROWS + 2 * LANES)).intoArray(rows, 2 * ROWS + 2 * LANES);
+            ((FloatVector) sum21.sub(bias2).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
+                    .fma(d11.mul(scale2), FloatVector.fromArray(FLOATS, rows, 2 * ROWS + 3 * LANES)).intoArray(rows, 2 * ROWS + 3 * LANES);
+            ((FloatVector) sum31.sub(bias3).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
+                    .fma(d10.mul(scale3), FloatVector.fromArray(FLOATS, rows, 3 * ROWS + 2 * LANES)).intoArray(rows, 3 * ROWS + 2 * LANES);
+            ((FloatVector) sum31.sub(bias3).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
+                    .fma(d11.mul(scale3), FloatVector.fromArray(FLOATS, rows, 3 * ROWS + 3 * LANES)).intoArray(rows, 3 * ROWS + 3 * LANES);
+        }
+        System.arraycopy(rows, 0, out, o0, ROWS);
+        System.arraycopy(rows, ROWS, out, o1, ROWS);
+        System.arraycopy(rows, 2 * ROWS, out, o2, ROWS);
+        System.arraycopy(rows, 3 * ROWS, out, o3, ROWS);
+    }
+
+    /** {@link #dot4} for groups of one vector of rows, its sums in registers. */
+    private void dot4OneVector(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2,
+                               int o3) {
         short[] q = a.quants();
         float[] s = a.scales();
         short[] sums = a.sums();
@@ -118,8 +282,7 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
             ShortVector sum3 = ShortVector.zero(GROUP_SHORTS);
             int k = b * BLOCK;
             for (int t = 0; t < HALF; t++) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(GROUP_BYTES, data,
-                        at + SCALES_BYTES + (long) t * GROUP, ORDER).convertShape(VectorOperators.ZERO_EXTEND_B2S, GROUP_SHORTS, 0);
+                ShortVector v = step(at, t, 0);
                 ShortVector lo = v.and((short) 0x0f);
                 ShortVector hi = v.lanewise(VectorOperators.LSHR, 4);
                 int kt = k + t;
@@ -164,22 +327,23 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     void decodeGroup(long at, float[] dst) {
         ShortVector bias = ShortVector.broadcast(GROUP_SHORTS, (short) NIBBLE_BIAS);
         for (int b = 0; b < blocks; b++, at += COLUMN_BYTES) {
-            ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
-            IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
-            h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-            FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
-            for (int t = 0; t < HALF; t++) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(GROUP_BYTES, data,
-                        at + SCALES_BYTES + (long) t * GROUP, ORDER).convertShape(VectorOperators.ZERO_EXTEND_B2S, GROUP_SHORTS, 0);
-                ShortVector lo = v.and((short) 0x0f).sub(bias);
-                ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).sub(bias);
-                int k = (b * BLOCK + t) * GROUP;
-                ((FloatVector) lo.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).mul(d0).intoArray(dst, k);
-                ((FloatVector) lo.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).mul(d1).intoArray(dst, k + LANES);
-                k += HALF * GROUP;
-                ((FloatVector) hi.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).mul(d0).intoArray(dst, k);
-                ((FloatVector) hi.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).mul(d1).intoArray(dst, k + LANES);
+            for (int part = 0; part < PARTS; part++) {
+                ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at + part * GROUP * Short.BYTES, ORDER);
+                IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
+                FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+                h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
+                FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+                for (int t = 0; t < HALF; t++) {
+                    ShortVector v = step(at, t, part);
+                    ShortVector lo = v.and((short) 0x0f).sub(bias);
+                    ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).sub(bias);
+                    int k = (b * BLOCK + t) * ROWS + part * GROUP;
+                    ((FloatVector) lo.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).mul(d0).intoArray(dst, k);
+                    ((FloatVector) lo.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).mul(d1).intoArray(dst, k + LANES);
+                    k += HALF * ROWS;
+                    ((FloatVector) hi.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).mul(d0).intoArray(dst, k);
+                    ((FloatVector) hi.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).mul(d1).intoArray(dst, k + LANES);
+                }
             }
         }
     }
@@ -191,7 +355,7 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
             float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + (long) lane * Short.BYTES));
             int k = offset + b * BLOCK;
             for (int t = 0; t < HALF; t++) {
-                int packed = data.get(ValueLayout.JAVA_BYTE, at + SCALES_BYTES + (long) t * GROUP + lane) & 0xff;
+                int packed = data.get(ValueLayout.JAVA_BYTE, at + SCALES_BYTES + (long) t * ROWS + lane) & 0xff;
                 dst[k + t] = d * ((packed & 0x0f) - NIBBLE_BIAS);
                 dst[k + t + HALF] = d * ((packed >>> 4) - NIBBLE_BIAS);
             }

@@ -56,7 +56,7 @@ final class InterleavedQ4_KWeights extends InterleavedWeights {
 
     /** Copies {@code tensor} (Q4_K, rows a multiple of {@link #GROUP}) into the interleaved layout. */
     InterleavedQ4_KWeights(Tensor tensor) {
-        super(tensor, (long) tensor.cols() / SUPER * SUPER_BYTES);
+        super(tensor, GROUP, (long) tensor.cols() / SUPER * SUPER_BYTES);
         this.supers = cols / SUPER;
         interleave(supers, SOURCE_BYTES, SUPER_BYTES);
     }

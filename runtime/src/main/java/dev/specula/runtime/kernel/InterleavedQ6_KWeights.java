@@ -58,7 +58,7 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
 
     /** Copies {@code tensor} (Q6_K, rows a multiple of {@link #GROUP}) into the interleaved layout, on the Java heap. */
     InterleavedQ6_KWeights(Tensor tensor) {
-        super(tensor, groupBytes(tensor), true);
+        super(tensor, GROUP, groupBytes(tensor), true);
         this.supers = cols / SUPER;
         interleave(supers, SOURCE_BYTES, SUPER_BYTES);
     }
@@ -72,7 +72,7 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
      * takes, or 0 where the heap has no room for it.
      */
     static long copyBytes(Tensor tensor) {
-        long bytes = bytes(tensor, groupBytes(tensor));
+        long bytes = bytes(tensor, GROUP, groupBytes(tensor));
         return heapHolds(bytes) ? bytes : 0;
     }
 

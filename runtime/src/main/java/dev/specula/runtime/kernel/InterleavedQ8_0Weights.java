@@ -42,7 +42,7 @@ final class InterleavedQ8_0Weights extends InterleavedWeights {
 
     /** Copies {@code tensor} (Q8_0, rows a multiple of {@link #GROUP}) into the interleaved layout. */
     InterleavedQ8_0Weights(Tensor tensor) {
-        super(tensor, (long) tensor.cols() / BLOCK * COLUMN_BYTES);
+        super(tensor, GROUP, (long) tensor.cols() / BLOCK * COLUMN_BYTES);
         this.blocks = cols / BLOCK;
         interleave(blocks, BLOCK_BYTES, COLUMN_BYTES);
     }

@@ -12,9 +12,9 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Weights copied at load time into groups of {@link #GROUP} rows interleaved so that vector lane {@code i} always
- * holds row {@code i} of its group, multiplied on 16-bit integers against activations quantized to 8 bits per
- * block of 32 ({@link Int8Activations}). A group's products come out as whole vectors, one lane per row: no sum
+ * Weights copied at load time into groups of {@link #GROUP} rows (or of a multiple: parts of a vector's lanes each)
+ * interleaved so that vector lane {@code i} always holds row {@code i} of its group (or part), multiplied on 16-bit
+ * integers against activations quantized to 8 bits per block of 32 ({@link Int8Activations}). A group's products come out as whole vectors, one lane per row: no sum
  * is ever reduced across lanes, which with a row-major layout would be needed per block (the reason the in-place
  * kernels widen every quant to a float instead). Subclasses lay out and multiply one storage type.
  *
@@ -46,23 +46,29 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     /** Never started: only asked whether a segment may be read by threads other than its creator. */
     private static final Thread ANOTHER_THREAD = Thread.ofVirtual().unstarted(() -> { });
 
+    /** Rows per group of this layout: {@link #GROUP} or a multiple of it. */
+    final int group;
     final long groupBytes;
     /** The copy, where it lives in a Java array for kernels that read it with {@code fromArray}; else null. */
     final byte[] heap;
 
-    /** Native memory for {@code tensor}'s groups of {@code groupBytes} each; the subclass copies the weights in. */
-    InterleavedWeights(Tensor tensor, long groupBytes) {
-        this(tensor, groupBytes, false);
+    /**
+     * Native memory for {@code tensor}'s groups of {@code group} rows in {@code groupBytes} each; the subclass copies
+     * the weights in.
+     */
+    InterleavedWeights(Tensor tensor, int group, long groupBytes) {
+        this(tensor, group, groupBytes, false);
     }
 
-    /** As {@link #InterleavedWeights(Tensor, long)}, in a Java array ({@link #heap}; see {@link #heapHolds}). */
-    InterleavedWeights(Tensor tensor, long groupBytes, boolean onHeap) {
-        this(tensor, groupBytes, onHeap ? new byte[Math.toIntExact(bytes(tensor, groupBytes))] : null);
+    /** As {@link #InterleavedWeights(Tensor, int, long)}, in a Java array ({@link #heap}; see {@link #heapHolds}). */
+    InterleavedWeights(Tensor tensor, int group, long groupBytes, boolean onHeap) {
+        this(tensor, group, groupBytes, onHeap ? new byte[Math.toIntExact(bytes(tensor, group, groupBytes))] : null);
     }
 
-    private InterleavedWeights(Tensor tensor, long groupBytes, byte[] heap) {
+    private InterleavedWeights(Tensor tensor, int group, long groupBytes, byte[] heap) {
         super(tensor, heap != null ? MemorySegment.ofArray(heap)
-                : UninitializedMemory.allocate(bytes(tensor, groupBytes), 64));
+                : UninitializedMemory.allocate(bytes(tensor, group, groupBytes), 64));
+        this.group = group;
         this.groupBytes = groupBytes;
         this.heap = heap;
     }
@@ -72,12 +78,12 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
         return Optional.ofNullable(heap);
     }
 
-    /** Bytes of {@code tensor}'s groups of {@code groupBytes} each, its rows checked to be whole groups. */
-    static long bytes(Tensor tensor, long groupBytes) {
-        if (tensor.rows() % GROUP != 0) {
-            throw new IllegalArgumentException(tensor + ": rows must be a multiple of " + GROUP);
+    /** Bytes of {@code tensor}'s groups of {@code group} rows in {@code groupBytes} each, its rows checked to be whole groups. */
+    static long bytes(Tensor tensor, int group, long groupBytes) {
+        if (tensor.rows() % group != 0) {
+            throw new IllegalArgumentException(tensor + ": rows must be a multiple of " + group);
         }
-        return tensor.rows() / GROUP * groupBytes;
+        return tensor.rows() / group * groupBytes;
     }
 
     /**
@@ -98,13 +104,13 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
      */
     final void interleave(int units, long sourceUnitBytes, int unitBytes) {
         MemorySegment source = plain(tensor.data());
-        IntStream groups = IntStream.range(0, rows / GROUP);
+        IntStream groups = IntStream.range(0, rows / group);
         // A segment of a confined arena is read by its owner thread alone.
         (source.isAccessibleBy(ANOTHER_THREAD) ? groups.parallel() : groups).forEach(g -> {
             byte[] unit = new byte[unitBytes];
             for (int u = 0; u < units; u++) {
-                for (int lane = 0; lane < GROUP; lane++) {
-                    copyUnit(source, (long) (g * GROUP + lane) * tensor.rowBytes() + u * sourceUnitBytes, unit, lane);
+                for (int lane = 0; lane < group; lane++) {
+                    copyUnit(source, (long) (g * group + lane) * tensor.rowBytes() + u * sourceUnitBytes, unit, lane);
                 }
                 MemorySegment.copy(unit, 0, data, ValueLayout.JAVA_BYTE, g * groupBytes + (long) u * unitBytes, unitBytes);
             }
@@ -116,13 +122,13 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
 
     /**
      * Copies {@code count} bytes (a multiple of 8) from byte {@code from} of {@code source} to {@code unit[at]},
-     * {@code unit[at + GROUP]}, ...: one lane's bytes of consecutive vectors.
+     * {@code unit[at + group]}, ...: one row's bytes of consecutive runs of the group's rows.
      */
-    static void spread(MemorySegment source, long from, int count, byte[] unit, int at) {
+    final void spread(MemorySegment source, long from, int count, byte[] unit, int at) {
         for (int i = 0; i < count; i += Long.BYTES) {
             long eight = source.get(LONG, from + i);
             for (int b = 0; b < Long.BYTES; b++) {
-                unit[at + (i + b) * GROUP] = (byte) (eight >>> 8 * b);
+                unit[at + (i + b) * group] = (byte) (eight >>> 8 * b);
             }
         }
     }
@@ -143,7 +149,7 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
 
     @Override
     public final int rowGroup() {
-        return GROUP;
+        return group;
     }
 
     @Override
@@ -169,18 +175,18 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     }
 
     private void products(Int8Activations a, float[] out, int batch, int rowFrom, int rowTo) {
-        int first = rowFrom / GROUP * GROUP;
-        for (int g = first; g < rowTo; g += GROUP) {
-            if (g >= rowFrom && g + GROUP <= rowTo) {
+        int first = rowFrom / group * group;
+        for (int g = first; g < rowTo; g += group) {
+            if (g >= rowFrom && g + group <= rowTo) {
                 groupProducts(a, batch, g, out, rows, g);
                 continue;
             }
             // A range that splits a group: products of the whole group, then only the rows asked for.
-            float[] scratch = UNALIGNED.atLeast(batch * GROUP);
-            groupProducts(a, batch, g, scratch, GROUP, 0);
+            float[] scratch = UNALIGNED.atLeast(batch * group);
+            groupProducts(a, batch, g, scratch, group, 0);
             for (int b = 0; b < batch; b++) {
-                for (int r = Math.max(g, rowFrom); r < Math.min(g + GROUP, rowTo); r++) {
-                    out[b * rows + r] = scratch[b * GROUP + r - g];
+                for (int r = Math.max(g, rowFrom); r < Math.min(g + group, rowTo); r++) {
+                    out[b * rows + r] = scratch[b * group + r - g];
                 }
             }
         }
@@ -188,7 +194,7 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
 
     /** Products of group {@code g}'s rows with each activation row {@code b}, to {@code out[o + b * stride ..]}. */
     private void groupProducts(Int8Activations a, int batch, int g, float[] out, int stride, int o) {
-        long at = (long) (g / GROUP) * groupBytes;
+        long at = (long) (g / group) * groupBytes;
         if (batch == 1) {
             dot(at, a, 0, out, o);
             return;
@@ -200,7 +206,7 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
         dot4(at, a, b1, b2, b3, out, o, o + b1 * stride, o + b2 * stride, o + b3 * stride);
     }
 
-    /** The group at byte {@code at} against activation row {@code row} of {@code a}, to {@code out[o .. o + GROUP)}. */
+    /** The group at byte {@code at} against activation row {@code row} of {@code a}, to {@code out[o .. o + group)}. */
     abstract void dot(long at, Int8Activations a, int row, float[] out, int o);
 
     /**
@@ -216,9 +222,9 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
 
     @Override
     public final void decodeGroup(int firstRow, float[] dst) {
-        Objects.checkIndex(firstRow / GROUP, rows / GROUP);
-        Objects.checkFromIndexSize(0, (long) GROUP * cols, dst.length);
-        decodeGroup((long) (firstRow / GROUP) * groupBytes, dst);
+        Objects.checkIndex(firstRow / group, rows / group);
+        Objects.checkFromIndexSize(0, (long) group * cols, dst.length);
+        decodeGroup((long) (firstRow / group) * groupBytes, dst);
     }
 
     /** {@link #decodeGroup(int, float[])} for the group at byte {@code at}, arguments checked. */
@@ -226,7 +232,7 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
 
     @Override
     final void decodeRow(int r, float[] dst, int offset) {
-        row((long) (r / GROUP) * groupBytes, r % GROUP, dst, offset);
+        row((long) (r / group) * groupBytes, r % group, dst, offset);
     }
 
     /** Writes lane {@code lane} of the group at byte {@code at}, dequantized, to {@code dst[offset ..]}. */

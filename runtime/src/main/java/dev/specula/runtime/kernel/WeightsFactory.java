@@ -56,7 +56,7 @@ public final class WeightsFactory {
     /**
      * As {@link #of}, for a matrix an engine keeps for its lifetime and multiplies every token: Q4_0, Q4_K, Q8_0 (but
      * with 256-bit vectors) and Q6_K (with 512-bit vectors, where the Java heap has room) with whole groups of
-     * {@link InterleavedWeights#GROUP} rows are copied into an interleaved layout whose products run on 16-bit
+     * {@link InterleavedWeights#GROUP} rows ({@link InterleavedQ4_0Weights#ROWS} for Q4_0) are copied into an interleaved layout whose products run on 16-bit
      * integers against 8-bit activations (1.2 to four times the in-place kernels' speed), and the file's pages they
      * were read from are let go.
      */
@@ -76,7 +76,8 @@ public final class WeightsFactory {
 
     /** The bytes {@link #resident} copies {@code t} into: 0 for a matrix it multiplies in place. */
     public static long residentCopyBytes(Tensor t) {
-        if (t.rows() % InterleavedWeights.GROUP != 0) {
+        int group = t.type() == GgmlType.Q4_0 ? InterleavedQ4_0Weights.ROWS : InterleavedWeights.GROUP;
+        if (t.rows() % group != 0) {
             return 0;
         }
         return switch (t.type()) {

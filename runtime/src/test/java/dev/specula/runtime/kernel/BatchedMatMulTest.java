@@ -223,7 +223,7 @@ class BatchedMatMulTest {
         int rows = 45;
         float[] dense = gaussian(random, rows * COLS);
         tilesAgree(WeightsFactory.of(f32(dense, rows, COLS)), dense, 0, rows, random);
-        int groupRows = 2 * InterleavedWeights.GROUP;
+        int groupRows = 2 * InterleavedQ4_0Weights.ROWS;
         float[] q4Dense = new float[groupRows * COLS];
         Weights grouped = WeightsFactory.resident(q4(random, q4Dense, groupRows));
         assertInstanceOf(GroupDecoding.class, grouped);

@@ -1,5 +1,6 @@
 package dev.specula.runtime.kernel;
 
+import static dev.specula.runtime.kernel.InterleavedQ4_0Weights.ROWS;
 import static dev.specula.runtime.kernel.InterleavedWeights.GROUP;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,7 +56,7 @@ class InterleavedWeightsTest {
             "Q6_K, 1, 256, 1", "Q6_K, 2, 768, 2", "Q6_K, 1, 2048, 3", "Q6_K, 2, 512, 4", "Q8_0, 1, 32, 1",
             "Q8_0, 2, 96, 1", "Q8_0, 3, 544, 2", "Q8_0, 1, 2048, 3", "Q8_0, 2, 1376, 4"})
     void productsMatchTheScalarInt8Reference(GgmlType type, int groups, int cols, int batch) {
-        int rows = groups * GROUP;
+        int rows = groups * groupRows(type);
         Random random = new Random(groups * 131L + cols + batch);
         float[] w = gaussian(random, rows * cols, 0.5f);
         float[] x = gaussian(random, batch * cols, 1f);
@@ -108,7 +109,7 @@ class InterleavedWeightsTest {
     @CsvSource({"Q4_0, 2, 96, 9", "Q4_0, 3, 2048, 70", "Q4_K, 2, 256, 9", "Q4_K, 3, 2048, 70", "Q6_K, 2, 256, 9",
             "Q6_K, 3, 2048, 70", "Q8_0, 2, 96, 9", "Q8_0, 3, 2048, 70"})
     void promptBatchesEqualTheInPlaceKernelBitForBit(GgmlType type, int groups, int cols, int batch) {
-        int rows = groups * GROUP;
+        int rows = groups * groupRows(type);
         Random random = new Random(cols + batch);
         Tensor t = ScalarQuant.tensor(type, gaussian(random, rows * cols, 0.5f), rows, cols);
         float[] x = gaussian(random, batch * cols, 1f);
@@ -124,21 +125,23 @@ class InterleavedWeightsTest {
     @ParameterizedTest
     @CsvSource({"Q4_0, 96", "Q4_K, 512", "Q6_K, 512", "Q8_0, 96"})
     void rowsAndGroupsDecodeAsTheFileLayoutDoes(GgmlType type, int cols) {
-        int rows = 2 * GROUP;
+        int groupRows = groupRows(type);
+        int rows = 2 * groupRows;
         Tensor t = ScalarQuant.tensor(type, gaussian(new Random(5), rows * cols, 0.5f), rows, cols);
         Weights inPlace = WeightsFactory.of(t);
         InterleavedWeights interleaved = interleaved(t);
-        float[] group = new float[GROUP * cols];
-        interleaved.decodeGroup(GROUP, group);
+        assertEquals(groupRows, interleaved.rowGroup());
+        float[] group = new float[groupRows * cols];
+        interleaved.decodeGroup(groupRows, group);
         for (int r = 0; r < rows; r++) {
             float[] expected = new float[cols];
             float[] got = new float[cols];
             inPlace.row(r, expected, 0);
             interleaved.row(r, got, 0);
             assertArrayEquals(expected, got, "row " + r);
-            if (r >= GROUP) {
+            if (r >= groupRows) {
                 for (int k = 0; k < cols; k++) {
-                    assertEquals(expected[k], group[k * GROUP + r - GROUP], "group row " + r + " column " + k);
+                    assertEquals(expected[k], group[k * groupRows + r - groupRows], "group row " + r + " column " + k);
                 }
             }
         }
@@ -147,7 +150,8 @@ class InterleavedWeightsTest {
     @ParameterizedTest
     @CsvSource({"Q4_0, 64", "Q4_K, 256", "Q6_K, 256", "Q8_0, 64"})
     void anyRowRangeGivesThatRangesProducts(GgmlType type, int cols) {
-        int rows = 3 * GROUP;
+        int groupRows = groupRows(type);
+        int rows = 3 * groupRows;
         Random random = new Random(11);
         Weights w = interleaved(ScalarQuant.tensor(type, gaussian(random, rows * cols, 0.5f), rows, cols));
         for (int batch : new int[]{1, 3, 8}) {
@@ -155,8 +159,8 @@ class InterleavedWeightsTest {
             float[] all = new float[batch * rows];
             w.matmul(x, all, batch, 0, rows);
             float[] part = new float[batch * rows];
-            int from = GROUP / 2 + 1;
-            int to = 2 * GROUP + 3;
+            int from = groupRows / 2 + 1;
+            int to = 2 * groupRows + 3;
             w.matmul(x, part, batch, from, to);
             for (int b = 0; b < batch; b++) {
                 for (int r = 0; r < rows; r++) {
@@ -170,7 +174,7 @@ class InterleavedWeightsTest {
     @Test
     void onlyQ4_0Q4_KQ6_KAndQ8_0InWholeGroupsAreCopied() {
         Random random = new Random(3);
-        Tensor whole = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, GROUP * 64, 0.5f), GROUP, 64);
+        Tensor whole = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, ROWS * 64, 0.5f), ROWS, 64);
         Tensor k = ScalarQuant.tensor(GgmlType.Q4_K, gaussian(random, GROUP * 256, 0.5f), GROUP, 256);
         assertEquals(k.byteSize() * 148 / 144, WeightsFactory.resident(k).copiedBytes(), "scales and mins unpacked");
         Weights q6 = WeightsFactory.resident(ScalarQuant.tensor(GgmlType.Q6_K, gaussian(random, GROUP * 256, 0.5f),
@@ -179,7 +183,7 @@ class InterleavedWeightsTest {
         assertInstanceOf(q6Class, q6, "Q6_K copied only where its kernel is faster");
         assertInstanceOf(Q5_KWeights.class, WeightsFactory.resident(
                 ScalarQuant.tensor(GgmlType.Q5_K, gaussian(random, GROUP * 256, 0.5f), GROUP, 256)));
-        Tensor partial = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, (GROUP + 1) * 64, 0.5f), GROUP + 1, 64);
+        Tensor partial = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, (ROWS + 1) * 64, 0.5f), ROWS + 1, 64);
         Tensor q8 = ScalarQuant.tensor(GgmlType.Q8_0, gaussian(random, GROUP * 64, 0.5f), GROUP, 64);
         assertEquals(whole.byteSize(), WeightsFactory.resident(whole).copiedBytes());
         assertInstanceOf(Q4_0Weights.class, WeightsFactory.resident(partial));
@@ -192,8 +196,8 @@ class InterleavedWeightsTest {
     @Test
     void storageIsTheMemoryProductsRead() {
         Random random = new Random(5);
-        Tensor whole = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, GROUP * 64, 0.5f), GROUP, 64);
-        Tensor partial = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, (GROUP + 1) * 64, 0.5f), GROUP + 1, 64);
+        Tensor whole = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, ROWS * 64, 0.5f), ROWS, 64);
+        Tensor partial = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, (ROWS + 1) * 64, 0.5f), ROWS + 1, 64);
         Weights copied = WeightsFactory.resident(whole);
         Weights inPlace = WeightsFactory.resident(partial);
         assertEquals(copied.copiedBytes(), copied.storage().byteSize());
@@ -240,7 +244,7 @@ class InterleavedWeightsTest {
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void aMappedTensorIsCopiedOrReadThroughAPlainView(boolean wholeGroups, @TempDir Path dir) throws IOException {
-        int rows = wholeGroups ? 2 * GROUP : GROUP + 1;
+        int rows = wholeGroups ? 2 * ROWS : ROWS + 1;
         int cols = 128;
         Random random = new Random(21);
         float[] values = gaussian(random, rows * cols, 0.5f);
@@ -269,6 +273,11 @@ class InterleavedWeightsTest {
     }
 
     /** {@code t} in its type's interleaved layout, whether or not {@link WeightsFactory#resident} would pick it here. */
+    /** Rows per group of {@code type}'s interleaved layout. */
+    private static int groupRows(GgmlType type) {
+        return type == GgmlType.Q4_0 ? ROWS : GROUP;
+    }
+
     private static InterleavedWeights interleaved(Tensor t) {
         return switch (t.type()) {
             case Q4_0 -> new InterleavedQ4_0Weights(t);

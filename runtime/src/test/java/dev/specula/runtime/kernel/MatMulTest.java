@@ -182,7 +182,7 @@ class MatMulTest {
         return new Weights[] {
                 WeightsFactory.resident(ScalarQuant.tensor(GgmlType.Q4_K, gaussian(random, 64 * COLS, 1f), 64, COLS)),
                 WeightsFactory.resident(ScalarQuant.tensor(GgmlType.Q6_K, gaussian(random, 37 * COLS, 1f), 37, COLS)),
-                WeightsFactory.resident(ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, 96 * COLS, 1f), 96, COLS)),
+                WeightsFactory.resident(ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, 128 * COLS, 1f), 128, COLS)),
                 WeightsFactory.resident(ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, 20 * COLS, 1f), 20, COLS)),
                 WeightsFactory.resident(ScalarQuant.tensor(GgmlType.F32, gaussian(random, 5 * COLS, 1f), 5, COLS)),
         };
