@@ -48,7 +48,10 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     private static final int NIBBLE_BIAS = 8;
     /** Bytes per block column of a group. */
     private static final int COLUMN_BYTES = ROWS * BLOCK_BYTES;
+    /** Four activation rows' products, for {@link #dot4}. */
     private static final ThreadScratch FOUR_ROWS = new ThreadScratch();
+    /** A block's 16-bit sums for four activation rows, for {@link #dot4}. */
+    private static final ThreadLocal<short[]> BLOCK_SUMS = ThreadLocal.withInitial(() -> new short[8 * GROUP]);
     private final int blocks;
 
     /** Copies {@code tensor} (Q4_0, rows a multiple of {@link #ROWS}) into the interleaved layout. */
@@ -146,8 +149,6 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     private void dot4TwoVectors(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2,
                                 int o3) {
         short[] q = a.quants();
-        float[] s = a.scales();
-        short[] sums = a.sums();
         int q0 = a.quantRow(0);
         int q1 = a.quantRow(b1);
         int q2 = a.quantRow(b2);
@@ -161,6 +162,7 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
         // outputs are the same entries.
         float[] rows = FOUR_ROWS.atLeast(4 * ROWS);
         Arrays.fill(rows, 0, 4 * ROWS, 0f);
+        short[] blockSums = BLOCK_SUMS.get();
         for (int b = 0; b < blocks; b++, at += COLUMN_BYTES) {
             ShortVector sum00 = ShortVector.zero(GROUP_SHORTS);
             ShortVector sum01 = ShortVector.zero(GROUP_SHORTS);
@@ -196,61 +198,59 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
                 sum30 = sum30.add(lo0.mul(lo)).add(hi0.mul(hi));
                 sum31 = sum31.add(lo1.mul(lo)).add(hi1.mul(hi));
             }
-            ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
-            IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector d00 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
-            h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-            FloatVector d01 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
-            float scale0 = s[s0 + b];
-            ShortVector bias0 = ShortVector.broadcast(GROUP_SHORTS, (short) (sums[s0 + b] * NIBBLE_BIAS));
-            ((FloatVector) sum00.sub(bias0).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
-                    .fma(d00.mul(scale0), FloatVector.fromArray(FLOATS, rows, 0)).intoArray(rows, 0);
-            ((FloatVector) sum00.sub(bias0).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
-                    .fma(d01.mul(scale0), FloatVector.fromArray(FLOATS, rows, LANES)).intoArray(rows, LANES);
-            float scale1 = s[s1 + b];
-            ShortVector bias1 = ShortVector.broadcast(GROUP_SHORTS, (short) (sums[s1 + b] * NIBBLE_BIAS));
-            ((FloatVector) sum10.sub(bias1).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
-                    .fma(d00.mul(scale1), FloatVector.fromArray(FLOATS, rows, ROWS)).intoArray(rows, ROWS);
-            ((FloatVector) sum10.sub(bias1).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
-                    .fma(d01.mul(scale1), FloatVector.fromArray(FLOATS, rows, ROWS + LANES)).intoArray(rows, ROWS + LANES);
-            float scale2 = s[s2 + b];
-            ShortVector bias2 = ShortVector.broadcast(GROUP_SHORTS, (short) (sums[s2 + b] * NIBBLE_BIAS));
-            ((FloatVector) sum20.sub(bias2).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
-                    .fma(d00.mul(scale2), FloatVector.fromArray(FLOATS, rows, 2 * ROWS)).intoArray(rows, 2 * ROWS);
-            ((FloatVector) sum20.sub(bias2).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
-                    .fma(d01.mul(scale2), FloatVector.fromArray(FLOATS, rows, 2 * ROWS + LANES)).intoArray(rows, 2 * ROWS + LANES);
-            float scale3 = s[s3 + b];
-            ShortVector bias3 = ShortVector.broadcast(GROUP_SHORTS, (short) (sums[s3 + b] * NIBBLE_BIAS));
-            ((FloatVector) sum30.sub(bias3).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
-                    .fma(d00.mul(scale3), FloatVector.fromArray(FLOATS, rows, 3 * ROWS)).intoArray(rows, 3 * ROWS);
-            ((FloatVector) sum30.sub(bias3).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
-                    .fma(d01.mul(scale3), FloatVector.fromArray(FLOATS, rows, 3 * ROWS + LANES)).intoArray(rows, 3 * ROWS + LANES);
-            halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at + GROUP * Short.BYTES, ORDER);
-            h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
-            FloatVector d10 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
-            h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
-            FloatVector d11 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
-            ((FloatVector) sum01.sub(bias0).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
-                    .fma(d10.mul(scale0), FloatVector.fromArray(FLOATS, rows, 2 * LANES)).intoArray(rows, 2 * LANES);
-            ((FloatVector) sum01.sub(bias0).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
-                    .fma(d11.mul(scale0), FloatVector.fromArray(FLOATS, rows, 3 * LANES)).intoArray(rows, 3 * LANES);
-            ((FloatVector) sum11.sub(bias1).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
-                    .fma(d10.mul(scale1), FloatVector.fromArray(FLOATS, rows, ROWS + 2 * LANES)).intoArray(rows, ROWS + 2 * LANES);
-            ((FloatVector) sum11.sub(bias1).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
-                    .fma(d11.mul(scale1), FloatVector.fromArray(FLOATS, rows, ROWS + 3 * LANES)).intoArray(rows, ROWS + 3 * LANES);
-            ((FloatVector) sum21.sub(bias2).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
-                    .fma(d10.mul(scale2), FloatVector.fromArray(FLOATS, rows, 2 * ROWS + 2 * LANES)).intoArray(rows, 2 * ROWS + 2 * LANES);
-            ((FloatVector) sum21.sub(bias2).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
-                    .fma(d11.mul(scale2), FloatVector.fromArray(FLOATS, rows, 2 * ROWS + 3 * LANES)).intoArray(rows, 2 * ROWS + 3 * LANES);
-            ((FloatVector) sum31.sub(bias3).convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
-                    .fma(d10.mul(scale3), FloatVector.fromArray(FLOATS, rows, 3 * ROWS + 2 * LANES)).intoArray(rows, 3 * ROWS + 2 * LANES);
-            ((FloatVector) sum31.sub(bias3).convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
-                    .fma(d11.mul(scale3), FloatVector.fromArray(FLOATS, rows, 3 * ROWS + 3 * LANES)).intoArray(rows, 3 * ROWS + 3 * LANES);
+            sum00.intoArray(blockSums, 0);
+            sum01.intoArray(blockSums, GROUP);
+            sum10.intoArray(blockSums, 2 * GROUP);
+            sum11.intoArray(blockSums, 3 * GROUP);
+            sum20.intoArray(blockSums, 4 * GROUP);
+            sum21.intoArray(blockSums, 5 * GROUP);
+            sum30.intoArray(blockSums, 6 * GROUP);
+            sum31.intoArray(blockSums, 7 * GROUP);
+            scaleBlock4(at, a, s0 + b, s1 + b, s2 + b, s3 + b, blockSums, rows);
         }
         System.arraycopy(rows, 0, out, o0, ROWS);
         System.arraycopy(rows, ROWS, out, o1, ROWS);
         System.arraycopy(rows, 2 * ROWS, out, o2, ROWS);
         System.arraycopy(rows, 3 * ROWS, out, o3, ROWS);
+    }
+
+    /**
+     * Adds to {@code rows[0 .. 4 * ROWS)}, a row's after another's, the block column at byte {@code at} from the four
+     * activation rows' 16-bit {@code blockSums} (each row's two vectors in turn) and their blocks' scales and quant
+     * sums at {@code j0}, ... A method of its own: with it, {@link #dot4TwoVectors} grew too large for C2 to inline
+     * every vector operation, and in some processes ran the Vector API's fallbacks (23-25 against 40 ms a token's
+     * products).
+     */
+    private void scaleBlock4(long at, Int8Activations a, int j0, int j1, int j2, int j3, short[] blockSums, float[] rows) {
+        float[] s = a.scales();
+        short[] sums = a.sums();
+        ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at, ORDER);
+        IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
+        FloatVector d00 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
+        FloatVector d01 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at + GROUP * Short.BYTES, ORDER);
+        h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
+        FloatVector d10 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
+        FloatVector d11 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
+        // Each row's vectors are made and used within its own pass: nothing vector is carried from one to the next.
+        for (int r = 0; r < 4; r++) {
+            int j = r == 0 ? j0 : r == 1 ? j1 : r == 2 ? j2 : j3;
+            float scale = s[j];
+            ShortVector bias = ShortVector.broadcast(GROUP_SHORTS, (short) (sums[j] * NIBBLE_BIAS));
+            ShortVector sum0 = ShortVector.fromArray(GROUP_SHORTS, blockSums, 2 * r * GROUP).sub(bias);
+            ShortVector sum1 = ShortVector.fromArray(GROUP_SHORTS, blockSums, (2 * r + 1) * GROUP).sub(bias);
+            int o = r * ROWS;
+            ((FloatVector) sum0.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
+                    .fma(d00.mul(scale), FloatVector.fromArray(FLOATS, rows, o)).intoArray(rows, o);
+            ((FloatVector) sum0.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
+                    .fma(d01.mul(scale), FloatVector.fromArray(FLOATS, rows, o + LANES)).intoArray(rows, o + LANES);
+            ((FloatVector) sum1.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0))
+                    .fma(d10.mul(scale), FloatVector.fromArray(FLOATS, rows, o + 2 * LANES)).intoArray(rows, o + 2 * LANES);
+            ((FloatVector) sum1.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0))
+                    .fma(d11.mul(scale), FloatVector.fromArray(FLOATS, rows, o + 3 * LANES)).intoArray(rows, o + 3 * LANES);
+        }
     }
 
     /** {@link #dot4} for groups of one vector of rows, its sums in registers. */
