@@ -62,7 +62,8 @@ class WeightLayoutTest {
             }
         }
         assertEquals(0, copied[WeightLayout.MAPPED.ordinal()], "mapped copies nothing");
-        assertTrue(expected > 0, "this model has matrices to copy");
+        // Q8_0 alone may have nothing to copy: with 256-bit vectors (AVX2) it is multiplied in place.
+        assertTrue(expected > 0 || quant == SynthQuant.Q8_0, "this model has matrices to copy");
         assertEquals(expected, copied[WeightLayout.INTERLEAVED.ordinal()], "the copies were sized beforehand");
         assertEquals(cost, stored[WeightLayout.MAPPED.ordinal()] + rest, "the matrices are what the cost model counts");
         for (float[][] logits : new float[][][] {prompts, decoded}) {
