@@ -219,8 +219,8 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
      * Adds to {@code rows[0 .. 4 * ROWS)}, a row's after another's, the block column at byte {@code at} from the four
      * activation rows' 16-bit {@code blockSums} (each row's two vectors in turn) and their blocks' scales and quant
      * sums at {@code j0}, ... A method of its own: with it, {@link #dot4TwoVectors} grew too large for C2 to inline
-     * every vector operation, and in some processes ran the Vector API's fallbacks (23-25 against 40 ms a token's
-     * products).
+     * every vector operation, and in some processes ran its conversions on the Vector API's Java fallbacks (JFR under
+     * {@code lora bench}: most of the kernel's samples in {@code AbstractVector.convert0}).
      */
     private void scaleBlock4(long at, Int8Activations a, int j0, int j1, int j2, int j3, short[] blockSums, float[] rows) {
         float[] s = a.scales();

@@ -14,9 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Weights copied at load time into groups of {@link #GROUP} rows (or of a multiple: parts of a vector's lanes each)
  * interleaved so that vector lane {@code i} always holds row {@code i} of its group (or part), multiplied on 16-bit
- * integers against activations quantized to 8 bits per block of 32 ({@link Int8Activations}). A group's products come out as whole vectors, one lane per row: no sum
- * is ever reduced across lanes, which with a row-major layout would be needed per block (the reason the in-place
- * kernels widen every quant to a float instead). Subclasses lay out and multiply one storage type.
+ * integers against activations quantized to 8 bits per block of 32 ({@link Int8Activations}). A group's products
+ * come out as whole vectors, one lane per row: no sum is ever reduced across lanes, which with a row-major layout
+ * would be needed per block (the reason the in-place kernels widen every quant to a float instead). Subclasses lay
+ * out and multiply one storage type.
  *
  * <p>Each kernel converts its fp16 and byte scales to floats in place, the same few lines in every one, rather than
  * through a helper of ours returning the vector: such a helper in the Q6_K kernel was not inlined and its vectors
@@ -78,7 +79,10 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
         return Optional.ofNullable(heap);
     }
 
-    /** Bytes of {@code tensor}'s groups of {@code group} rows in {@code groupBytes} each, its rows checked to be whole groups. */
+    /**
+     * Bytes of {@code tensor}'s groups of {@code group} rows in {@code groupBytes} each, its rows checked to be whole
+     * groups.
+     */
     static long bytes(Tensor tensor, int group, long groupBytes) {
         if (tensor.rows() % group != 0) {
             throw new IllegalArgumentException(tensor + ": rows must be a multiple of " + group);
