@@ -56,9 +56,9 @@ public final class WeightsFactory {
     /**
      * As {@link #of}, for a matrix an engine keeps for its lifetime and multiplies every token: Q4_0, Q4_K, Q8_0 (but
      * with 256-bit vectors) and Q6_K (with 512-bit vectors, where the Java heap has room) with whole groups of
-     * {@link InterleavedWeights#GROUP} rows ({@link InterleavedQ4_0Weights#ROWS} for Q4_0) are copied into an interleaved layout whose products run on 16-bit
-     * integers against 8-bit activations (1.2 to four times the in-place kernels' speed), and the file's pages they
-     * were read from are let go.
+     * {@link InterleavedWeights#GROUP} rows ({@link InterleavedQ4_0Weights#ROWS} for Q4_0) are copied into an
+     * interleaved layout whose products run on 16-bit integers against 8-bit activations (1.2 to four times the
+     * in-place kernels' speed), and the file's pages they were read from are let go.
      */
     public static Weights resident(Tensor t) {
         Weights inPlace = of(t);
