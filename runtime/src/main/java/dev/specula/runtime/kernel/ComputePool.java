@@ -2,7 +2,6 @@ package dev.specula.runtime.kernel;
 
 import dev.specula.runtime.SpeculaException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -11,16 +10,16 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Decode calls {@code parallelFor} several times per layer with a few microseconds of work
  * each, so hand-off must cost far less than a thread wake-up: workers spin for a while after
- * each job (catching the next one within nanoseconds) and only then park. A job is split into a
- * few chunks per thread that the caller and the workers claim from a shared counter. On a busy
- * machine a descheduled worker then costs nothing: the running threads take its chunks, and the
- * caller only waits for chunks already claimed, never for a worker to be scheduled.
+ * each job (catching the next one within nanoseconds) and only then park. A job's range is split
+ * into one contiguous part per thread, claimed piece by piece ({@link RangeClaims}): a thread
+ * streams through its own part, then takes pieces from the back of the others'. On a busy machine
+ * a descheduled worker then costs little: the running threads take the rest of its part, and the
+ * caller only waits for the piece it holds, never for a worker to be scheduled.
  *
- * <p>Jobs allocate nothing: the job's fields are reused, and the claim counter carries the job's
- * generation and chunk count beside the next chunk, so a worker that wakes late for a finished job
- * can never claim a chunk of the next one. The count must come from the claim word, not the field:
- * a late worker can read the next job's count before the caller has reset the claim, and would
- * then claim a chunk past the end of the finished job.
+ * <p>Jobs allocate nothing: the job's fields are reused, and every claim carries the job's
+ * generation, so a worker that wakes late for a finished job can never claim a piece of the next
+ * one (it may read the next job's fields, but none of its claims succeeds until that job is
+ * published, and its fields cannot change while one of its pieces runs).
  *
  * <p>Calls from several threads are serialised. A {@code parallelFor} issued from inside a body
  * (on the caller or a worker) runs inline rather than deadlocking.
@@ -34,25 +33,20 @@ public final class ComputePool implements AutoCloseable {
      */
     private static final long SPIN_NANOS = 100_000;
 
-    /** Chunks per thread: enough to even out threads that run slower or start late. */
-    private static final int CHUNKS_PER_THREAD = 4;
-    /** Bits of the claim word for the chunk count and for the next chunk. */
-    private static final int CHUNK_BITS = 16;
-    private static final int CHUNK_MASK = (1 << CHUNK_BITS) - 1;
-    /** The most threads a pool takes: their chunks must fit the claim word's chunk count. */
-    public static final int MAX_THREADS = CHUNK_MASK / CHUNKS_PER_THREAD;
+    /** The most threads a pool takes. */
+    public static final int MAX_THREADS = 4096;
 
     private final int threads;
     private final Worker[] workers;
     private final Object lock = new Object();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    /** {@code generation << 32 | chunk count << 16 | next unclaimed chunk} of the current job. */
-    private final AtomicLong claim = new AtomicLong();
+    private final RangeClaims claims;
+    /** Slots of the current job that have run. */
     private final AtomicInteger done = new AtomicInteger();
     // The current job; written by the caller before it publishes the generation.
     private RangeBody body;
     private int n;
-    private int chunks;
+    private int slots;
     private volatile int generation;
     private volatile boolean closed;
     private volatile Thread waitingCaller;
@@ -65,6 +59,7 @@ public final class ComputePool implements AutoCloseable {
             throw new SpeculaException("invalid thread count " + threads + ": must be between 1 and " + MAX_THREADS);
         }
         this.threads = threads;
+        this.claims = new RangeClaims(threads);
         this.workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             workers[i] = new Worker(i + 1);
@@ -111,16 +106,16 @@ public final class ComputePool implements AutoCloseable {
     private void runJob(RangeBody b, int size) {
         body = b;
         n = size;
-        chunks = Math.min(size, threads * CHUNKS_PER_THREAD);
+        slots = Math.min(size, RangeClaims.MAX_SLOTS);
         done.set(0);
         int g = generation + 1;
-        claim.set((long) g << 32 | (long) chunks << CHUNK_BITS);
+        claims.start(g, slots);
         generation = g; // publishes the fields above
         for (Worker w : workers) {
             w.wake();
         }
-        runChunks(g);
-        awaitChunks();
+        runPieces(g, 0);
+        awaitPieces();
         Throwable t = failure.getAndSet(null);
         if (t instanceof RuntimeException e) {
             throw e;
@@ -134,49 +129,45 @@ public final class ComputePool implements AutoCloseable {
     }
 
     /**
-     * Claims and runs chunks of generation {@code g} until none is left. A claim succeeds only
-     * while {@code g} is current, and the caller cannot move on while a claimed chunk runs, so
-     * the fields read here belong to {@code g} whenever a chunk is run.
+     * Claims and runs pieces of generation {@code g} as thread {@code self} until none is left. A claim succeeds
+     * only while {@code g} is current, and the caller cannot move on while a claimed piece runs, so the fields read
+     * here belong to {@code g} whenever a piece is run. The slots run are counted once, at the end, so the threads
+     * share no cache line per piece.
      */
-    private void runChunks(int g) {
+    private void runPieces(int g, int self) {
         RangeBody b = body;
-        int size = n;
-        while (true) {
-            long v = claim.get();
-            int c = (int) v & CHUNK_MASK;
-            int count = (int) (v >>> CHUNK_BITS) & CHUNK_MASK;
-            if ((int) (v >>> 32) != g || c >= count) {
-                return;
-            }
-            if (!claim.compareAndSet(v, v + 1)) {
-                continue;
-            }
+        long size = n;
+        int count = slots;
+        int ran = 0;
+        for (long piece = claims.claim(g, self); piece != RangeClaims.NONE; piece = claims.claim(g, self)) {
+            int from = RangeClaims.from(piece);
+            int to = RangeClaims.to(piece);
             try {
-                b.run((int) ((long) size * c / count), (int) ((long) size * (c + 1) / count));
+                b.run((int) (size * from / count), (int) (size * to / count));
             } catch (Throwable t) {
                 if (!failure.compareAndSet(null, t)) {
                     failure.get().addSuppressed(t);
                 }
-            } finally {
-                if (done.incrementAndGet() == count) {
-                    Thread caller = waitingCaller;
-                    if (caller != null) {
-                        LockSupport.unpark(caller);
-                    }
-                }
+            }
+            ran += to - from;
+        }
+        if (ran > 0 && done.addAndGet(ran) == count) {
+            Thread caller = waitingCaller;
+            if (caller != null) {
+                LockSupport.unpark(caller);
             }
         }
     }
 
-    private void awaitChunks() {
+    private void awaitPieces() {
         long deadline = System.nanoTime() + SPIN_NANOS;
-        while (done.get() != chunks) {
+        while (done.get() != slots) {
             if (System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             } else {
-                // Publish before re-checking: the last chunk's thread counts it, then reads waitingCaller.
+                // Publish before re-checking: the last piece's thread counts it, then reads waitingCaller.
                 waitingCaller = Thread.currentThread();
-                if (done.get() != chunks) {
+                if (done.get() != slots) {
                     LockSupport.park(this);
                 }
                 waitingCaller = null;
@@ -208,10 +199,13 @@ public final class ComputePool implements AutoCloseable {
 
     private final class Worker extends Thread {
 
+        /** This thread's part of each job: the caller's is 0. */
+        private final int index;
         private volatile boolean parked;
 
         Worker(int index) {
             super("specula-compute-" + index);
+            this.index = index;
             setDaemon(true);
         }
 
@@ -234,7 +228,7 @@ public final class ComputePool implements AutoCloseable {
                     return;
                 }
                 seen = g;
-                runChunks(g);
+                runPieces(g, index);
             }
         }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specula.runtime.SpeculaException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
@@ -32,10 +33,6 @@ class ComputePoolTest {
         }
     }
 
-    /**
-     * Jobs of alternating chunk counts back to back: a worker late for one job must never claim a chunk
-     * counted against the next (which hung the caller, or let it return with a range not yet run).
-     */
     /** A thread count comes from the user (--threads): one no pool can take is their error, named, not a bug. */
     @Test
     void refusesThreadCountsItCannotHold() {
@@ -46,6 +43,10 @@ class ComputePoolTest {
         }
     }
 
+    /**
+     * Jobs of alternating sizes back to back: a worker late for one job must never claim a piece counted against
+     * the next (which hung the caller, or let it return with a range not yet run).
+     */
     @Test
     void alternatingJobSizesNeitherHangNorSkipRanges() {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
@@ -66,6 +67,43 @@ class ComputePoolTest {
                 }
             }
         });
+    }
+
+    /**
+     * A worker stalled in its first piece (as one descheduled by a busy machine) holds up only that piece: the caller
+     * runs the rest of the worker's part. Chunks of an eighth of the job each, as before, held eight of these 64.
+     */
+    @Test
+    void aStalledWorkerHoldsOnlyThePieceItClaimed() {
+        try (ComputePool pool = new ComputePool(2)) {
+            int n = 64;
+            AtomicIntegerArray hits = new AtomicIntegerArray(n);
+            AtomicInteger byWorker = new AtomicInteger();
+            boolean[] stalled = {false};
+            pool.parallelFor(n, (from, to) -> {
+                boolean worker = Thread.currentThread().getName().startsWith("specula-compute-");
+                if (worker) {
+                    byWorker.addAndGet(to - from);
+                }
+                sleep(worker && !stalled[0] ? 300 : 1);
+                stalled[0] |= worker;
+                for (int i = from; i < to; i++) {
+                    hits.incrementAndGet(i);
+                }
+            });
+            for (int i = 0; i < n; i++) {
+                assertEquals(1, hits.get(i), "index " + i);
+            }
+            assertTrue(byWorker.get() <= n / 16, "the worker ran " + byWorker.get() + " of " + n);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
