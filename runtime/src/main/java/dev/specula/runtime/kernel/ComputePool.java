@@ -33,7 +33,7 @@ public final class ComputePool implements AutoCloseable {
      */
     private static final long SPIN_NANOS = 100_000;
 
-    /** The most threads a pool takes. */
+    /** The most threads a pool takes: more than any machine it runs on has cores (each costs two cache lines). */
     public static final int MAX_THREADS = 4096;
 
     private final int threads;

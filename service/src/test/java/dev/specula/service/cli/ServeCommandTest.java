@@ -36,8 +36,8 @@ class ServeCommandTest {
         String[][] cases = {
                 {"--port", "99999", "specula: error: invalid --port 99999: must be between 0 and 65535"},
                 {"--port", "-1", "specula: error: invalid --port -1: must be between 0 and 65535"},
-                {"--threads", "0", "specula: error: invalid --threads 0: must be between 1 and 16383"},
-                {"--threads", "100000", "specula: error: invalid --threads 100000: must be between 1 and 16383"},
+                {"--threads", "0", "specula: error: invalid --threads 0: must be between 1 and 4096"},
+                {"--threads", "100000", "specula: error: invalid --threads 100000: must be between 1 and 4096"},
                 {"--context", "-3", "specula: error: invalid --context -3: must be >= 0"},
                 {"--kv-cache", "q4", "specula: error: invalid --kv-cache q4: must be f16 or f32"},
                 {"--weights", "fast", "specula: error: invalid --weights fast: must be auto, mapped or interleaved"},
