@@ -5,8 +5,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * How a {@link ComputePool} job's slots are handed out: each thread starts with a contiguous range of its own and
  * claims pieces from its front, so its reads stream on from piece to piece; a thread whose range is empty takes
- * pieces from the back of the fullest other range. Pieces are at most {@value #PIECES_PER_THREAD} to a thread's
- * range and halve towards its end, so a thread that is descheduled holding one keeps the others waiting for little.
+ * pieces from the back of the fullest other range. A piece is at most 1/{@value #PIECES_PER_THREAD} of a thread's
+ * starting range, and half of what is left towards its end, so a thread descheduled while holding one keeps the
+ * others waiting for little.
  *
  * <p>Each thread's range is one word, {@code generation << 44 | back << 22 | front}, on a cache line of its own:
  * claims are compare-and-sets that fail once the word belongs to another job, so a thread that wakes late for a
