@@ -98,10 +98,10 @@ public final class CpuAttention implements Attention {
             int headDim = config.headDim();
             int dim = config.dim();
             for (int h = from * perUnit; h < to * perUnit; h += perUnit) {
-                int kvOff = h / config.groupSize() * headDim;
+                int kvHead = h / config.groupSize();
                 for (int b = 0; b < batch; b++) {
                     int off = b * dim + h * headDim;
-                    cache.attendGroup(layer, q, off, perUnit, kvOff, startPos + b + 1, scores, h * scoresStride,
+                    cache.attendGroup(layer, q, off, perUnit, kvHead, startPos + b + 1, scores, h * scoresStride,
                             scoresStride, out);
                 }
             }

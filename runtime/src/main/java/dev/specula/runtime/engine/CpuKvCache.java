@@ -4,7 +4,8 @@ import dev.specula.runtime.kernel.KvTiles;
 import dev.specula.runtime.model.ModelConfig;
 
 /**
- * Every layer's keys and values of one sequence in CPU memory, laid out in {@link KvTiles}, growing with the
+ * Every layer's keys and values of one sequence in CPU memory, an array per layer and key/value head laid out in
+ * {@link KvTiles} (so a head's tiles are contiguous and attention streams them front to back), growing with the
  * sequence ({@link KvCacheGrowth}). Subclasses hold the arrays of one element type.
  */
 abstract sealed class CpuKvCache permits F32KvCache, F16KvCache {
@@ -35,14 +36,16 @@ abstract sealed class CpuKvCache permits F32KvCache, F16KvCache {
             return;
         }
         held = KvCacheGrowth.grown(held, positions, capacity);
-        int length = KvTiles.length(held, config.kvDim());
+        int length = KvTiles.length(held, config.headDim());
         for (int l = 0; l < config.layers(); l++) {
-            resize(l, length);
+            for (int h = 0; h < config.kvHeads(); h++) {
+                resize(l, h, length);
+            }
         }
     }
 
-    /** Copies the arrays of {@code layer} into arrays of {@code length} elements. */
-    abstract void resize(int layer, int length);
+    /** Copies the arrays of {@code layer}'s key/value head {@code head} into arrays of {@code length} elements. */
+    abstract void resize(int layer, int head, int length);
 
     /** Stores the keys and values of {@code batch} tokens at positions {@code startPos ..}, already reserved. */
     final void store(int layer, float[] k, float[] v, int batch, int startPos) {
@@ -56,10 +59,10 @@ abstract sealed class CpuKvCache permits F32KvCache, F16KvCache {
     abstract void storePosition(int layer, float[] k, float[] v, int from, int position);
 
     /**
-     * {@code AttentionKernel.attendGroup} over {@code layer}'s cache, each head's output where its query is in
-     * {@code q}.
+     * {@code AttentionKernel.attendGroup} over {@code layer}'s cache of key/value head {@code kvHead}, each query
+     * head's output where its query is in {@code q}.
      */
-    abstract void attendGroup(int layer, float[] q, int qOff, int heads, int kvOff, int positions, float[] scores,
+    abstract void attendGroup(int layer, float[] q, int qOff, int heads, int kvHead, int positions, float[] scores,
                               int scoresOff, int scoresStride, float[] out);
 
     /** Bytes of the arrays. */

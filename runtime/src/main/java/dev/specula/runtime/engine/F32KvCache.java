@@ -7,36 +7,40 @@ import java.util.Arrays;
 
 /** A {@link CpuKvCache} of floats. */
 final class F32KvCache extends CpuKvCache {
-    private final float[][] keys;
-    private final float[][] values;
+    /** Per layer and key/value head. */
+    private final float[][][] keys;
+    private final float[][][] values;
 
     F32KvCache(ModelConfig config, int capacity) {
         super(config, capacity);
-        this.keys = new float[config.layers()][0];
-        this.values = new float[config.layers()][0];
+        this.keys = new float[config.layers()][config.kvHeads()][0];
+        this.values = new float[config.layers()][config.kvHeads()][0];
     }
 
     @Override
-    void resize(int layer, int length) {
-        keys[layer] = Arrays.copyOf(keys[layer], length);
-        values[layer] = Arrays.copyOf(values[layer], length);
+    void resize(int layer, int head, int length) {
+        keys[layer][head] = Arrays.copyOf(keys[layer][head], length);
+        values[layer][head] = Arrays.copyOf(values[layer][head], length);
     }
 
     @Override
     void storePosition(int layer, float[] k, float[] v, int from, int position) {
-        KvTiles.storeKey(k, from, config.kvDim(), keys[layer], position);
-        KvTiles.storeValue(v, from, config.kvDim(), config.headDim(), values[layer], position);
+        int headDim = config.headDim();
+        for (int h = 0; h < config.kvHeads(); h++) {
+            KvTiles.storeKey(k, from + h * headDim, headDim, keys[layer][h], position);
+            KvTiles.storeValue(v, from + h * headDim, headDim, headDim, values[layer][h], position);
+        }
     }
 
     @Override
-    void attendGroup(int layer, float[] q, int qOff, int heads, int kvOff, int positions, float[] scores,
+    void attendGroup(int layer, float[] q, int qOff, int heads, int kvHead, int positions, float[] scores,
                      int scoresOff, int scoresStride, float[] out) {
-        AttentionKernel.attendGroup(q, qOff, heads, config.headDim(), keys[layer], values[layer], kvOff,
-                config.kvDim(), positions, scores, scoresOff, scoresStride, out, qOff);
+        AttentionKernel.attendGroup(q, qOff, heads, config.headDim(), keys[layer][kvHead], values[layer][kvHead], 0,
+                config.headDim(), positions, scores, scoresOff, scoresStride, out, qOff);
     }
 
     @Override
     long bytes() {
-        return (long) keys.length * (keys[0].length + values[0].length) * Float.BYTES;
+        return (long) keys.length * keys[0].length * (keys[0][0].length + values[0][0].length) * Float.BYTES;
     }
 }

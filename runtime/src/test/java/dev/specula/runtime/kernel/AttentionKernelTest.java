@@ -10,7 +10,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Attention heads against naive softmax attention, with grouped-query sharing of key/value heads: one head over
  * row-major keys and values, and a group of heads over {@link KvTiles} (partial last tiles, head sizes that are
- * not a multiple of the vector's lanes or of four).
+ * not a multiple of the vector's lanes or of four, odd ones, groups taken four heads at a time with and without
+ * heads left over, heads of one and of several runs of four vectors).
  */
 class AttentionKernelTest {
 
@@ -39,7 +40,8 @@ class AttentionKernelTest {
     @ParameterizedTest
     @CsvSource({"8, 8, 1, 16, false", "8, 2, 17, 16, false", "32, 4, 130, 64, false", "12, 3, 5, 6, false",
                 "4, 1, 33, 80, false", "6, 2, 40, 10, false", "8, 2, 17, 16, true", "32, 4, 130, 64, true",
-                "6, 2, 40, 10, true"})
+                "6, 2, 40, 10, true", "10, 2, 21, 7, false", "5, 1, 19, 64, true", "8, 1, 37, 128, true",
+                "12, 2, 50, 32, false"})
     void groupsMatchNaiveAttentionOverTiles(int heads, int kvHeads, int positions, int headDim, boolean f16) {
         int kvDim = kvHeads * headDim;
         int group = heads / kvHeads;

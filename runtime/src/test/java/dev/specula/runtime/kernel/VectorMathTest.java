@@ -179,6 +179,21 @@ class VectorMathTest {
         }
     }
 
+    /** The largest element at every position (each of the four running maxima and the tail), and NaN wins. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 15, 16, 64, 81, 200})
+    void maxFindsTheLargestWhereverItIs(int n) {
+        Random random = new Random(n + 5);
+        for (int at = 0; at < n; at++) {
+            float[] x = gaussian(random, n + OFF, 1f);
+            x[OFF + at] = 100f;
+            assertEquals(100f, VectorMath.max(x, OFF, n), "largest at " + at);
+        }
+        float[] x = gaussian(random, n + OFF, 1f);
+        x[OFF + n / 2] = Float.NaN;
+        assertTrue(Float.isNaN(VectorMath.max(x, OFF, n)), "NaN");
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 8, 45, 1376})
     void swiglu(int n) {
