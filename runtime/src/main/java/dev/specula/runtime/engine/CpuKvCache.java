@@ -50,13 +50,18 @@ abstract sealed class CpuKvCache permits F32KvCache, F16KvCache {
     /** Stores the keys and values of {@code batch} tokens at positions {@code startPos ..}, already reserved. */
     final void store(int layer, float[] k, float[] v, int batch, int startPos) {
         int kvDim = config.kvDim();
+        int headDim = config.headDim();
         for (int b = 0; b < batch; b++) {
-            storePosition(layer, k, v, b * kvDim, startPos + b);
+            for (int h = 0; h < config.kvHeads(); h++) {
+                storeHead(layer, h, k, v, b * kvDim + h * headDim, startPos + b);
+            }
         }
     }
 
-    /** Stores the key {@code k[from .. + kvDim)} and the value {@code v[from ..]} of {@code position}. */
-    abstract void storePosition(int layer, float[] k, float[] v, int from, int position);
+    /**
+     * Stores head {@code head}'s key {@code k[from .. + headDim)} and value {@code v[from ..]} of {@code position}.
+     */
+    abstract void storeHead(int layer, int head, float[] k, float[] v, int from, int position);
 
     /**
      * {@code AttentionKernel.attendGroup} over {@code layer}'s cache of key/value head {@code kvHead}, each query

@@ -24,12 +24,10 @@ final class F32KvCache extends CpuKvCache {
     }
 
     @Override
-    void storePosition(int layer, float[] k, float[] v, int from, int position) {
+    void storeHead(int layer, int head, float[] k, float[] v, int from, int position) {
         int headDim = config.headDim();
-        for (int h = 0; h < config.kvHeads(); h++) {
-            KvTiles.storeKey(k, from + h * headDim, headDim, keys[layer][h], position);
-            KvTiles.storeValue(v, from + h * headDim, headDim, headDim, values[layer][h], position);
-        }
+        KvTiles.storeKey(k, from, headDim, keys[layer][head], position);
+        KvTiles.storeValue(v, from, headDim, headDim, values[layer][head], position);
     }
 
     @Override
