@@ -1,6 +1,5 @@
 package dev.specula.runtime.kernel;
 
-import dev.specula.runtime.tensor.GgmlType;
 import dev.specula.runtime.tensor.Tensor;
 
 /** Picks the kernel for a tensor's storage type; the weights stay where the tensor's segment is. */
@@ -76,17 +75,19 @@ public final class WeightsFactory {
 
     /** The bytes {@link #resident} copies {@code t} into: 0 for a matrix it multiplies in place. */
     public static long residentCopyBytes(Tensor t) {
-        int group = t.type() == GgmlType.Q4_0 ? InterleavedQ4_0Weights.ROWS : InterleavedWeights.GROUP;
-        if (t.rows() % group != 0) {
-            return 0;
-        }
         return switch (t.type()) {
-            case Q4_0 -> t.byteSize();
-            case Q4_K -> InterleavedQ4_KWeights.copyBytes(t);
-            case Q8_0 -> InterleavedQ8_0Weights.FASTER ? t.byteSize() : 0;
-            case Q6_K -> InterleavedQ6_KWeights.FASTER ? InterleavedQ6_KWeights.copyBytes(t) : 0;
+            case Q4_0 -> wholeGroups(t, InterleavedQ4_0Weights.ROWS) ? t.byteSize() : 0;
+            case Q4_K -> wholeGroups(t, InterleavedWeights.GROUP) ? InterleavedQ4_KWeights.copyBytes(t) : 0;
+            case Q8_0 -> InterleavedQ8_0Weights.FASTER && wholeGroups(t, InterleavedWeights.GROUP) ? t.byteSize() : 0;
+            case Q6_K -> InterleavedQ6_KWeights.FASTER && wholeGroups(t, InterleavedWeights.GROUP)
+                    ? InterleavedQ6_KWeights.copyBytes(t) : 0;
             default -> 0;
         };
+    }
+
+    /** Whether {@code t}'s rows fill groups of {@code rows}: an interleaved layout holds no partial group. */
+    private static boolean wholeGroups(Tensor t, int rows) {
+        return t.rows() % rows == 0;
     }
 
     private static Tensor quantRows(Tensor t) {
