@@ -27,14 +27,14 @@ final class F16KvCache extends CpuKvCache {
     void storeHead(int layer, int head, float[] k, float[] v, int from, int position) {
         int headDim = config.headDim();
         KvTiles.storeKey(k, from, headDim, keys[layer][head], position);
-        KvTiles.storeValue(v, from, headDim, headDim, values[layer][head], position);
+        KvTiles.storeValue(v, from, headDim, values[layer][head], position);
     }
 
     @Override
     void attendGroup(int layer, float[] q, int qOff, int heads, int kvHead, int positions, float[] scores,
                      int scoresOff, int scoresStride, float[] out) {
-        AttentionKernel.attendGroup(q, qOff, heads, config.headDim(), keys[layer][kvHead], values[layer][kvHead], 0,
-                config.headDim(), positions, scores, scoresOff, scoresStride, out, qOff);
+        AttentionKernel.attendGroup(q, qOff, heads, config.headDim(), keys[layer][kvHead], values[layer][kvHead],
+                positions, scores, scoresOff, scoresStride, out, qOff);
     }
 
     @Override

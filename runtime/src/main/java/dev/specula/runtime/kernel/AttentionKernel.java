@@ -36,22 +36,22 @@ public final class AttentionKernel {
     }
 
     /**
-     * Query heads {@code [0, heads)} of one group attending over the same key/value head, cached in {@link KvTiles}
-     * ({@code kvDim} columns, the head's from {@code kvOff}): head {@code i}'s query is
+     * Query heads {@code [0, heads)} of one group attending over the same key/value head, cached in {@link KvTiles}:
+     * head {@code i}'s query is
      * {@code q[qOff + i * headDim ..]}, its output {@code out[outOff + i * headDim ..]} and its scores
      * {@code scores[scoresOff + i * scoresStride ..]}, written for whole tiles (a row needs
      * {@code KvTiles.roundUp(positions)}), softmax over the first {@code positions}. Tile by tile, every head of the
      * group reads the tile while it is in L1.
      */
     public static void attendGroup(float[] q, int qOff, int heads, int headDim, float[] keys, float[] values,
-                                   int kvOff, int kvDim, int positions, float[] scores, int scoresOff,
-                                   int scoresStride, float[] out, int outOff) {
+                                   int positions, float[] scores, int scoresOff, int scoresStride, float[] out,
+                                   int outOff) {
         FloatVector scale = scale(headDim);
-        for (int t = 0, at = kvOff * LANES; t * LANES < positions; t++, at += kvDim * LANES) {
+        for (int t = 0, at = 0; t * LANES < positions; t++, at += headDim * LANES) {
             scoreHeads(q, qOff, heads, headDim, keys, at, scale, scores, scoresOff + t * LANES, scoresStride);
         }
         normalize(heads, headDim, positions, scores, scoresOff, scoresStride, out, outOff);
-        for (int t = 0, at = kvOff * LANES; t * LANES < positions; t++, at += kvDim * LANES) {
+        for (int t = 0, at = 0; t * LANES < positions; t++, at += headDim * LANES) {
             addHeads(scores, scoresOff + t * LANES, scoresStride, Math.min(LANES, positions - t * LANES), values, at,
                     heads, headDim, out, outOff);
         }
@@ -62,16 +62,16 @@ public final class AttentionKernel {
      * of the head is widened to floats once, into a scratch in L1, for all heads of the group.
      */
     public static void attendGroup(float[] q, int qOff, int heads, int headDim, short[] keys, short[] values,
-                                   int kvOff, int kvDim, int positions, float[] scores, int scoresOff,
-                                   int scoresStride, float[] out, int outOff) {
+                                   int positions, float[] scores, int scoresOff, int scoresStride, float[] out,
+                                   int outOff) {
         FloatVector scale = scale(headDim);
         float[] tile = TILE.atLeast(headDim * LANES);
-        for (int t = 0, at = kvOff * LANES; t * LANES < positions; t++, at += kvDim * LANES) {
+        for (int t = 0, at = 0; t * LANES < positions; t++, at += headDim * LANES) {
             widen(keys, at, tile, headDim * LANES);
             scoreHeads(q, qOff, heads, headDim, tile, 0, scale, scores, scoresOff + t * LANES, scoresStride);
         }
         normalize(heads, headDim, positions, scores, scoresOff, scoresStride, out, outOff);
-        for (int t = 0, at = kvOff * LANES; t * LANES < positions; t++, at += kvDim * LANES) {
+        for (int t = 0, at = 0; t * LANES < positions; t++, at += headDim * LANES) {
             int n = Math.min(LANES, positions - t * LANES);
             widen(values, at, tile, n * headDim);
             addHeads(scores, scoresOff + t * LANES, scoresStride, n, tile, 0, heads, headDim, out, outOff);

@@ -52,25 +52,29 @@ class AttentionKernelTest {
         int stride = KvTiles.roundUp(positions);
         float[] scores = new float[1 + heads * stride];
         float[] out = new float[heads * headDim];
-        float[] keyTiles = new float[KvTiles.length(positions, kvDim)];
-        float[] valueTiles = new float[KvTiles.length(positions, kvDim)];
-        short[] halfKeys = new short[KvTiles.length(positions, kvDim)];
-        short[] halfValues = new short[KvTiles.length(positions, kvDim)];
-        for (int p = 0; p < positions; p++) {
-            KvTiles.storeKey(keys, p * kvDim, kvDim, keyTiles, p);
-            KvTiles.storeValue(values, p * kvDim, kvDim, headDim, valueTiles, p);
-            KvTiles.storeKey(keys, p * kvDim, kvDim, halfKeys, p);
-            KvTiles.storeValue(values, p * kvDim, kvDim, headDim, halfValues, p);
+        // A cache of tiles per key/value head.
+        float[][] keyTiles = new float[kvHeads][KvTiles.length(positions, headDim)];
+        float[][] valueTiles = new float[kvHeads][KvTiles.length(positions, headDim)];
+        short[][] halfKeys = new short[kvHeads][KvTiles.length(positions, headDim)];
+        short[][] halfValues = new short[kvHeads][KvTiles.length(positions, headDim)];
+        for (int g = 0; g < kvHeads; g++) {
+            for (int p = 0; p < positions; p++) {
+                int from = p * kvDim + g * headDim;
+                KvTiles.storeKey(keys, from, headDim, keyTiles[g], p);
+                KvTiles.storeValue(values, from, headDim, valueTiles[g], p);
+                KvTiles.storeKey(keys, from, headDim, halfKeys[g], p);
+                KvTiles.storeValue(values, from, headDim, halfValues[g], p);
+            }
         }
 
         for (int g = 0; g < kvHeads; g++) {
             int h = g * group;
             if (f16) {
-                AttentionKernel.attendGroup(q, h * headDim, group, headDim, halfKeys, halfValues, g * headDim, kvDim,
-                        positions, scores, 1 + h * stride, stride, out, h * headDim);
+                AttentionKernel.attendGroup(q, h * headDim, group, headDim, halfKeys[g], halfValues[g], positions,
+                        scores, 1 + h * stride, stride, out, h * headDim);
             } else {
-                AttentionKernel.attendGroup(q, h * headDim, group, headDim, keyTiles, valueTiles, g * headDim, kvDim,
-                        positions, scores, 1 + h * stride, stride, out, h * headDim);
+                AttentionKernel.attendGroup(q, h * headDim, group, headDim, keyTiles[g], valueTiles[g], positions,
+                        scores, 1 + h * stride, stride, out, h * headDim);
             }
         }
 
