@@ -70,7 +70,7 @@ final class RangeClaims {
             if (front >= back) {
                 return steal(g, self);
             }
-            int take = piece(back - front);
+            int take = pieceSize(back - front);
             if (words.compareAndSet(at, w, word(g, front + take, back))) {
                 return piece(front, front + take);
             }
@@ -94,7 +94,7 @@ final class RangeClaims {
                 return NONE;
             }
             int back = back(seen);
-            int take = piece(most);
+            int take = pieceSize(most);
             if (words.compareAndSet(victim * STRIDE, seen, word(g, front(seen), back - take))) {
                 return piece(back - take, back);
             }
@@ -102,7 +102,7 @@ final class RangeClaims {
     }
 
     /** Slots to take of a range with {@code left} slots left. */
-    private int piece(int left) {
+    private int pieceSize(int left) {
         return Math.max(1, Math.min(cap, left / 2));
     }
 
