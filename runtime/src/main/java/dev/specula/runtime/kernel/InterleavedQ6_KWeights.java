@@ -10,7 +10,6 @@ import static dev.specula.runtime.kernel.SuperBlockWeights.SUPER;
 import dev.specula.runtime.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -54,9 +53,6 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
     private static final int HALF_BYTES = STEPS * STEP;
     private static final int SUPER_BYTES = HALVES + 2 * HALF_BYTES;
     private static final short OFFSET = 32;
-
-    /** Four activation rows' sums, for {@link #dot4}. */
-    private static final ThreadScratch FOUR_ROWS = new ThreadScratch();
 
     private final int supers;
 
@@ -181,39 +177,37 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
     }
 
     /**
-     * As {@link #dot}, against activation rows 0, {@code b1}, {@code b2} and {@code b3}: each step's values are
-     * unpacked once for all four. Its sixteen 16-bit sums and the rows' scales take the registers, so the float sums
-     * are added in memory, a scratch array since with fewer than four members the outputs are the same entries.
-     * 5632x2048, one thread: 2.84-2.90 against 3.16-3.21 ns per 32 values in L3, 3.33 against 3.8 streaming, where
-     * two passes of two rows each unpacked every step twice.
+     * As {@link #dot}, against activation rows 0, {@code b1}, {@code b2} and {@code b3}, two at a time, so each
+     * step's values are unpacked once per pair of rows: all four at once would keep sixteen sums and the four rows'
+     * scales live, more than the 32 registers this layout is used with.
      */
     @Override
     void dot4(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2, int o3) {
-        float[] rows = FOUR_ROWS.atLeast(4 * GROUP);
-        Arrays.fill(rows, 0, 4 * GROUP, 0f);
+        pair(at, a, 0, b1, out, o0, o1);
+        pair(at, a, b2, b3, out, o2, o3);
+    }
+
+    /** {@link #dot} for activation rows {@code ra} and {@code rb}, to {@code out[oa ..]} and {@code out[ob ..]}. */
+    private void pair(long at, Int8Activations a, int ra, int rb, float[] out, int oa, int ob) {
+        FloatVector.zero(FLOATS).intoArray(out, oa);
+        FloatVector.zero(FLOATS).intoArray(out, oa + LANES);
+        FloatVector.zero(FLOATS).intoArray(out, ob);
+        FloatVector.zero(FLOATS).intoArray(out, ob + LANES);
         for (int s = 0; s < supers; s++, at += SUPER_BYTES) {
             for (int n = 0; n < 2; n++) {
                 for (int sub = 0; sub < 2; sub++) {
                     int k = s * SUPER + n * HALF_VALUES + sub * 16;
                     int j = s * (SUPER / BLOCK) + n * (HALF_VALUES / BLOCK);
-                    sixteenFour(at, n, sub, a, a.quantRow(0) + k, a.quantRow(b1) + k, a.quantRow(b2) + k,
-                            a.quantRow(b3) + k, a.blockRow(0) + j, a.blockRow(b1) + j, a.blockRow(b2) + j,
-                            a.blockRow(b3) + j, rows);
+                    sixteenPair(at, n, sub, a, a.quantRow(ra) + k, a.blockRow(ra) + j, a.quantRow(rb) + k,
+                            a.blockRow(rb) + j, out, oa, ob);
                 }
             }
         }
-        System.arraycopy(rows, 0, out, o0, GROUP);
-        System.arraycopy(rows, GROUP, out, o1, GROUP);
-        System.arraycopy(rows, 2 * GROUP, out, o2, GROUP);
-        System.arraycopy(rows, 3 * GROUP, out, o3, GROUP);
     }
 
-    /**
-     * {@link #sixteen} for four activation rows, from quants {@code k0}, ... and block scales {@code j0}, ..., added
-     * to {@code rows[r * GROUP ..]} for row {@code r}.
-     */
-    private void sixteenFour(long at, int n, int sub, Int8Activations a, int k0, int k1, int k2, int k3, int j0, int j1,
-                             int j2, int j3, float[] rows) {
+    /** {@link #sixteen} for two activation rows, from quants {@code ka} and {@code kb}, block scales {@code ja}, {@code jb}. */
+    private void sixteenPair(long at, int n, int sub, Int8Activations a, int ka, int ja, int kb, int jb, float[] out,
+                             int oa, int ob) {
         short[] q = a.quants();
         float[] xs = a.scales();
         ShortVector halves = ((ShortVector) ByteVector.fromArray(D_BYTES, heap, (int) at).reinterpretAsShorts());
@@ -232,24 +226,20 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
         FloatVector e21 = d1.mul((FloatVector) ByteVector.fromArray(BYTES, heap, (int) (sc + 4L * GROUP + LANES)).convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
         FloatVector e30 = d0.mul((FloatVector) ByteVector.fromArray(BYTES, heap, (int) (sc + 6L * GROUP)).convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
         FloatVector e31 = d1.mul((FloatVector) ByteVector.fromArray(BYTES, heap, (int) (sc + 6L * GROUP + LANES)).convertShape(VectorOperators.B2I, INTS, 0).convert(VectorOperators.I2F, 0));
+        FloatVector a0 = FloatVector.fromArray(FLOATS, out, oa);
+        FloatVector a1 = FloatVector.fromArray(FLOATS, out, oa + LANES);
+        FloatVector b0 = FloatVector.fromArray(FLOATS, out, ob);
+        FloatVector b1 = FloatVector.fromArray(FLOATS, out, ob + LANES);
         long steps = at + HALVES + (long) n * HALF_BYTES + (long) sub * 16 * STEP;
         for (int chunk = 0; chunk < 2; chunk++) {
-            ShortVector s00 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s01 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s02 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s03 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s10 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s11 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s12 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s13 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s20 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s21 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s22 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s23 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s30 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s31 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s32 = ShortVector.zero(GROUP_SHORTS);
-            ShortVector s33 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sa0 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sa1 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sa2 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sa3 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sb0 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sb1 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sb2 = ShortVector.zero(GROUP_SHORTS);
+            ShortVector sb3 = ShortVector.zero(GROUP_SHORTS);
             for (int t = 0; t < CHUNK; t++) {
                 int l = chunk * CHUNK + t;
                 long p = steps + (long) l * STEP;
@@ -260,49 +250,39 @@ final class InterleavedQ6_KWeights extends InterleavedWeights {
                 ShortVector bits = (ShortVector) ByteVector.fromArray(GROUP_BYTES, heap, (int) (p + 2 * GROUP))
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, GROUP_SHORTS, 0);
                 ShortVector v = lo.and((short) 0x0f).or(bits.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub(OFFSET);
-                s00 = s00.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k0 + l])));
-                s10 = s10.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k1 + l])));
-                s20 = s20.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k2 + l])));
-                s30 = s30.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k3 + l])));
+                sa0 = sa0.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[ka + l])));
+                sb0 = sb0.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[kb + l])));
                 v = hi.and((short) 0x0f).or(bits.lanewise(VectorOperators.LSHL, 2).and((short) 0x30)).sub(OFFSET);
-                s01 = s01.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k0 + BLOCK + l])));
-                s11 = s11.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k1 + BLOCK + l])));
-                s21 = s21.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k2 + BLOCK + l])));
-                s31 = s31.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k3 + BLOCK + l])));
+                sa1 = sa1.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[ka + BLOCK + l])));
+                sb1 = sb1.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[kb + BLOCK + l])));
                 v = lo.lanewise(VectorOperators.LSHR, 4).or(bits.and((short) 0x30)).sub(OFFSET);
-                s02 = s02.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k0 + 2 * BLOCK + l])));
-                s12 = s12.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k1 + 2 * BLOCK + l])));
-                s22 = s22.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k2 + 2 * BLOCK + l])));
-                s32 = s32.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k3 + 2 * BLOCK + l])));
+                sa2 = sa2.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[ka + 2 * BLOCK + l])));
+                sb2 = sb2.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[kb + 2 * BLOCK + l])));
                 v = hi.lanewise(VectorOperators.LSHR, 4).or(bits.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)).sub(OFFSET);
-                s03 = s03.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k0 + 3 * BLOCK + l])));
-                s13 = s13.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k1 + 3 * BLOCK + l])));
-                s23 = s23.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k2 + 3 * BLOCK + l])));
-                s33 = s33.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[k3 + 3 * BLOCK + l])));
+                sa3 = sa3.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[ka + 3 * BLOCK + l])));
+                sb3 = sb3.add(v.mul(ShortVector.broadcast(GROUP_SHORTS, q[kb + 3 * BLOCK + l])));
             }
-            // Each row's vectors are made and used within its own pass, its sums picked by index: written out per row,
-            // the method was too large for C1 ("out of virtual registers"), and ran uncompiled, every vector allocated.
-            for (int r = 0; r < 4; r++) {
-                int j = r == 0 ? j0 : r == 1 ? j1 : r == 2 ? j2 : j3;
-                int o = r * GROUP;
-                FloatVector acc0 = FloatVector.fromArray(FLOATS, rows, o);
-                FloatVector acc1 = FloatVector.fromArray(FLOATS, rows, o + LANES);
-                ShortVector x0 = r == 0 ? s00 : r == 1 ? s10 : r == 2 ? s20 : s30;
-                acc0 = ((FloatVector) x0.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e00.mul(xs[j]), acc0);
-                acc1 = ((FloatVector) x0.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e01.mul(xs[j]), acc1);
-                ShortVector x1 = r == 0 ? s01 : r == 1 ? s11 : r == 2 ? s21 : s31;
-                acc0 = ((FloatVector) x1.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e10.mul(xs[j + 1]), acc0);
-                acc1 = ((FloatVector) x1.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e11.mul(xs[j + 1]), acc1);
-                ShortVector x2 = r == 0 ? s02 : r == 1 ? s12 : r == 2 ? s22 : s32;
-                acc0 = ((FloatVector) x2.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e20.mul(xs[j + 2]), acc0);
-                acc1 = ((FloatVector) x2.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e21.mul(xs[j + 2]), acc1);
-                ShortVector x3 = r == 0 ? s03 : r == 1 ? s13 : r == 2 ? s23 : s33;
-                acc0 = ((FloatVector) x3.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e30.mul(xs[j + 3]), acc0);
-                acc1 = ((FloatVector) x3.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e31.mul(xs[j + 3]), acc1);
-                acc0.intoArray(rows, o);
-                acc1.intoArray(rows, o + LANES);
-            }
+            a0 = ((FloatVector) sa0.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e00.mul(xs[ja]), a0);
+            a1 = ((FloatVector) sa0.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e01.mul(xs[ja]), a1);
+            a0 = ((FloatVector) sa1.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e10.mul(xs[ja + 1]), a0);
+            a1 = ((FloatVector) sa1.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e11.mul(xs[ja + 1]), a1);
+            a0 = ((FloatVector) sa2.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e20.mul(xs[ja + 2]), a0);
+            a1 = ((FloatVector) sa2.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e21.mul(xs[ja + 2]), a1);
+            a0 = ((FloatVector) sa3.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e30.mul(xs[ja + 3]), a0);
+            a1 = ((FloatVector) sa3.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e31.mul(xs[ja + 3]), a1);
+            b0 = ((FloatVector) sb0.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e00.mul(xs[jb]), b0);
+            b1 = ((FloatVector) sb0.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e01.mul(xs[jb]), b1);
+            b0 = ((FloatVector) sb1.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e10.mul(xs[jb + 1]), b0);
+            b1 = ((FloatVector) sb1.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e11.mul(xs[jb + 1]), b1);
+            b0 = ((FloatVector) sb2.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e20.mul(xs[jb + 2]), b0);
+            b1 = ((FloatVector) sb2.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e21.mul(xs[jb + 2]), b1);
+            b0 = ((FloatVector) sb3.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).fma(e30.mul(xs[jb + 3]), b0);
+            b1 = ((FloatVector) sb3.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).fma(e31.mul(xs[jb + 3]), b1);
         }
+        a0.intoArray(out, oa);
+        a1.intoArray(out, oa + LANES);
+        b0.intoArray(out, ob);
+        b1.intoArray(out, ob + LANES);
     }
 
     @Override
