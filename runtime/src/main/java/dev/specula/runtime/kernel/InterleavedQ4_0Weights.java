@@ -142,9 +142,10 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     /**
      * {@link #dot4} for groups of two vectors of rows: each step's values are unpacked once for the four activation
      * rows and each activation broadcast once for both vectors. Each block's eight 16-bit sums are scaled straight
-     * from the registers they were summed in, written out per activation row (C2 boxed them when picked by index in
-     * a loop or passed to a helper): one thread over a 5632x2048 matrix in L3, 1.04-1.08 against 1.15-1.28 ns per
-     * 32 values when they went through an array to a method of their own.
+     * from the registers they were summed in: one thread over a 5632x2048 matrix in L3, 1.04-1.14 against 1.15-1.28
+     * ns per 32 values when they went through an array to a method of their own. Written out per activation row,
+     * since picked by index in a loop over the rows (as Q4_K's are) they ran 1.12-1.14 against 1.06-1.08 in the same
+     * processes.
      */
     private void dot4TwoVectors(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2,
                                 int o3) {
