@@ -120,7 +120,7 @@ public final class AttentionKernel {
         if (headDim % (4 * LANES) == 0) {
             for (; i + 4 <= heads; i += 4) {
                 for (int d = 0; d < headDim; d += 4 * LANES) {
-                    addFourHeads(scores, s + i * scoresStride, scoresStride, n, values, at + d, headDim, out,
+                    addFourHeads(scores, s + i * scoresStride, scoresStride, n, values, at + d, out,
                             outOff + i * headDim + d, headDim);
                 }
             }
@@ -204,10 +204,11 @@ public final class AttentionKernel {
 
     /**
      * {@link #addValues} for four consecutive heads over four vectors of their dimensions, from {@code values[at]}
-     * and {@code out[o]} (each head {@code headDim} further): each value vector is loaded once for the four heads'
-     * sixteen chains (the values 0.8-0.9 against 1.9 ns per position and head, as above). Sums in the same order.
+     * (a tile's rows, {@code headDim} apart) and {@code out[o]} (each head {@code headDim} further): each value vector
+     * is loaded once for the four heads' sixteen chains (the values 0.8-0.9 against 1.9 ns per position and head, as
+     * above). Sums in the same order.
      */
-    private static void addFourHeads(float[] scores, int s, int scoresStride, int n, float[] values, int at, int step,
+    private static void addFourHeads(float[] scores, int s, int scoresStride, int n, float[] values, int at,
                                      float[] out, int o, int headDim) {
         int ob = o + headDim;
         int oc = ob + headDim;
@@ -229,7 +230,7 @@ public final class AttentionKernel {
         FloatVector e2 = FloatVector.fromArray(FLOATS, out, oe + 2 * LANES);
         FloatVector e3 = FloatVector.fromArray(FLOATS, out, oe + 3 * LANES);
         for (int j = 0; j < n; j++) {
-            int v = at + j * step;
+            int v = at + j * headDim;
             FloatVector v0 = FloatVector.fromArray(FLOATS, values, v);
             FloatVector v1 = FloatVector.fromArray(FLOATS, values, v + LANES);
             FloatVector v2 = FloatVector.fromArray(FLOATS, values, v + 2 * LANES);
