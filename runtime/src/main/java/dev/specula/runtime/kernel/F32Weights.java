@@ -64,25 +64,21 @@ final class F32Weights extends ElementWeights {
         return sum;
     }
 
-    /**
-     * Without {@link #touch}ing: one row at a time already streams at the memory's speed. Where vectors are 512
-     * bits wide ({@link #QUADS}) four rows per pass, then pairs.
-     */
+    /** Without {@link #touch}ing: one row at a time already streams at the memory's speed. */
     @Override
     void registerBatch(float[] x, int x0, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom,
                        int rowTo) {
-        int r = rowFrom;
-        if (QUADS) {
-            for (; r + 3 < rowTo; r += 4) {
-                dot4x4(r * rowBytes, x, x0, x1, x2, x3, out, r, o1, o2, o3);
-            }
-        }
-        batchRows(x, x0, x1, x2, x3, out, o1, o2, o3, r, rowTo);
+        batchRows(x, x0, x1, x2, x3, out, o1, o2, o3, rowFrom, rowTo);
     }
 
     @Override
     boolean pairsRows() {
         return true;
+    }
+
+    @Override
+    boolean quadsRows() {
+        return QUADS;
     }
 
     @Override
@@ -127,13 +123,9 @@ final class F32Weights extends ElementWeights {
         store4(next, k, x, x0, x1, x2, x3, sums + 4 * LANES, out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
     }
 
-    /**
-     * The rows at byte {@code rowOffset} and the three after it against four activation rows in one pass, row
-     * {@code o + i}'s products into {@code out[o + i]}, {@code out[o + i + o1]}, ...; per row the same operations in
-     * the same order as {@link #dot4}.
-     */
-    private void dot4x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
-                        int o3) {
+    @Override
+    void dot4x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
+                int o3) {
         FloatVector a0 = FloatVector.zero(FLOATS);
         FloatVector a1 = FloatVector.zero(FLOATS);
         FloatVector a2 = FloatVector.zero(FLOATS);

@@ -113,10 +113,18 @@ abstract sealed class RowMajorWeights extends TensorWeights permits ElementWeigh
         }
     }
 
-    /** As {@link #registerBatch}, without touching: rows in pairs ({@link #dot2x4}) if the type pairs them. */
+    /**
+     * As {@link #registerBatch}, without touching: rows in fours ({@link #dot4x4}) and pairs ({@link #dot2x4}) as
+     * far as the type takes them.
+     */
     final void batchRows(float[] x, int x0, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom,
                          int rowTo) {
         int r = rowFrom;
+        if (quadsRows()) {
+            for (; r + 3 < rowTo; r += 4) {
+                dot4x4(r * rowBytes, x, x0, x1, x2, x3, out, r, o1, o2, o3);
+            }
+        }
         if (pairsRows()) {
             for (; r + 1 < rowTo; r += 2) {
                 dot2x4(r * rowBytes, x, x0, x1, x2, x3, out, r, o1, o2, o3);
@@ -130,6 +138,22 @@ abstract sealed class RowMajorWeights extends TensorWeights permits ElementWeigh
     /** Whether {@link #batchRows} hands rows out two at a time ({@link #dot2x4}): where {@link #PAIRED}; F32 always. */
     boolean pairsRows() {
         return PAIRED;
+    }
+
+    /** Whether {@link #batchRows} hands rows out four at a time ({@link #dot4x4}) before pairs. */
+    boolean quadsRows() {
+        return false;
+    }
+
+    /**
+     * Four rows from the one at byte {@code rowOffset} against four activation rows in one pass, row {@code o + i}'s
+     * products into {@code out[o + i]}, {@code out[o + i + o1]}, ...; per row the same operations in the same order
+     * as {@link #dot4}. Called only where {@link #quadsRows}.
+     */
+    void dot4x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
+                int o3) {
+        dot2x4(rowOffset, x, x0, x1, x2, x3, out, o, o1, o2, o3);
+        dot2x4(rowOffset + 2 * rowBytes, x, x0, x1, x2, x3, out, o + 2, o1, o2, o3);
     }
 
     /**
