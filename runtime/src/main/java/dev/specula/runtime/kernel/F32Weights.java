@@ -9,10 +9,10 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Plain float weights, read straight from the segment. Ensemble-sized batches take two weight rows per
- * pass (four with 512-bit vectors, {@link #QUADS}) so that each activation vector loaded feeds two FMAs (four). With one row per pass the four activation
- * rows (32 KB at dim 2048, 88 KB for the feed-forward's down projection) were reloaded from L2 for every
- * weight vector: a batch of four ran at 0.73-0.82x the speed of one row, and at 0.90-0.94x with two rows
- * per pass (tinyllama-1.1b shape, whole model, 2 threads). The other types pair rows only where vectors are
+ * pass (four with 512-bit vectors, {@link #QUADS}) so that each activation vector loaded feeds two FMAs (four).
+ * With one row per pass the four activation rows (32 KB at dim 2048, 88 KB for the feed-forward's down
+ * projection) were reloaded from L2 for every weight vector: a batch of four ran at 0.73-0.82x the speed of one
+ * row, and at 0.90-0.94x with two rows per pass (tinyllama-1.1b shape, whole model, 2 threads). The other types pair rows only where vectors are
  * 512 bits wide ({@link #PAIRED}). On AVX2, F16's widening, not the reloads, bounds it (pairs gained nothing,
  * 0.64-0.65x against 0.64-0.66x of the single model for a K=4 ensemble), and BF16's decoded pairs need
  * registers that two rows' accumulators leave no room for (the spilled pair ran 7.8 against 6.5 cycles per

@@ -148,7 +148,8 @@ abstract sealed class RowMajorWeights extends TensorWeights permits ElementWeigh
     /**
      * Four rows from the one at byte {@code rowOffset} against four activation rows in one pass, row {@code o + i}'s
      * products into {@code out[o + i]}, {@code out[o + i + o1]}, ...; per row the same operations in the same order
-     * as {@link #dot4}. Called only where {@link #quadsRows}.
+     * as {@link #dot4}. Called only where {@link #quadsRows}; here two {@link #dot2x4} passes, for a type that
+     * takes rows in fours without a kernel of its own.
      */
     void dot4x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
                 int o3) {
