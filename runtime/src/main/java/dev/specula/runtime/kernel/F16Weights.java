@@ -123,7 +123,7 @@ final class F16Weights extends ElementWeights {
      * Four rows widened chunk by chunk in one loop ({@link #widenFour}), then each activation vector feeds four
      * FMAs; where {@link #PAIRED}, whose 32 registers hold the sixteen accumulators. Against pairs, two threads
      * streaming 5632x2048 matrices: 4.8-5.0 against 5.3-5.4 ns per 32 values per thread; tinyllama-1.1b's K=4
-     * ensemble 0.71-0.80x against 0.58-0.66x of the single model (`lora bench`, runs in turn).
+     * ensemble 0.70-0.80x against 0.58-0.66x of the single model (`lora bench`, runs in turn).
      */
     @Override
     boolean quadsRows() {
