@@ -1,7 +1,5 @@
 package dev.specula.runtime.engine;
 
-import java.util.Arrays;
-
 /**
  * Row {@code k} is ensemble member {@code k} at the shared position; each member attends over its
  * own KV cache. Members on the CPU attend in one pool job ({@link CpuAttention#attendMembers}); other
@@ -49,7 +47,7 @@ final class MemberRows implements BatchRows {
             System.arraycopy(k, b * kvDim, kRow, 0, kvDim);
             System.arraycopy(v, b * kvDim, vRow, 0, kvDim);
             attention.store(layer, kRow, vRow, 1, position);
-            if (attention instanceof CpuAttention c && (b == 0 || c.pool() == onCpu[0].pool())) {
+            if (cpu && attention instanceof CpuAttention c && (b == 0 || c.pool() == onCpu[0].pool())) {
                 onCpu[b] = c;
             } else {
                 cpu = false;
@@ -57,10 +55,8 @@ final class MemberRows implements BatchRows {
         }
         if (cpu) {
             CpuAttention.attendMembers(onCpu, batch, layer, q, position, out, memberHeads);
-            Arrays.fill(onCpu, 0, batch, null);
             return;
         }
-        Arrays.fill(onCpu, 0, batch, null);
         for (int b = 0; b < batch; b++) {
             System.arraycopy(q, b * dim, qRow, 0, dim);
             sessions[b].attention().attend(layer, qRow, 1, position, outRow);
