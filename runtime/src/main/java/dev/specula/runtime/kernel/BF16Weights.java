@@ -92,6 +92,11 @@ final class BF16Weights extends ElementWeights {
     }
 
     @Override
+    boolean pairsRows() {
+        return PAIRED;
+    }
+
+    @Override
     void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
                 int o3) {
         FloatVector a0 = FloatVector.zero(FLOATS);

@@ -65,6 +65,11 @@ final class F16Weights extends ElementWeights {
         store4(rowOffset, vectorCols, x, x0, x1, x2, x3, sums, out, o0, o1, o2, o3);
     }
 
+    @Override
+    boolean pairsRows() {
+        return PAIRED;
+    }
+
     /**
      * Both rows widened chunk by chunk in one loop ({@link #widenPair}), then each activation vector feeds
      * two FMAs. Widening each row in a loop of its own (two {@link #dot4} bodies in one method) had run

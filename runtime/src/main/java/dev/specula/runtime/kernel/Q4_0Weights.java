@@ -45,6 +45,11 @@ final class Q4_0Weights extends ScaledBlockWeights {
         return VectorMath.sumLanes(x, sums);
     }
 
+    @Override
+    boolean pairsRows() {
+        return PAIRED;
+    }
+
     /**
      * As {@link #dot4}, two rows a pass: one load of packed nibbles per row and block. The scales are read
      * first: read last, they came after C2 had reached its inlining node limit, so {@code half} was called

@@ -135,9 +135,14 @@ abstract sealed class RowMajorWeights extends TensorWeights permits ElementWeigh
         }
     }
 
-    /** Whether {@link #batchRows} hands rows out two at a time ({@link #dot2x4}): where {@link #PAIRED}; F32 always. */
+    /**
+     * Whether {@link #batchRows} hands rows out two at a time ({@link #dot2x4}): the types with a kernel for two rows,
+     * where {@link #PAIRED} (F32 always). The others take one row at a time: two of their {@link #dot4}s in one
+     * pair's frame shared nothing and only gave C2 more to inline, which the k-quants' kernels, near its node limit
+     * already, can ill spare (one CI run in about eight saw a Q5_K_M ensemble decode box vectors, 1.3 MB a token).
+     */
     boolean pairsRows() {
-        return PAIRED;
+        return false;
     }
 
     /** Whether {@link #batchRows} hands rows out four at a time ({@link #dot4x4}) before pairs. */
@@ -148,13 +153,11 @@ abstract sealed class RowMajorWeights extends TensorWeights permits ElementWeigh
     /**
      * Four rows from the one at byte {@code rowOffset} against four activation rows in one pass, row {@code o + i}'s
      * products into {@code out[o + i]}, {@code out[o + i + o1]}, ...; per row the same operations in the same order
-     * as {@link #dot4}. Called only where {@link #quadsRows}; here two {@link #dot2x4} passes, for a type that
-     * takes rows in fours without a kernel of its own.
+     * as {@link #dot4}. Called only where {@link #quadsRows}.
      */
     void dot4x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
                 int o3) {
-        dot2x4(rowOffset, x, x0, x1, x2, x3, out, o, o1, o2, o3);
-        dot2x4(rowOffset + 2 * rowBytes, x, x0, x1, x2, x3, out, o + 2, o1, o2, o3);
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no four-row kernel");
     }
 
     /**
@@ -162,12 +165,10 @@ abstract sealed class RowMajorWeights extends TensorWeights permits ElementWeigh
      * activation vector loaded feeds two FMAs, into {@code out[o]}, {@code out[o + o1]}, ... and
      * {@code out[o + 1]}, {@code out[o + 1 + o1]}, ...; per row the same operations in the same order as
      * {@link #dot4}, so a row's result does not depend on its pairing. Called only where {@link #pairsRows}.
-     * Here two {@link #dot4} passes, for the types that do not pair rows (yet).
      */
     void dot2x4(long rowOffset, float[] x, int x0, int x1, int x2, int x3, float[] out, int o, int o1, int o2,
                 int o3) {
-        dot4(rowOffset, x, x0, x1, x2, x3, out, o, o + o1, o + o2, o + o3);
-        dot4(rowOffset + rowBytes, x, x0, x1, x2, x3, out, o + 1, o + 1 + o1, o + 1 + o2, o + 1 + o3);
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no two-row kernel");
     }
 
     /** Reads bytes {@code [from, to)} of the weights one long per 64-byte line; returns their sum, for nothing. */
