@@ -8,30 +8,20 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Plain float weights, read straight from the segment. Ensemble-sized batches take two weight rows per
- * pass (four with 512-bit vectors, {@link #QUADS}) so that each activation vector loaded feeds two FMAs (four).
- * With one row per pass the four activation rows (32 KB at dim 2048, 88 KB for the feed-forward's down
- * projection) were reloaded from L2 for every weight vector: a batch of four ran at 0.73-0.82x the speed of one
- * row, and at 0.90-0.94x with two rows per pass (tinyllama-1.1b shape, whole model, 2 threads). The other types pair rows only where vectors are
- * 512 bits wide ({@link #PAIRED}). On AVX2, F16's widening, not the reloads, bounds it (pairs gained nothing,
- * 0.64-0.65x against 0.64-0.66x of the single model for a K=4 ensemble), and BF16's decoded pairs need
- * registers that two rows' accumulators leave no room for (the spilled pair ran 7.8 against 6.5 cycles per
- * 16 values of a row in cache, and its K=4 ensemble decode 2.3-2.7 against 2.9-3.2 tok/s on one thread).
+ * Plain float weights, read straight from the segment. Ensemble-sized batches take two weight rows per pass (four with
+ * 512-bit vectors, {@link #quadsRows}) so that each activation vector loaded feeds two FMAs (four). With one row per
+ * pass the four activation rows (32 KB at dim 2048, 88 KB for the feed-forward's down projection) were reloaded from L2
+ * for every weight vector: a batch of four ran at 0.73-0.82x the speed of one row, and at 0.90-0.94x with two rows per
+ * pass (tinyllama-1.1b shape, whole model, 2 threads). The other types pair rows only where vectors are 512 bits wide
+ * ({@link #PAIRED}). On AVX2, F16's widening, not the reloads, bounds it (pairs gained nothing, 0.64-0.65x against
+ * 0.64-0.66x of the single model for a K=4 ensemble), and BF16's decoded pairs need registers that two rows'
+ * accumulators leave no room for (the spilled pair ran 7.8 against 6.5 cycles per 16 values of a row in cache, and its
+ * K=4 ensemble decode 2.3-2.7 against 2.9-3.2 tok/s on one thread).
  *
  * <p>Each row keeps its own accumulators, summed in the same order whether it was paired or ran alone
  * (the odd row of a range), so a row's result does not depend on how rows were split.
  */
 final class F32Weights extends ElementWeights {
-
-    /**
-     * Whether ensemble-sized batches take four weight rows per pass ({@link #dot4x4}): sixteen accumulators, which
-     * only 32 vector registers hold. Each activation vector then feeds four FMAs, and the activations are loaded
-     * half as often as in pairs, which let the weights stream closer to the memory's speed: two threads streaming
-     * 5632x2048 matrices, ns per 32 values per thread, 7.9 against 8.5 (one activation row: 6.3); 2048x5632 (the
-     * down projection, whose four activation rows of 88 KB overflow L1) 8.0 against 9.6 (7.4). tinyllama-1.1b's K=4
-     * ensemble 0.67-0.77x against 0.58-0.64x of the single model (`lora bench`, runs in turn).
-     */
-    private static final boolean QUADS = PAIRED;
 
     F32Weights(Tensor tensor) {
         super(tensor);
@@ -77,9 +67,17 @@ final class F32Weights extends ElementWeights {
         return true;
     }
 
+    /**
+     * Four weight rows per pass ({@link #dot4x4}) where {@link #PAIRED}: sixteen accumulators, which only 32 vector
+     * registers hold. Each activation vector then feeds four FMAs, and the activations are loaded half as often as in
+     * pairs, which let the weights stream closer to the memory's speed: two threads streaming 5632x2048 matrices, ns
+     * per 32 values per thread, 7.9 against 8.5 (one activation row: 6.3); 2048x5632 (the down projection, whose four
+     * activation rows of 88 KB overflow L1) 8.0 against 9.6 (7.4). tinyllama-1.1b's K=4 ensemble 0.67-0.77x against
+     * 0.58-0.64x of the single model (`lora bench`, runs in turn).
+     */
     @Override
     boolean quadsRows() {
-        return QUADS;
+        return PAIRED;
     }
 
     @Override
