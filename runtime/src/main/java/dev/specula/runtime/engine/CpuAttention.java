@@ -59,44 +59,12 @@ public final class CpuAttention implements Attention {
 
     @Override
     public void attend(int layer, float[] q, int batch, int startPos, float[] out) {
-        heads.set(layer, q, out, batch, startPos, 0);
+        heads.layer = layer;
+        heads.q = q;
+        heads.out = out;
+        heads.batch = batch;
+        heads.startPos = startPos;
         pool.parallelFor(config.heads() / perUnit, heads);
-    }
-
-    /**
-     * Row {@code k} of {@code q} attended by {@code members[k]} for {@code k < count}, one token each at
-     * {@code position}, into row {@code k} of {@code out}: an ensemble's members, whose caches differ, as one job
-     * of every member's units rather than a job per member (one hand-off a layer instead of {@code count}): a K=4
-     * ensemble on tinyllama-1.1b, two threads, 155 jobs a token instead of 221, its attention 1.09-1.48 against
-     * 1.22-1.65 ms a token (three runs each, in turn). {@code members} share a pool and a model; {@code job} is the
-     * caller's, reused.
-     */
-    static void attendMembers(CpuAttention[] members, int count, int layer, float[] q, int position, float[] out,
-                              MemberHeads job) {
-        for (int m = 0; m < count; m++) {
-            members[m].heads.set(layer, q, out, 1, position, m);
-        }
-        CpuAttention first = members[0];
-        job.members = members;
-        job.units = first.config.heads() / first.perUnit;
-        try {
-            first.pool.parallelFor(count * job.units, job);
-        } finally {
-            job.members = null;
-        }
-    }
-
-    /** {@link #attendMembers}' job: unit {@code u} is unit {@code u % units} of member {@code u / units}. */
-    static final class MemberHeads implements RangeBody {
-        private CpuAttention[] members;
-        private int units;
-
-        @Override
-        public void run(int from, int to) {
-            for (int u = from; u < to; u++) {
-                members[u / units].heads.run(u % units, u % units + 1);
-            }
-        }
     }
 
     /**
@@ -124,17 +92,6 @@ public final class CpuAttention implements Attention {
         float[] out;
         int batch;
         int startPos;
-        /** The row of {@code q} and {@code out} the batch starts at. */
-        int firstRow;
-
-        void set(int layer, float[] q, float[] out, int batch, int startPos, int firstRow) {
-            this.layer = layer;
-            this.q = q;
-            this.out = out;
-            this.batch = batch;
-            this.startPos = startPos;
-            this.firstRow = firstRow;
-        }
 
         @Override
         public void run(int from, int to) {
@@ -143,17 +100,12 @@ public final class CpuAttention implements Attention {
             for (int h = from * perUnit; h < to * perUnit; h += perUnit) {
                 int kvHead = h / config.groupSize();
                 for (int b = 0; b < batch; b++) {
-                    int off = (firstRow + b) * dim + h * headDim;
+                    int off = b * dim + h * headDim;
                     cache.attendGroup(layer, q, off, perUnit, kvHead, startPos + b + 1, scores, h * scoresStride,
                             scoresStride, out);
                 }
             }
         }
-    }
-
-    /** The pool this attention's heads run on. */
-    ComputePool pool() {
-        return pool;
     }
 
     @Override

@@ -106,7 +106,7 @@ public final class Transformer {
         // A batch of 128 rows of a 128k vocabulary would hold 64 MiB of logits.
         headRows = Math.min(maxBatch, HEAD_ROWS);
         logits = new float[headRows * config.vocabSize()];
-        memberRows = new MemberRows(dim, config.kvDim(), headRows);
+        memberRows = new MemberRows(dim, config.kvDim());
         memberTokens = new int[maxBatch];
     }
 

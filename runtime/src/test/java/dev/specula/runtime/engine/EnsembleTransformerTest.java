@@ -7,7 +7,6 @@ import dev.specula.runtime.lora.LoraEnsemble;
 import dev.specula.runtime.lora.LoraMerge;
 import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.model.Model;
-import dev.specula.runtime.model.ModelConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,13 +59,9 @@ class EnsembleTransformerTest {
 
     /** Member logits after the prompt (as one batch) and after each following token: [step][k*vocab + v]. */
     private static float[][] ensembleLogits(LoraEnsemble e) {
-        return ensembleLogits(e, CpuAttention.factory(pool));
-    }
-
-    private static float[][] ensembleLogits(LoraEnsemble e, AttentionFactory attention) {
         EnsembleTransformer t = new EnsembleTransformer(transformer(model), e, pool);
         float[][] out = new float[TOKENS.length - PROMPT + 1][];
-        try (EnsembleSession s = t.newSession(attention, 32)) {
+        try (EnsembleSession s = t.newSession(CpuAttention.factory(pool), 32)) {
             out[0] = t.forward(s, TOKENS, 0, PROMPT).clone();
             for (int i = PROMPT; i < TOKENS.length; i++) {
                 out[i - PROMPT + 1] = Arrays.copyOf(t.forward(s, TOKENS, i, 1), e.size() * model.config().vocabSize());
@@ -111,55 +106,6 @@ class EnsembleTransformerTest {
         }
         // The members must really differ, or the comparison above proves little.
         assertTrue(maxAbsDiff(together[2], 0, together[2], vocab, vocab) > 0.01);
-    }
-
-    /**
-     * Members attending on the CPU go to the pool as one job; with one member's attention of another kind (here a
-     * plain delegate, as an OpenCL device's would be) each attends in turn. Both give the same bits.
-     */
-    @Test
-    void membersAttendAlikeInOneJobOrInTurn() {
-        LoraEnsemble e = ensemble(3, EnumSet.of(LoraTarget.Q, LoraTarget.V), 13);
-        AttentionFactory cpu = CpuAttention.factory(pool);
-        AttentionFactory firstDelegated = new AttentionFactory() {
-            private int made;
-
-            @Override
-            public Attention create(ModelConfig config, int contextLength) {
-                Attention a = cpu.create(config, contextLength);
-                return made++ > 0 ? a : new Attention() {
-                    @Override
-                    public void store(int layer, float[] k, float[] v, int batch, int startPos) {
-                        a.store(layer, k, v, batch, startPos);
-                    }
-
-                    @Override
-                    public void attend(int layer, float[] q, int batch, int startPos, float[] out) {
-                        a.attend(layer, q, batch, startPos, out);
-                    }
-
-                    @Override
-                    public int capacity() {
-                        return a.capacity();
-                    }
-
-                    @Override
-                    public long bytes() {
-                        return a.bytes();
-                    }
-                };
-            }
-
-            @Override
-            public long cacheBytes(ModelConfig config, int positions) {
-                return cpu.cacheBytes(config, positions);
-            }
-        };
-        float[][] oneJob = ensembleLogits(e, cpu);
-        float[][] inTurn = ensembleLogits(e, firstDelegated);
-        for (int step = 0; step < oneJob.length; step++) {
-            assertEquals(0f, maxAbsDiff(oneJob[step], 0, inTurn[step], 0, oneJob[step].length), "step " + step);
-        }
     }
 
     @Test
