@@ -139,7 +139,8 @@ abstract sealed class RowMajorWeights extends TensorWeights permits ElementWeigh
      * Whether {@link #batchRows} hands rows out two at a time ({@link #dot2x4}): the types with a kernel for two rows,
      * where {@link #PAIRED} (F32 always). The others take one row at a time: two of their {@link #dot4}s in one
      * pair's frame shared nothing and only gave C2 more to inline, which the k-quants' kernels, near its node limit
-     * already, can ill spare (one CI run in about eight saw a Q5_K_M ensemble decode box vectors, 1.3 MB a token).
+     * already, can ill spare. (Made after a CI run saw a Q5_K_M ensemble decode box vectors, 1.3 MB a token; that run
+     * also had the members' attention as one pool job, since taken out, the likelier cause.)
      */
     boolean pairsRows() {
         return false;
