@@ -70,12 +70,15 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
     /**
      * Loads the model and composes the engine: for a {@code .specula} file, feed-forward neurons
      * streamed from flash under the memory budget with attention on the CPU; otherwise CPU kernels
-     * with attention and LoRA ensemble updates on the selected OpenCL device if any.
+     * with attention and LoRA ensemble updates on the selected OpenCL device if any. Its matrices are held for what
+     * will decode on it: the {@code ensemble} chosen for this model, whose members' products want other groups of Q4_0
+     * rows than one sequence's ({@link WeightsChoice#layoutFor}). The ensemble is not attached.
      */
-    public Engine openEngine() {
+    public Engine openEngine(EnsembleChoice ensemble) {
         Path path = modelPath();
+        boolean members = ensemble.pathFor(path).isPresent();
         if (FlashModel.isFlashFile(path)) {
-            return openFlashEngine(path);
+            return openFlashEngine(path, WeightLayout.interleavedFor(members));
         }
         if (flash.requested()) {
             throw new SpeculaException("--memory-budget, --sparsity, --device and --page-cache need a .specula model "
@@ -89,7 +92,7 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
             backend = openGpu(gpu);
             AttentionFactory attention = backend.map(GpuBackend::attentionFactory)
                     .orElse(CpuAttention.factory(pool, kvCache));
-            Engine engine = Engine.dense(m, pool, attention, context, weights.layoutFor(m));
+            Engine engine = Engine.dense(m, pool, attention, context, weights.layoutFor(m, members));
             backend.ifPresent(b -> engine.ensembleDeltasOn(b.ensembleDeltas()).owning(b));
             return engine;
         } catch (RuntimeException e) {
@@ -102,7 +105,7 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
         }
     }
 
-    private Engine openFlashEngine(Path path) {
+    private Engine openFlashEngine(Path path, WeightLayout layout) {
         OffloadSetup setup = flash.setup();
         FlashModel fm = FlashModel.open(path, true, true);
         ComputePool pool = null;
@@ -114,7 +117,7 @@ public record EngineSettings(String model, Path tokenizer, Integer threads, int 
             ff = built.feedForward();
             System.err.println(built.plan().describe());
             return new Engine(fm.model(), pool, ff, CpuAttention.factory(pool, kvCache), contextLength,
-                    Engine.FLASH_BATCH, WeightLayout.INTERLEAVED)
+                    Engine.FLASH_BATCH, layout)
                     .owning(ff);
         } catch (RuntimeException e) {
             if (ff != null) {

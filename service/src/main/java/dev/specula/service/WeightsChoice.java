@@ -33,25 +33,30 @@ public enum WeightsChoice {
         }
     }
 
-    /** The layout for {@code model} on this machine, saying on stderr when {@link #AUTO} keeps the weights mapped. */
-    public WeightLayout layoutFor(Model model) {
+    /**
+     * The layout for {@code model} on this machine, for an engine that decodes with a LoRA ensemble or, without
+     * one, a sequence alone (copied in {@link WeightLayout#INTERLEAVED_WIDE}'s groups, faster for one row and slower
+     * for an ensemble's members); says on stderr when {@link #AUTO} keeps the weights mapped.
+     */
+    public WeightLayout layoutFor(Model model, boolean ensemble) {
+        WeightLayout copied = WeightLayout.interleavedFor(ensemble);
         if (this != AUTO) {
-            return this == MAPPED ? WeightLayout.MAPPED : WeightLayout.INTERLEAVED;
+            return this == MAPPED ? WeightLayout.MAPPED : copied;
         }
         long copies = Engine.interleavedCopyBytes(model);
         long available = HostMemory.read().availableBytes();
-        WeightLayout layout = layoutFor(copies, available);
-        if (layout == WeightLayout.MAPPED) {
-            System.err.println("[weights] multiplied where the file is mapped: copies of " + ByteSize.format(copies)
-                    + " into the faster layout would leave too little of the " + ByteSize.format(available)
-                    + " available (--weights interleaved copies them anyway)");
+        if (fits(copies, available)) {
+            return copied;
         }
-        return layout;
+        System.err.println("[weights] multiplied where the file is mapped: copies of " + ByteSize.format(copies)
+                + " into the faster layout would leave too little of the " + ByteSize.format(available)
+                + " available (--weights interleaved copies them anyway)");
+        return WeightLayout.MAPPED;
     }
 
     /** {@link #AUTO}'s rule: copy when {@code copies} leave a quarter of {@code available}, and 512 MiB, free. */
-    static WeightLayout layoutFor(long copies, long available) {
+    static boolean fits(long copies, long available) {
         long free = available - copies;
-        return copies == 0 || free >= Math.max(HEADROOM_BYTES, available / 4) ? WeightLayout.INTERLEAVED : WeightLayout.MAPPED;
+        return copies == 0 || free >= Math.max(HEADROOM_BYTES, available / 4);
     }
 }

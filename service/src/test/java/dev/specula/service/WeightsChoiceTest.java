@@ -1,7 +1,9 @@
 package dev.specula.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.specula.runtime.SpeculaException;
 import dev.specula.runtime.kernel.WeightLayout;
@@ -23,18 +25,20 @@ class WeightsChoiceTest {
 
     @Test
     void autoCopiesOnlyWhatLeavesAQuarterOfTheAvailableMemoryAndHalfAGibibyteFree() {
-        assertEquals(WeightLayout.INTERLEAVED, WeightsChoice.layoutFor(0, 100 * MiB), "nothing to copy");
-        assertEquals(WeightLayout.INTERLEAVED, WeightsChoice.layoutFor(GiB, 8 * GiB));
-        assertEquals(WeightLayout.INTERLEAVED, WeightsChoice.layoutFor(6 * GiB, 8 * GiB), "2 GiB of 8 left: a quarter");
-        assertEquals(WeightLayout.MAPPED, WeightsChoice.layoutFor(6 * GiB + 1, 8 * GiB));
-        assertEquals(WeightLayout.INTERLEAVED, WeightsChoice.layoutFor(GiB, GiB + 512 * MiB), "512 MiB left");
-        assertEquals(WeightLayout.MAPPED, WeightsChoice.layoutFor(GiB, GiB + 511 * MiB));
-        assertEquals(WeightLayout.MAPPED, WeightsChoice.layoutFor(2 * GiB, GiB), "more than there is");
+        assertTrue(WeightsChoice.fits(0, 100 * MiB), "nothing to copy");
+        assertTrue(WeightsChoice.fits(GiB, 8 * GiB));
+        assertTrue(WeightsChoice.fits(6 * GiB, 8 * GiB), "2 GiB of 8 left: a quarter");
+        assertFalse(WeightsChoice.fits(6 * GiB + 1, 8 * GiB));
+        assertTrue(WeightsChoice.fits(GiB, GiB + 512 * MiB), "512 MiB left");
+        assertFalse(WeightsChoice.fits(GiB, GiB + 511 * MiB));
+        assertFalse(WeightsChoice.fits(2 * GiB, GiB), "more than there is");
     }
 
     @Test
-    void anExplicitChoiceIsKeptWhateverTheMemory() {
-        assertEquals(WeightLayout.MAPPED, WeightsChoice.MAPPED.layoutFor(null));
-        assertEquals(WeightLayout.INTERLEAVED, WeightsChoice.INTERLEAVED.layoutFor(null));
+    void anExplicitChoiceIsKeptWhateverTheMemoryInGroupsForWhatDecodes() {
+        assertEquals(WeightLayout.MAPPED, WeightsChoice.MAPPED.layoutFor(null, false));
+        assertEquals(WeightLayout.MAPPED, WeightsChoice.MAPPED.layoutFor(null, true));
+        assertEquals(WeightLayout.INTERLEAVED_WIDE, WeightsChoice.INTERLEAVED.layoutFor(null, false), "one sequence");
+        assertEquals(WeightLayout.INTERLEAVED, WeightsChoice.INTERLEAVED.layoutFor(null, true), "an ensemble's members");
     }
 }

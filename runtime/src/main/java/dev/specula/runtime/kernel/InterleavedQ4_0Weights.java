@@ -32,8 +32,11 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Each kernel writes its steps' loads out, as its scales' conversions: through a helper returning the vector,
  * Q4_K's run in groups of two vectors was left with the helper as a call, its vectors boxed.
+ *
+ * <p>An engine that decodes one sequence takes {@link InterleavedWideQ4_0Weights}, the same layout in groups twice
+ * as wide, which shares this class's copying and decoding and has kernels of its own.
  */
-final class InterleavedQ4_0Weights extends InterleavedWeights {
+sealed class InterleavedQ4_0Weights extends InterleavedWeights permits InterleavedWideQ4_0Weights {
 
     /**
      * Vectors of rows per group. With 512-bit vectors two, which share each step's activation broadcasts and read
@@ -45,27 +48,40 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     static final int PARTS = LANES == 16 ? 2 : 1;
     /** Rows per group. */
     static final int ROWS = PARTS * GROUP;
-    private static final int BLOCK_BYTES = 2 + HALF;
+    static final int BLOCK_BYTES = 2 + HALF;
     private static final int SCALES_BYTES = ROWS * Short.BYTES;
     /** Nibbles are stored as value + 8. */
-    private static final int NIBBLE_BIAS = 8;
+    static final int NIBBLE_BIAS = 8;
     /** Bytes per block column of a group. */
     private static final int COLUMN_BYTES = ROWS * BLOCK_BYTES;
     /** Four activation rows' products, for {@link #dot4}. */
     private static final ThreadScratch FOUR_ROWS = new ThreadScratch();
-    private final int blocks;
+    final int blocks;
+    /**
+     * Bytes of a group's scales, and of its block column, at this object's group width: for the copy and the decoders
+     * (each kernel's width is its class's constant).
+     */
+    private final int scalesBytes;
+    private final int columnBytes;
 
     /** Copies {@code tensor} (Q4_0, rows a multiple of {@link #ROWS}) into the interleaved layout. */
     InterleavedQ4_0Weights(Tensor tensor) {
-        super(tensor, ROWS, (long) tensor.cols() / BLOCK * COLUMN_BYTES);
+        this(tensor, ROWS);
+    }
+
+    /** Copies {@code tensor} into groups of {@code rows} rows, a multiple of {@link #GROUP}, for a subclass's kernels. */
+    InterleavedQ4_0Weights(Tensor tensor, int rows) {
+        super(tensor, rows, (long) tensor.cols() / BLOCK * rows * BLOCK_BYTES);
         this.blocks = cols / BLOCK;
-        interleave(blocks, BLOCK_BYTES, COLUMN_BYTES);
+        this.scalesBytes = rows * Short.BYTES;
+        this.columnBytes = rows * BLOCK_BYTES;
+        interleave(blocks, BLOCK_BYTES, columnBytes);
     }
 
     @Override
-    void copyUnit(MemorySegment source, long from, byte[] unit, int lane) {
+    final void copyUnit(MemorySegment source, long from, byte[] unit, int lane) {
         copyHalf(source, from, unit, lane * Short.BYTES);
-        spread(source, from + 2, HALF, unit, SCALES_BYTES + lane);
+        spread(source, from + 2, HALF, unit, scalesBytes + lane);
     }
 
     @Override
@@ -324,24 +340,24 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     }
 
     @Override
-    void decodeGroup(long at, float[] dst) {
+    final void decodeGroup(long at, float[] dst) {
         ShortVector bias = ShortVector.broadcast(GROUP_SHORTS, (short) NIBBLE_BIAS);
-        for (int b = 0; b < blocks; b++, at += COLUMN_BYTES) {
-            for (int part = 0; part < PARTS; part++) {
+        for (int b = 0; b < blocks; b++, at += columnBytes) {
+            for (int part = 0; part < group / GROUP; part++) {
                 ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at + part * GROUP * Short.BYTES, ORDER);
                 IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
                 FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
                 h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 1);
                 FloatVector d1 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
                 for (int t = 0; t < HALF; t++) {
-                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(GROUP_BYTES, data, at + SCALES_BYTES + (long) t * ROWS + part * GROUP, ORDER)
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(GROUP_BYTES, data, at + scalesBytes + (long) t * group + part * GROUP, ORDER)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, GROUP_SHORTS, 0);
                     ShortVector lo = v.and((short) 0x0f).sub(bias);
                     ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).sub(bias);
-                    int k = (b * BLOCK + t) * ROWS + part * GROUP;
+                    int k = (b * BLOCK + t) * group + part * GROUP;
                     ((FloatVector) lo.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).mul(d0).intoArray(dst, k);
                     ((FloatVector) lo.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).mul(d1).intoArray(dst, k + LANES);
-                    k += HALF * ROWS;
+                    k += HALF * group;
                     ((FloatVector) hi.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).mul(d0).intoArray(dst, k);
                     ((FloatVector) hi.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).mul(d1).intoArray(dst, k + LANES);
                 }
@@ -350,13 +366,13 @@ final class InterleavedQ4_0Weights extends InterleavedWeights {
     }
 
     @Override
-    void row(long group, int lane, float[] dst, int offset) {
+    final void row(long groupAt, int lane, float[] dst, int offset) {
         for (int b = 0; b < blocks; b++) {
-            long at = group + (long) b * COLUMN_BYTES;
+            long at = groupAt + (long) b * columnBytes;
             float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + (long) lane * Short.BYTES));
             int k = offset + b * BLOCK;
             for (int t = 0; t < HALF; t++) {
-                int packed = data.get(ValueLayout.JAVA_BYTE, at + SCALES_BYTES + (long) t * ROWS + lane) & 0xff;
+                int packed = data.get(ValueLayout.JAVA_BYTE, at + scalesBytes + (long) t * group + lane) & 0xff;
                 dst[k + t] = d * ((packed & 0x0f) - NIBBLE_BIAS);
                 dst[k + t + HALF] = d * ((packed >>> 4) - NIBBLE_BIAS);
             }

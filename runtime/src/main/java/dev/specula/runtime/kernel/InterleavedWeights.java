@@ -213,11 +213,15 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     /** The group at byte {@code at} against activation row {@code row} of {@code a}, to {@code out[o .. o + group)}. */
     abstract void dot(long at, Int8Activations a, int row, float[] out, int o);
 
+    /** As {@link #dot}, against activation rows 0, {@code b1}, {@code b2}, {@code b3}, to {@code out[o0 ..]}, ... */
+    abstract void dot4(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2, int o3);
+
     /**
-     * As {@link #dot}, against activation rows 0, {@code b1}, {@code b2}, {@code b3}, to {@code out[o0 ..]}, ...
-     * Here four one-row passes, a group at a time, so the weights come from memory once and from cache three times.
+     * {@link #dot4} as four one-row passes, a group at a time, so the weights come from memory once and from cache
+     * three times.
      */
-    void dot4(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2, int o3) {
+    final void oneRowPasses(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2,
+                            int o3) {
         dot(at, a, 0, out, o0);
         dot(at, a, b1, out, o1);
         dot(at, a, b2, out, o2);

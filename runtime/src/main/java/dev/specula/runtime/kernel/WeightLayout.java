@@ -13,10 +13,28 @@ public enum WeightLayout {
      * Copied at load where a type has a faster layout ({@link WeightsFactory#resident}): anonymous memory of about
      * the weights' size, which only swap can take back, while the file's pages are let go.
      */
-    INTERLEAVED;
+    INTERLEAVED,
+    /**
+     * As {@link #INTERLEAVED}, for an engine whose products are of one activation row (one sequence, no LoRA
+     * ensemble): Q4_0 in wider groups where they are faster ({@link WeightsFactory#residentForOneRow}), which make two
+     * to four rows' products (an ensemble's members) slower. The same bytes copied.
+     */
+    INTERLEAVED_WIDE;
+
+    /**
+     * The copied layout for an engine that decodes with a LoRA ensemble ({@link #INTERLEAVED}) or one sequence alone
+     * ({@link #INTERLEAVED_WIDE}).
+     */
+    public static WeightLayout interleavedFor(boolean ensemble) {
+        return ensemble ? INTERLEAVED : INTERLEAVED_WIDE;
+    }
 
     /** {@code t}'s weights, held this way. */
     public Weights weights(Tensor t) {
-        return this == MAPPED ? WeightsFactory.of(t) : WeightsFactory.resident(t);
+        return switch (this) {
+            case MAPPED -> WeightsFactory.of(t);
+            case INTERLEAVED -> WeightsFactory.resident(t);
+            case INTERLEAVED_WIDE -> WeightsFactory.residentForOneRow(t);
+        };
     }
 }

@@ -60,12 +60,17 @@ public final class WeightsFactory {
      * in-place kernels' speed), and the file's pages they were read from are let go.
      */
     public static Weights resident(Tensor t) {
+        return resident(t, false);
+    }
+
+    private static Weights resident(Tensor t, boolean oneRow) {
         Weights inPlace = of(t);
         if (residentCopyBytes(t) == 0) {
             return inPlace;
         }
         return switch (t.type()) {
-            case Q4_0 -> new InterleavedQ4_0Weights(t);
+            case Q4_0 -> oneRow && InterleavedWideQ4_0Weights.FASTER && wholeGroups(t, InterleavedWideQ4_0Weights.WIDE_ROWS)
+                    ? new InterleavedWideQ4_0Weights(t) : new InterleavedQ4_0Weights(t);
             case Q4_K -> new InterleavedQ4_KWeights(t);
             case Q8_0 -> new InterleavedQ8_0Weights(t);
             case Q6_K -> new InterleavedQ6_KWeights(t);
@@ -73,7 +78,19 @@ public final class WeightsFactory {
         };
     }
 
-    /** The bytes {@link #resident} copies {@code t} into: 0 for a matrix it multiplies in place. */
+    /**
+     * As {@link #resident}, for an engine whose products are of one activation row: Q4_0 with whole groups of
+     * {@link InterleavedWideQ4_0Weights#WIDE_ROWS} rows in those groups where they are faster (512-bit vectors), the
+     * same bytes copied. Two to four rows' products are slower there: an ensemble's engine takes {@link #resident}.
+     */
+    public static Weights residentForOneRow(Tensor t) {
+        return resident(t, true);
+    }
+
+    /**
+     * The bytes {@link #resident} (and {@link #residentForOneRow}) copies {@code t} into: 0 for a matrix it multiplies
+     * in place.
+     */
     public static long residentCopyBytes(Tensor t) {
         return switch (t.type()) {
             case Q4_0 -> wholeGroups(t, InterleavedQ4_0Weights.ROWS) ? t.byteSize() : 0;

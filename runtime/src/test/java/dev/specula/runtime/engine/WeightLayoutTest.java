@@ -1,5 +1,6 @@
 package dev.specula.runtime.engine;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,10 +24,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The same model held both ways: mapped, nothing is copied; interleaved, exactly what {@link
- * Engine#interleavedCopyBytes} said beforehand. The logits after a prompt and after a decoded token differ by the
- * interleaved products' 8-bit activations only (a prompt's batches decode the weights to floats either way; its
- * last token's logits come from the output head's one-row product).
+ * The same model held every way: mapped, nothing is copied; interleaved, in groups of either width, exactly what
+ * {@link Engine#interleavedCopyBytes} said beforehand. The logits after a prompt and after a decoded token differ by
+ * the interleaved products' 8-bit activations only (a prompt's batches decode the weights to floats either way; its
+ * last token's logits come from the output head's one-row product), and not at all between the two widths.
  */
 class WeightLayoutTest {
 
@@ -37,10 +38,11 @@ class WeightLayoutTest {
         int ffn = quant.type().blockSize() == 256 ? 1536 : 1376;
         new SynthModelWriter(new SynthShape("layouts", 512, 2, 8, 4, ffn, 1024, 64), quant, 9).write(file, false, n -> { });
         int[] prompt = {1, 300, 301, 302, 303, 304, 305, 306};
-        float[][] prompts = new float[2][];
-        float[][] decoded = new float[2][];
-        long[] copied = new long[2];
-        long[] stored = new long[2];
+        int layouts = WeightLayout.values().length;
+        float[][] prompts = new float[layouts][];
+        float[][] decoded = new float[layouts][];
+        long[] copied = new long[layouts];
+        long[] stored = new long[layouts];
         long expected = 0;
         long cost = 0;
         long rest = 0;
@@ -65,10 +67,13 @@ class WeightLayoutTest {
         // Q8_0 alone may have nothing to copy: with 256-bit vectors (AVX2) it is multiplied in place.
         assertTrue(expected > 0 || quant == SynthQuant.Q8_0, "this model has matrices to copy");
         assertEquals(expected, copied[WeightLayout.INTERLEAVED.ordinal()], "the copies were sized beforehand");
+        assertEquals(expected, copied[WeightLayout.INTERLEAVED_WIDE.ordinal()], "wide groups copy the same bytes");
         assertEquals(cost, stored[WeightLayout.MAPPED.ordinal()] + rest, "the matrices are what the cost model counts");
         for (float[][] logits : new float[][][] {prompts, decoded}) {
             double correlation = Correlation.of(logits[0], logits[1]);
             assertTrue(correlation > 0.999, "logits correlate at " + correlation);
         }
+        // A row's sum adds the same products in the same order in groups of any width.
+        assertArrayEquals(decoded[WeightLayout.INTERLEAVED.ordinal()], decoded[WeightLayout.INTERLEAVED_WIDE.ordinal()]);
     }
 }

@@ -52,18 +52,20 @@ class InterleavedWeightsTest {
 
     @ParameterizedTest
     @CsvSource({"Q4_0, 1, 32, 1", "Q4_0, 2, 96, 1", "Q4_0, 3, 544, 2", "Q4_0, 1, 2048, 3", "Q4_0, 4, 64, 4",
-            "Q4_0, 2, 1376, 4", "Q4_K, 1, 256, 1", "Q4_K, 2, 768, 2", "Q4_K, 1, 2048, 3", "Q4_K, 2, 512, 4",
+            "Q4_0, 2, 1376, 4", "Q4_0_WIDE, 1, 32, 1", "Q4_0_WIDE, 2, 96, 1", "Q4_0_WIDE, 3, 544, 2",
+            "Q4_0_WIDE, 2, 1376, 3", "Q4_0_WIDE, 1, 64, 4", "Q4_K, 1, 256, 1", "Q4_K, 2, 768, 2", "Q4_K, 1, 2048, 3", "Q4_K, 2, 512, 4",
             "Q6_K, 1, 256, 1", "Q6_K, 2, 768, 2", "Q6_K, 1, 2048, 3", "Q6_K, 2, 512, 4", "Q8_0, 1, 32, 1",
             "Q8_0, 2, 96, 1", "Q8_0, 3, 544, 2", "Q8_0, 1, 2048, 3", "Q8_0, 2, 1376, 4"})
-    void productsMatchTheScalarInt8Reference(GgmlType type, int groups, int cols, int batch) {
-        int rows = groups * groupRows(type);
+    void productsMatchTheScalarInt8Reference(Layout layout, int groups, int cols, int batch) {
+        GgmlType type = layout.type;
+        int rows = groups * layout.groupRows;
         Random random = new Random(groups * 131L + cols + batch);
         float[] w = gaussian(random, rows * cols, 0.5f);
         float[] x = gaussian(random, batch * cols, 1f);
         // A block of zeros: its scale is 0, and so are its products.
         Arrays.fill(x, 0, 32, 0f);
         byte[] bytes = ScalarQuant.encode(type, w, rows, cols);
-        Weights weights = interleaved(ScalarQuant.tensor(type, w, rows, cols));
+        Weights weights = layout.of(ScalarQuant.tensor(type, w, rows, cols));
         float[] out = new float[batch * rows];
 
         MatMul.matmul(pool, weights, x, out, batch);
@@ -106,30 +108,30 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 2, 96, 9", "Q4_0, 3, 2048, 70", "Q4_K, 2, 256, 9", "Q4_K, 3, 2048, 70", "Q6_K, 2, 256, 9",
+    @CsvSource({"Q4_0, 2, 96, 9", "Q4_0, 3, 2048, 70", "Q4_0_WIDE, 2, 96, 9", "Q4_0_WIDE, 2, 2048, 70", "Q4_K, 2, 256, 9", "Q4_K, 3, 2048, 70", "Q6_K, 2, 256, 9",
             "Q6_K, 3, 2048, 70", "Q8_0, 2, 96, 9", "Q8_0, 3, 2048, 70"})
-    void promptBatchesEqualTheInPlaceKernelBitForBit(GgmlType type, int groups, int cols, int batch) {
-        int rows = groups * groupRows(type);
+    void promptBatchesEqualTheInPlaceKernelBitForBit(Layout layout, int groups, int cols, int batch) {
+        int rows = groups * layout.groupRows;
         Random random = new Random(cols + batch);
-        Tensor t = ScalarQuant.tensor(type, gaussian(random, rows * cols, 0.5f), rows, cols);
+        Tensor t = ScalarQuant.tensor(layout.type, gaussian(random, rows * cols, 0.5f), rows, cols);
         float[] x = gaussian(random, batch * cols, 1f);
         float[] inPlace = new float[batch * rows];
         float[] interleaved = new float[batch * rows];
 
         MatMul.matmul(pool, WeightsFactory.of(t), x, inPlace, batch);
-        MatMul.matmul(pool, interleaved(t), x, interleaved, batch);
+        MatMul.matmul(pool, layout.of(t), x, interleaved, batch);
 
         assertArrayEquals(inPlace, interleaved);
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 96", "Q4_K, 512", "Q6_K, 512", "Q8_0, 96"})
-    void rowsAndGroupsDecodeAsTheFileLayoutDoes(GgmlType type, int cols) {
-        int groupRows = groupRows(type);
+    @CsvSource({"Q4_0, 96", "Q4_0_WIDE, 96", "Q4_K, 512", "Q6_K, 512", "Q8_0, 96"})
+    void rowsAndGroupsDecodeAsTheFileLayoutDoes(Layout layout, int cols) {
+        int groupRows = layout.groupRows;
         int rows = 2 * groupRows;
-        Tensor t = ScalarQuant.tensor(type, gaussian(new Random(5), rows * cols, 0.5f), rows, cols);
+        Tensor t = ScalarQuant.tensor(layout.type, gaussian(new Random(5), rows * cols, 0.5f), rows, cols);
         Weights inPlace = WeightsFactory.of(t);
-        InterleavedWeights interleaved = interleaved(t);
+        InterleavedWeights interleaved = layout.of(t);
         assertEquals(groupRows, interleaved.rowGroup());
         float[] group = new float[groupRows * cols];
         interleaved.decodeGroup(groupRows, group);
@@ -148,12 +150,12 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 64", "Q4_K, 256", "Q6_K, 256", "Q8_0, 64"})
-    void anyRowRangeGivesThatRangesProducts(GgmlType type, int cols) {
-        int groupRows = groupRows(type);
+    @CsvSource({"Q4_0, 64", "Q4_0_WIDE, 64", "Q4_K, 256", "Q6_K, 256", "Q8_0, 64"})
+    void anyRowRangeGivesThatRangesProducts(Layout layout, int cols) {
+        int groupRows = layout.groupRows;
         int rows = 3 * groupRows;
         Random random = new Random(11);
-        Weights w = interleaved(ScalarQuant.tensor(type, gaussian(random, rows * cols, 0.5f), rows, cols));
+        Weights w = layout.of(ScalarQuant.tensor(layout.type, gaussian(random, rows * cols, 0.5f), rows, cols));
         for (int batch : new int[]{1, 3, 8}) {
             float[] x = gaussian(random, batch * cols, 1f);
             float[] all = new float[batch * rows];
@@ -190,6 +192,28 @@ class InterleavedWeightsTest {
         assertEquals(0, WeightsFactory.resident(partial).copiedBytes());
         assertEquals(InterleavedQ8_0Weights.FASTER ? q8.byteSize() : 0, WeightsFactory.resident(q8).copiedBytes(),
                 "Q8_0 copied only where its kernel is faster");
+    }
+
+    /**
+     * An engine of one activation row takes Q4_0 in wide groups where they are faster and whole, the same bytes; else
+     * what {@link WeightsFactory#resident} takes, which never picks them.
+     */
+    @Test
+    void oneRowEnginesTakeWideQ4_0GroupsWhereWhole() {
+        Random random = new Random(7);
+        int wide = InterleavedWideQ4_0Weights.WIDE_ROWS;
+        Tensor whole = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, wide * 64, 0.5f), wide, 64);
+        Tensor narrow = ScalarQuant.tensor(GgmlType.Q4_0, gaussian(random, (wide + ROWS) * 64, 0.5f), wide + ROWS, 64);
+        Tensor k = ScalarQuant.tensor(GgmlType.Q4_K, gaussian(random, wide * 256, 0.5f), wide, 256);
+
+        Weights oneRow = WeightsFactory.residentForOneRow(whole);
+
+        assertEquals(InterleavedWideQ4_0Weights.FASTER ? InterleavedWideQ4_0Weights.class : InterleavedQ4_0Weights.class,
+                oneRow.getClass(), "wide groups where 512-bit vectors make them faster");
+        assertEquals(whole.byteSize(), oneRow.copiedBytes());
+        assertEquals(InterleavedQ4_0Weights.class, WeightsFactory.residentForOneRow(narrow).getClass(), "partial wide group");
+        assertEquals(InterleavedQ4_0Weights.class, WeightsFactory.resident(whole).getClass());
+        assertEquals(InterleavedQ4_KWeights.class, WeightsFactory.residentForOneRow(k).getClass());
     }
 
     /** What a product reads: the interleaved copy for copied weights, not the file's bytes; those for the rest. */
@@ -272,19 +296,29 @@ class InterleavedWeightsTest {
         }
     }
 
-    /** {@code t} in its type's interleaved layout, whether or not {@link WeightsFactory#resident} would pick it here. */
-    /** Rows per group of {@code type}'s interleaved layout. */
-    private static int groupRows(GgmlType type) {
-        return type == GgmlType.Q4_0 ? ROWS : GROUP;
-    }
+    /** Each interleaved layout, built whether or not {@link WeightsFactory} would pick it here. */
+    enum Layout {
+        Q4_0(GgmlType.Q4_0, ROWS), Q4_0_WIDE(GgmlType.Q4_0, InterleavedWideQ4_0Weights.WIDE_ROWS), Q4_K(GgmlType.Q4_K, GROUP),
+        Q6_K(GgmlType.Q6_K, GROUP), Q8_0(GgmlType.Q8_0, GROUP);
 
-    private static InterleavedWeights interleaved(Tensor t) {
-        return switch (t.type()) {
-            case Q4_0 -> new InterleavedQ4_0Weights(t);
-            case Q4_K -> new InterleavedQ4_KWeights(t);
-            case Q6_K -> new InterleavedQ6_KWeights(t);
-            default -> new InterleavedQ8_0Weights(t);
-        };
+        final GgmlType type;
+        /** Rows per group. */
+        final int groupRows;
+
+        Layout(GgmlType type, int groupRows) {
+            this.type = type;
+            this.groupRows = groupRows;
+        }
+
+        InterleavedWeights of(Tensor t) {
+            return switch (this) {
+                case Q4_0 -> new InterleavedQ4_0Weights(t);
+                case Q4_0_WIDE -> new InterleavedWideQ4_0Weights(t);
+                case Q4_K -> new InterleavedQ4_KWeights(t);
+                case Q6_K -> new InterleavedQ6_KWeights(t);
+                case Q8_0 -> new InterleavedQ8_0Weights(t);
+            };
+        }
     }
 
     /** Row {@code r}'s Q4_0 block at column {@code k} times the activation quants {@code q}: d * sum (n - 8) q. */

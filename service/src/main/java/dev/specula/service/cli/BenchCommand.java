@@ -232,7 +232,7 @@ public final class BenchCommand implements Callable<Integer> {
         MemoryFootprint memory;
         ComputePool pool = new ComputePool(n);
         try (Engine engine = Engine.dense(m, pool, CpuAttention.factory(pool, cache), context,
-                weightsChoice.layoutFor(m))) {
+                weightsChoice.layoutFor(m, ensemble != null))) {
             ResidentMemory afterLoad = ResidentMemory.sample();
             // the memory report's sample, taken once the JIT is quiet
             InferenceBench.Timing cpu = time("cpu", engine, engine.attention(), true);

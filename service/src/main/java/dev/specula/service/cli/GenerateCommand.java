@@ -80,8 +80,9 @@ public final class GenerateCommand implements Callable<Integer> {
         GenerationRequest request = new GenerationRequest(prompt, maxTokens, sampler, stop);
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         PrintStream json = openJson();
-        try (Engine engine = modelOptions.openEngine()) {
-            new EnsembleChoice(ensemble).attachTo(engine);
+        EnsembleChoice choice = new EnsembleChoice(ensemble);
+        try (Engine engine = modelOptions.openEngine(choice)) {
+            choice.attachTo(engine);
             GenerationResult result = engine.generator().generate(request, new TokenListener() {
                 private int index;
 

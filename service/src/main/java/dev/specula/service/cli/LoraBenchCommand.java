@@ -5,6 +5,7 @@ import dev.specula.runtime.bench.EnsembleBenchmark;
 import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.lora.EnsembleLoader;
 import dev.specula.runtime.lora.LoraEnsemble;
+import dev.specula.service.EnsembleChoice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,7 +39,7 @@ public final class LoraBenchCommand implements Callable<Integer> {
         if (tokens < 1 || rounds < 1) {
             throw new SpeculaException("--tokens and --rounds must be positive");
         }
-        try (Engine engine = modelOptions.openEngine()) {
+        try (Engine engine = modelOptions.openEngine(new EnsembleChoice(ensemble.toString()))) {
             if (tokens > engine.contextLength()) {
                 throw new SpeculaException("--tokens " + tokens + " exceeds the context length " + engine.contextLength());
             }

@@ -6,6 +6,7 @@ import dev.specula.offload.FlashFeedForward;
 import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.model.Model;
 import dev.specula.service.EngineSettings;
+import dev.specula.service.EnsembleChoice;
 import dev.specula.service.FlashSettings;
 import dev.specula.service.WeightsChoice;
 import picocli.CommandLine.Option;
@@ -88,9 +89,12 @@ public final class ModelOptions {
         return settings().threadCount();
     }
 
-    /** Loads the model and composes the engine: flash offload for .specula files, else dense with attention where --gpu puts it. */
-    Engine openEngine() {
-        return settings().openEngine();
+    /**
+     * Loads the model and composes the engine: flash offload for .specula files, else dense with attention where
+     * --gpu puts it; for {@code ensemble} to decode on it, or {@link EnsembleChoice#NONE}.
+     */
+    Engine openEngine(EnsembleChoice ensemble) {
+        return settings().openEngine(ensemble);
     }
 
     /** Prints the flash statistics to stderr when the engine streams a .specula model. */

@@ -50,7 +50,7 @@ public final class PerplexityCommand implements Callable<Integer> {
         String text = readText(file);
         EnsembleChoice choice = new EnsembleChoice(ensemble == null ? EnsembleChoice.NONE : ensemble);
         choice.requireExists();
-        try (Engine engine = modelOptions.openEngine()) {
+        try (Engine engine = modelOptions.openEngine(choice)) {
             choice.attachTo(engine);
             int context = engine.contextLength();
             IntConsumer progress = done -> System.err.printf(Locale.ROOT, "\r[perplexity] window %d", done);

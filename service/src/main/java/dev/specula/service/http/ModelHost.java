@@ -5,6 +5,7 @@ import dev.specula.offload.FlashStats;
 import dev.specula.runtime.engine.Engine;
 import dev.specula.runtime.format.ModelLocator;
 import dev.specula.runtime.model.Model;
+import dev.specula.service.EnsembleChoice;
 import io.micronaut.context.annotation.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,10 +44,11 @@ public class ModelHost {
     private void load(ServeSettings settings) {
         try {
             long start = System.nanoTime();
-            Engine engine = settings.engineSettings().openEngine();
+            EnsembleChoice choice = settings.ensembleChoice();
+            Engine engine = settings.engineSettings().openEngine(choice);
             Optional<Path> ensemble;
             try {
-                ensemble = settings.ensembleChoice().attachTo(engine);
+                ensemble = choice.attachTo(engine);
             } catch (RuntimeException e) {
                 engine.close();
                 throw e;
