@@ -55,13 +55,6 @@ final class F32Weights extends ElementWeights {
         return sum;
     }
 
-    /** Without {@link #touch}ing: one row at a time already streams at the memory's speed. */
-    @Override
-    void registerBatch(float[] x, int x0, int x1, int x2, int x3, float[] out, int o1, int o2, int o3, int rowFrom,
-                       int rowTo) {
-        batchRows(x, x0, x1, x2, x3, out, o1, o2, o3, rowFrom, rowTo);
-    }
-
     @Override
     boolean pairsRows() {
         return true;
@@ -73,7 +66,7 @@ final class F32Weights extends ElementWeights {
      * pairs, which let the weights stream closer to the memory's speed: two threads streaming 5632x2048 matrices, ns
      * per 32 values per thread, 7.9 against 8.5 (one activation row: 6.3); 2048x5632 (the down projection, whose four
      * activation rows of 88 KB overflow L1) 8.0 against 9.6 (7.4). tinyllama-1.1b's K=4 ensemble 0.67-0.77x against
-     * 0.58-0.64x of the single model (`lora bench`, runs in turn).
+     * 0.58-0.64x of the single model (`lora bench`, runs in turn), before its rows were {@link #touch}ed.
      */
     @Override
     boolean quadsRows() {
