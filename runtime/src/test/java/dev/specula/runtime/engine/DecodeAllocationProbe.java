@@ -2,6 +2,7 @@ package dev.specula.runtime.engine;
 
 import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.WeightLayout;
 import dev.specula.runtime.lora.LoraEnsemble;
 import dev.specula.runtime.lora.LoraTarget;
 import dev.specula.runtime.lora.RandomEnsemble;
@@ -17,7 +18,7 @@ import java.util.function.IntFunction;
 /**
  * Run by {@link DecodeAllocationTest} in a JVM of its own, so that the JIT sees one model type, as in a
  * served process. Decodes rounds of tokens, single and as a four-member ensemble (logits observed as
- * generation does), until C2 has compiled the path and a round allocates no more than a limit per token,
+ * generation does), each on the matrices an engine holds for it ({@link WeightLayout#interleavedFor}), until C2 has compiled the path and a round allocates no more than a limit per token,
  * or time runs out; prints the least heap allocated per token over a round, by all threads, for each.
  * Arguments: model file, seconds per mode, the limit in bytes per token.
  */
@@ -32,19 +33,24 @@ final class DecodeAllocationProbe {
         long budgetNanos = Long.parseLong(args[1]) * 1_000_000_000L;
         long limit = Long.parseLong(args[2]);
         try (Model model = ModelLoader.load(file, null, false); ComputePool pool = new ComputePool(2)) {
-            Transformer transformer = new Transformer(model, pool, new DenseFeedForward(model, pool, ROUND), ROUND);
+            WeightLayout alone = WeightLayout.interleavedFor(false);
+            Transformer single = new Transformer(model, pool, new DenseFeedForward(model, pool, ROUND, alone), ROUND,
+                    alone);
             int vocab = model.config().vocabSize();
-            try (Session s = transformer.newSession(CpuAttention.factory(pool), ROUND)) {
+            try (Session s = single.newSession(CpuAttention.factory(pool), ROUND)) {
                 DistributionStats stats = new DistributionStats(vocab);
                 System.out.println("single " + leastPerToken(budgetNanos, limit, i -> {
                     if (i == 0) {
                         s.reset();
                     }
-                    return transformer.forward(s, TOKENS, i, 1);
+                    return single.forward(s, TOKENS, i, 1);
                 }, stats::observe));
             }
             LoraEnsemble ensemble = RandomEnsemble.create(model, 4, 8, 16, EnumSet.allOf(LoraTarget.class), 7, 0.1);
-            EnsembleTransformer members = new EnsembleTransformer(transformer, ensemble, pool);
+            WeightLayout batched = WeightLayout.interleavedFor(true);
+            Transformer base = new Transformer(model, pool, new DenseFeedForward(model, pool, ROUND, batched), ROUND,
+                    batched);
+            EnsembleTransformer members = new EnsembleTransformer(base, ensemble, pool);
             // the served default cache here, the exact one above
             try (EnsembleSession s = members.newSession(CpuAttention.factory(pool, KvCacheType.F16), ROUND)) {
                 EnsembleDistributionStats stats = new EnsembleDistributionStats(vocab, ensemble.priors());
