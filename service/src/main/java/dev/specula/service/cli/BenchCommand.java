@@ -23,6 +23,7 @@ import dev.specula.runtime.engine.KvCacheType;
 import dev.specula.runtime.format.ModelLoader;
 import dev.specula.runtime.format.ModelLocator;
 import dev.specula.runtime.kernel.ComputePool;
+import dev.specula.runtime.kernel.WeightLayout;
 import dev.specula.runtime.lora.EnsembleLoader;
 import dev.specula.runtime.lora.LoraEnsemble;
 import dev.specula.runtime.model.Model;
@@ -230,9 +231,9 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, String> sections = new LinkedHashMap<>();
         StringBuilder text = new StringBuilder();
         MemoryFootprint memory;
+        WeightLayout layout = weightsChoice.layoutFor(m, ensemble != null);
         ComputePool pool = new ComputePool(n);
-        try (Engine engine = Engine.dense(m, pool, CpuAttention.factory(pool, cache), context,
-                weightsChoice.layoutFor(m, ensemble != null))) {
+        try (Engine engine = Engine.dense(m, pool, CpuAttention.factory(pool, cache), context, layout)) {
             ResidentMemory afterLoad = ResidentMemory.sample();
             // the memory report's sample, taken once the JIT is quiet
             InferenceBench.Timing cpu = time("cpu", engine, engine.attention(), true);
@@ -262,6 +263,8 @@ public final class BenchCommand implements Callable<Integer> {
                         .append(" (same prompt tokens; its times include sampling in JavaScript; on quantized weights "
                                 + "its greedy tokens may part from Specula's: it rounds activations to 8 bits)\n");
             }
+            sections.put("weights", JsonText.string(layout.name().toLowerCase(Locale.ROOT)));
+            text.append(weightsLine(layout));
             sections.put("weight_stream", RooflineReport.toJson(roofline));
             text.append(RooflineReport.text(roofline, n));
             if (rounds > 1) {
@@ -309,6 +312,15 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.print(MemoryReport.text(memory));
             System.out.print(text);
         }
+    }
+
+    /** How the matrices were held: Q4_0's groups depend on whether {@code --ensemble} decodes. */
+    private static String weightsLine(WeightLayout layout) {
+        return "\nweights: " + layout.name().toLowerCase(Locale.ROOT) + switch (layout) {
+            case MAPPED -> " (multiplied where the file is mapped)\n";
+            case INTERLEAVED -> " (Q4_0 in groups of two vectors, for the ensemble's four-row products)\n";
+            case INTERLEAVED_WIDE -> " (Q4_0 in groups of four vectors, for one sequence; with --ensemble, two)\n";
+        };
     }
 
     /** Decode tokens taking turns with plain reads of the matrices they multiply, the moment's roof for decode. */

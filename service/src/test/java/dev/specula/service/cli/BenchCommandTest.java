@@ -45,6 +45,7 @@ class BenchCommandTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> row = ((List<Map<String, Object>>) doc.get("results")).getFirst();
         assertEquals("cpu", row.get("backend"));
+        assertEquals("interleaved_wide", doc.get("weights"), "one sequence's layout, no ensemble decoding");
         assertEquals(8L, ((Number) row.get("prompt_tokens")).longValue());
         // Per decoded token: every matrix (Q8_0: 34 bytes per 32 values), one embedding row, the F32 norms.
         long matrices = 2L * (64 * 64 * 2 + 64 * 32 * 2 + 3 * 64 * 96) + 320L * 64;
@@ -150,6 +151,7 @@ class BenchCommandTest {
         List<Map<String, Object>> deviceRows = (List<Map<String, Object>>) onDevice.get("rows");
         assertEquals(List.of("single", "ensemble", "naive"), deviceRows.stream().map(r -> r.get("mode")).toList());
         assertTrue(deviceRows.stream().allMatch(r -> num(r, "tokens_per_second") > 0), out);
+        assertEquals("interleaved", Json.parseObject(out).get("weights"), "the ensemble's layout");
         Map<String, Object> ensemble = (Map<String, Object>) Json.parseObject(out).get("ensemble");
         assertEquals(3L, ((Number) ensemble.get("members")).longValue(), out);
         assertEquals(4L, ((Number) ensemble.get("rank")).longValue(), out);
