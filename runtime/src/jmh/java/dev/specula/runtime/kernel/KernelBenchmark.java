@@ -21,8 +21,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Matrix products of a TinyLlama feed-forward matrix (5632 x 2048) per weight type, read in place or copied into
- * the interleaved layout engines use for Q4_0, Q4_K and Q6_K ({@code layout=resident}, {@link WeightsFactory#resident}):
+ * Matrix products of a TinyLlama feed-forward matrix (5632 x 2048) per weight type, held as each {@link WeightLayout}
+ * holds it: read in place ({@code MAPPED}), or copied into the interleaved layout engines use for Q4_0, Q4_K, Q8_0
+ * and Q6_K ({@code INTERLEAVED}; {@code INTERLEAVED_WIDE}, Q4_0's wider groups for one sequence):
  * batch 1 is decode (memory bound: compare bytes/s with `specula bench`'s bandwidth), batch 32 a
  * prompt batch (compute bound). Matrices are cycled so the weights do not sit in cache: with six (40 MB of Q4_0)
  * part of them stayed in a 32 MB L3 and one thread's interleaved Q4_0 read 0.57 ns per 32 values, against 0.88
@@ -46,8 +47,8 @@ public class KernelBenchmark {
     @Param({"F32", "F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     public GgmlType type;
 
-    @Param({"in-place", "resident"})
-    public String layout;
+    @Param({"MAPPED", "INTERLEAVED", "INTERLEAVED_WIDE"})
+    public WeightLayout layout;
 
     @Param({"1", "32"})
     public int batch;
@@ -75,7 +76,7 @@ public class KernelBenchmark {
             Tensor onHeap = ScalarQuant.tensor(type, values, ROWS, COLS);
             MemorySegment data = arena.allocate(onHeap.data().byteSize(), 64).copyFrom(onHeap.data());
             Tensor t = new Tensor(onHeap.name(), type, onHeap.dims(), data);
-            weights[m] = layout.equals("resident") ? WeightsFactory.resident(t) : WeightsFactory.of(t);
+            weights[m] = layout.weights(t);
         }
         x = new float[batch * COLS];
         for (int i = 0; i < x.length; i++) {
