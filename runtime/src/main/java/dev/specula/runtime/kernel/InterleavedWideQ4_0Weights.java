@@ -16,20 +16,24 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Q4_0 in {@link InterleavedQ4_0Weights}' layout in groups of four vectors of rows (128 with 512-bit vectors), for an
  * engine that multiplies one activation row at a time: each step of its product reads two whole 64-byte lines and
- * shares each activation broadcast among four vectors, where the two-vector groups read one. All of
- * tinyllama-1.1b's products for one token (Zen 5, two threads): a decode token 14.3-14.7 against 15.9-16.9 ms, 81-83%
- * of a plain read of the same weights in the same minutes against 73-75%; in L2, one row of one thread 0.38 against
- * 0.445 ns per 32 values.
+ * shares each activation broadcast among four vectors, where the two-vector groups read one. Zen 5, two threads:
+ * tinyllama-1.1b's decode at 81.8-87.8% of a plain read of the same weights in the same minutes against 75.1-80.8%
+ * (four `bench` runs each, in turn); a 5632x2048 product (JMH, batch 1) 108 against 134 us; in L2, one row of one
+ * thread 0.38 against 0.445 ns per 32 values.
  *
  * <p>Two to four activation rows (a LoRA ensemble's members, a prompt's last few tokens) are four one-row passes,
  * each group read from memory once and from cache three times. A four-row kernel over these groups was measured and
  * lost to the two-vector groups' (a K=4 ensemble's token 31.9-32.2 against 25.5-27.2 ms, as each block's two pairs of
  * vectors in turn and as one pass with sixteen 16-bit sums): those engines keep {@link InterleavedQ4_0Weights}.
+ *
+ * <p>The one-row kernel writes out the two-vector kernel's steps for four vectors rather than sharing them: a step
+ * in a method of its own would take and return vectors, which C2 boxes where it does not inline
+ * ({@link InterleavedWeights}).
  */
 final class InterleavedWideQ4_0Weights extends InterleavedQ4_0Weights {
 
     /**
-     * Whether this layout is offered ({@link WeightsFactory#resident}): with 512-bit vectors. With 256-bit ones (AVX2's
+     * Whether this layout is offered ({@link WeightsFactory#residentForOneRow}): with 512-bit vectors. With 256-bit ones (AVX2's
      * 16 registers) even two vectors per group ran slower than one.
      */
     static final boolean FASTER = LANES == 16;
