@@ -33,8 +33,8 @@ import jdk.incubator.vector.VectorOperators;
 final class InterleavedWideQ4_0Weights extends InterleavedQ4_0Weights {
 
     /**
-     * Whether this layout is offered ({@link WeightsFactory#residentForOneRow}): with 512-bit vectors. With 256-bit ones (AVX2's
-     * 16 registers) even two vectors per group ran slower than one.
+     * Whether this layout is offered ({@link WeightsFactory#residentForOneRow}): with 512-bit vectors. With 256-bit
+     * ones (AVX2's 16 registers) even two vectors per group ran slower than one.
      */
     static final boolean FASTER = LANES == 16;
     /** Rows per group. */
