@@ -42,7 +42,8 @@ class EngineSettingsTest {
         try (Engine alone = settings.openEngine(new EnsembleChoice(EnsembleChoice.NONE))) {
             assertEquals(wide, alone.transformer().matrices().getFirst().rowGroup(), "one sequence");
         }
-        try (Engine members = settings.openEngine(new EnsembleChoice(dir.resolve("e.ensemble.safetensors").toString()))) {
+        EnsembleChoice ensemble = new EnsembleChoice(dir.resolve("e.ensemble.safetensors").toString());
+        try (Engine members = settings.openEngine(ensemble)) {
             assertEquals(narrow, members.transformer().matrices().getFirst().rowGroup(), "an ensemble's members");
         }
     }

@@ -69,7 +69,9 @@ sealed class InterleavedQ4_0Weights extends InterleavedWeights permits Interleav
         this(tensor, ROWS);
     }
 
-    /** Copies {@code tensor} into groups of {@code rows} rows, a multiple of {@link #GROUP}, for a subclass's kernels. */
+    /**
+     * Copies {@code tensor} into groups of {@code rows} rows, a multiple of {@link #GROUP}, for a subclass's kernels.
+     */
     InterleavedQ4_0Weights(Tensor tensor, int rows) {
         super(tensor, rows, (long) tensor.cols() / BLOCK * rows * BLOCK_BYTES);
         this.blocks = cols / BLOCK;

@@ -69,7 +69,8 @@ public final class WeightsFactory {
             return inPlace;
         }
         return switch (t.type()) {
-            case Q4_0 -> oneRow && InterleavedWideQ4_0Weights.FASTER && wholeGroups(t, InterleavedWideQ4_0Weights.WIDE_ROWS)
+            case Q4_0 -> oneRow && InterleavedWideQ4_0Weights.FASTER
+                    && wholeGroups(t, InterleavedWideQ4_0Weights.WIDE_ROWS)
                     ? new InterleavedWideQ4_0Weights(t) : new InterleavedQ4_0Weights(t);
             case Q4_K -> new InterleavedQ4_KWeights(t);
             case Q8_0 -> new InterleavedQ8_0Weights(t);

@@ -53,8 +53,8 @@ class InterleavedWeightsTest {
     @ParameterizedTest
     @CsvSource({"Q4_0, 1, 32, 1", "Q4_0, 2, 96, 1", "Q4_0, 3, 544, 2", "Q4_0, 1, 2048, 3", "Q4_0, 4, 64, 4",
             "Q4_0, 2, 1376, 4", "Q4_0_WIDE, 1, 32, 1", "Q4_0_WIDE, 2, 96, 1", "Q4_0_WIDE, 3, 544, 2",
-            "Q4_0_WIDE, 2, 1376, 3", "Q4_0_WIDE, 1, 64, 4", "Q4_K, 1, 256, 1", "Q4_K, 2, 768, 2", "Q4_K, 1, 2048, 3", "Q4_K, 2, 512, 4",
-            "Q6_K, 1, 256, 1", "Q6_K, 2, 768, 2", "Q6_K, 1, 2048, 3", "Q6_K, 2, 512, 4", "Q8_0, 1, 32, 1",
+            "Q4_0_WIDE, 2, 1376, 3", "Q4_0_WIDE, 1, 64, 4", "Q4_K, 1, 256, 1", "Q4_K, 2, 768, 2", "Q4_K, 1, 2048, 3",
+            "Q4_K, 2, 512, 4", "Q6_K, 1, 256, 1", "Q6_K, 2, 768, 2", "Q6_K, 1, 2048, 3", "Q6_K, 2, 512, 4", "Q8_0, 1, 32, 1",
             "Q8_0, 2, 96, 1", "Q8_0, 3, 544, 2", "Q8_0, 1, 2048, 3", "Q8_0, 2, 1376, 4"})
     void productsMatchTheScalarInt8Reference(Layout layout, int groups, int cols, int batch) {
         GgmlType type = layout.type;
@@ -108,8 +108,9 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 2, 96, 9", "Q4_0, 3, 2048, 70", "Q4_0_WIDE, 2, 96, 9", "Q4_0_WIDE, 2, 2048, 70", "Q4_K, 2, 256, 9", "Q4_K, 3, 2048, 70", "Q6_K, 2, 256, 9",
-            "Q6_K, 3, 2048, 70", "Q8_0, 2, 96, 9", "Q8_0, 3, 2048, 70"})
+    @CsvSource({"Q4_0, 2, 96, 9", "Q4_0, 3, 2048, 70", "Q4_0_WIDE, 2, 96, 9", "Q4_0_WIDE, 2, 2048, 70",
+            "Q4_K, 2, 256, 9", "Q4_K, 3, 2048, 70", "Q6_K, 2, 256, 9", "Q6_K, 3, 2048, 70", "Q8_0, 2, 96, 9",
+            "Q8_0, 3, 2048, 70"})
     void promptBatchesEqualTheInPlaceKernelBitForBit(Layout layout, int groups, int cols, int batch) {
         int rows = groups * layout.groupRows;
         Random random = new Random(cols + batch);
@@ -208,10 +209,12 @@ class InterleavedWeightsTest {
 
         Weights oneRow = WeightsFactory.residentForOneRow(whole);
 
-        assertEquals(InterleavedWideQ4_0Weights.FASTER ? InterleavedWideQ4_0Weights.class : InterleavedQ4_0Weights.class,
-                oneRow.getClass(), "wide groups where 512-bit vectors make them faster");
+        Class<?> expected = InterleavedWideQ4_0Weights.FASTER ? InterleavedWideQ4_0Weights.class
+                : InterleavedQ4_0Weights.class;
+        assertEquals(expected, oneRow.getClass(), "wide groups where 512-bit vectors make them faster");
         assertEquals(whole.byteSize(), oneRow.copiedBytes());
-        assertEquals(InterleavedQ4_0Weights.class, WeightsFactory.residentForOneRow(narrow).getClass(), "partial wide group");
+        assertEquals(InterleavedQ4_0Weights.class, WeightsFactory.residentForOneRow(narrow).getClass(),
+                "a partial wide group");
         assertEquals(InterleavedQ4_0Weights.class, WeightsFactory.resident(whole).getClass());
         assertEquals(InterleavedQ4_KWeights.class, WeightsFactory.residentForOneRow(k).getClass());
     }
@@ -298,8 +301,8 @@ class InterleavedWeightsTest {
 
     /** Each interleaved layout, built whether or not {@link WeightsFactory} would pick it here. */
     enum Layout {
-        Q4_0(GgmlType.Q4_0, ROWS), Q4_0_WIDE(GgmlType.Q4_0, InterleavedWideQ4_0Weights.WIDE_ROWS), Q4_K(GgmlType.Q4_K, GROUP),
-        Q6_K(GgmlType.Q6_K, GROUP), Q8_0(GgmlType.Q8_0, GROUP);
+        Q4_0(GgmlType.Q4_0, ROWS), Q4_0_WIDE(GgmlType.Q4_0, InterleavedWideQ4_0Weights.WIDE_ROWS),
+        Q4_K(GgmlType.Q4_K, GROUP), Q6_K(GgmlType.Q6_K, GROUP), Q8_0(GgmlType.Q8_0, GROUP);
 
         final GgmlType type;
         /** Rows per group. */
