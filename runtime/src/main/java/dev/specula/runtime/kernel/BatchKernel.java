@@ -78,9 +78,9 @@ final class BatchKernel {
     }
 
     /**
-     * As {@link #matmul}, for weights that decode {@link GroupDecoding#rowGroup} rows at once, column after
-     * column; {@code rowFrom} starts a group. The tiles then step through a column's rows one float apart, and
-     * from one column to the next a group apart.
+     * As {@link #matmul}, for weights that decode {@link GroupDecoding#decodedRows} rows at once, column after
+     * column; {@code rowFrom} starts such a run. The tiles then step through a column's rows one float apart, and
+     * from one column to the next a run apart.
      */
     static void matmul(GroupDecoding w, BatchActivations x, float[] out, int rowFrom, int rowTo) {
         matmul(w, x, out, rowFrom, rowTo, TILE_ROWS);
@@ -88,7 +88,7 @@ final class BatchKernel {
 
     /** {@link #matmul(GroupDecoding, BatchActivations, float[], int, int)} in tiles of {@code tileRows}, 6 or 8. */
     static void matmul(GroupDecoding w, BatchActivations x, float[] out, int rowFrom, int rowTo, int tileRows) {
-        int group = w.rowGroup();
+        int group = w.decodedRows();
         // Where tiles do not divide a group, its last tile reads past its last row (into the next column, or the
         // slack after the last): rows whose sums are never stored.
         float[] columns = DECODED.atLeast(group * w.cols() + tileRows);

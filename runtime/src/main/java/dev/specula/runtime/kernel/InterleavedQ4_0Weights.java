@@ -343,9 +343,18 @@ sealed class InterleavedQ4_0Weights extends InterleavedWeights permits Interleav
 
     @Override
     final void decodeGroup(long at, float[] dst) {
+        decodeParts(at, 0, group / GROUP, dst);
+    }
+
+    /**
+     * Vectors {@code [from, from + count)} of the group at byte {@code at}, decoded as {@link #decodeGroup} decodes
+     * a group of {@code count * GROUP} rows.
+     */
+    final void decodeParts(long at, int from, int count, float[] dst) {
+        int stride = count * GROUP;
         ShortVector bias = ShortVector.broadcast(GROUP_SHORTS, (short) NIBBLE_BIAS);
         for (int b = 0; b < blocks; b++, at += columnBytes) {
-            for (int part = 0; part < group / GROUP; part++) {
+            for (int part = from; part < from + count; part++) {
                 ShortVector halves = ShortVector.fromMemorySegment(GROUP_SHORTS, data, at + part * GROUP * Short.BYTES, ORDER);
                 IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, INTS, 0);
                 FloatVector d0 = h.lanewise(VectorOperators.LSHL, 13).and(HALF_BITS).reinterpretAsFloats().mul(HALF_EXPONENT_BIAS);
@@ -356,10 +365,10 @@ sealed class InterleavedQ4_0Weights extends InterleavedWeights permits Interleav
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, GROUP_SHORTS, 0);
                     ShortVector lo = v.and((short) 0x0f).sub(bias);
                     ShortVector hi = v.lanewise(VectorOperators.LSHR, 4).sub(bias);
-                    int k = (b * BLOCK + t) * group + part * GROUP;
+                    int k = (b * BLOCK + t) * stride + (part - from) * GROUP;
                     ((FloatVector) lo.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).mul(d0).intoArray(dst, k);
                     ((FloatVector) lo.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).mul(d1).intoArray(dst, k + LANES);
-                    k += HALF * group;
+                    k += HALF * stride;
                     ((FloatVector) hi.convertShape(VectorOperators.S2I, INTS, 0).convert(VectorOperators.I2F, 0)).mul(d0).intoArray(dst, k);
                     ((FloatVector) hi.convertShape(VectorOperators.S2I, INTS, 1).convert(VectorOperators.I2F, 0)).mul(d1).intoArray(dst, k + LANES);
                 }

@@ -229,7 +229,7 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     }
 
     @Override
-    public final void decodeGroup(int firstRow, float[] dst) {
+    public void decodeGroup(int firstRow, float[] dst) {
         Objects.checkIndex(firstRow / group, rows / group);
         Objects.checkFromIndexSize(0, (long) group * cols, dst.length);
         decodeGroup((long) (firstRow / group) * groupBytes, dst);

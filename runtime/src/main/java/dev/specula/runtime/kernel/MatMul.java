@@ -93,7 +93,8 @@ public final class MatMul {
                     firstTile = new int[ws.length + 1];
                 }
                 for (int i = 0; i < ws.length; i++) {
-                    int group = ws[i].rowGroup();
+                    // A prompt's rows go out in the runs its batched kernel decodes at once.
+                    int group = prompt && ws[i] instanceof GroupDecoding g ? g.decodedRows() : ws[i].rowGroup();
                     tiles[i] = Math.ceilDiv(prompt ? BATCH_ROW_TILE : ROW_TILE, group) * group;
                     firstTile[i + 1] = firstTile[i] + Math.ceilDiv(ws[i].rows(), tiles[i]);
                 }
