@@ -229,10 +229,19 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     }
 
     @Override
-    public void decodeGroup(int firstRow, float[] dst) {
-        Objects.checkIndex(firstRow / group, rows / group);
-        Objects.checkFromIndexSize(0, (long) group * cols, dst.length);
-        decodeGroup((long) (firstRow / group) * groupBytes, dst);
+    public final void decodeGroup(int firstRow, float[] dst) {
+        int decoded = decodedRows();
+        Objects.checkIndex(firstRow / decoded, rows / decoded);
+        Objects.checkFromIndexSize(0, (long) decoded * cols, dst.length);
+        decodeRows((long) (firstRow / group) * groupBytes, firstRow % group, dst);
+    }
+
+    /**
+     * {@link #decodeGroup(int, float[])} for the {@link #decodedRows} rows from row {@code from} of the group at byte
+     * {@code at}, arguments checked: the whole group, unless a layout decodes parts of one.
+     */
+    void decodeRows(long at, int from, float[] dst) {
+        decodeGroup(at, dst);
     }
 
     /** {@link #decodeGroup(int, float[])} for the group at byte {@code at}, arguments checked. */

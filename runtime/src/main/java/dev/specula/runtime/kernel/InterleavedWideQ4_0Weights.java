@@ -7,7 +7,6 @@ import static dev.specula.runtime.kernel.Species.INTS;
 import static dev.specula.runtime.kernel.Species.LANES;
 
 import dev.specula.runtime.tensor.Tensor;
-import java.util.Objects;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -60,10 +59,8 @@ final class InterleavedWideQ4_0Weights extends InterleavedQ4_0Weights {
     }
 
     @Override
-    public void decodeGroup(int firstRow, float[] dst) {
-        Objects.checkIndex(firstRow / ROWS, rows / ROWS);
-        Objects.checkFromIndexSize(0, (long) ROWS * cols, dst.length);
-        decodeParts((long) (firstRow / group) * groupBytes, firstRow % group / GROUP, PARTS, dst);
+    void decodeRows(long at, int from, float[] dst) {
+        decodeParts(at, from / GROUP, PARTS, dst);
     }
 
     @Override
