@@ -36,7 +36,7 @@ import jdk.incubator.vector.VectorOperators;
  * <p>An engine that decodes one sequence takes {@link InterleavedWideQ4_0Weights}, the same layout in groups twice
  * as wide, which shares this class's copying and decoding and has kernels of its own.
  */
-sealed class InterleavedQ4_0Weights extends InterleavedWeights permits InterleavedWideQ4_0Weights {
+sealed class InterleavedQ4_0Weights extends InterleavedInt8Weights permits InterleavedWideQ4_0Weights {
 
     /**
      * Vectors of rows per group. With 512-bit vectors two, which share each step's activation broadcasts and read

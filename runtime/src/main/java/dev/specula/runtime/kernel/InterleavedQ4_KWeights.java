@@ -31,7 +31,7 @@ import jdk.incubator.vector.VectorOperators;
  * {@link InterleavedQ4_0Weights}, and {@code sum(q * x) = that + 8 * sum(x)}; per row and sub-block the
  * product is {@code dx * (d * scale * sum(q * x) - dmin * min * sum(x))}, applied in float once per sub-block.
  */
-final class InterleavedQ4_KWeights extends InterleavedWeights {
+final class InterleavedQ4_KWeights extends InterleavedInt8Weights {
 
     private static final int SOURCE_BYTES = 144;
     private static final int SOURCE_SCALES = 4;

@@ -28,7 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
  * fits 13 bits, so eight of them fit 16: the sums are taken in 16 bits over eight steps, then widened and scaled
  * in float.
  */
-final class InterleavedQ6_KWeights extends InterleavedWeights {
+final class InterleavedQ6_KWeights extends InterleavedInt8Weights {
 
     /**
      * Whether this layout beats the in-place kernel here: its sixteen-step kernel holds about fourteen vectors, which

@@ -24,7 +24,7 @@ import jdk.incubator.vector.VectorOperators;
  * 32-bit sums; a block's scales are applied once per row in float. A value costs a 16-bit multiply and half an
  * add, where {@link Q8_0Weights} widens it to a float for an FMA and reduces each row's sum across lanes.
  */
-final class InterleavedQ8_0Weights extends InterleavedWeights {
+final class InterleavedQ8_0Weights extends InterleavedInt8Weights {
 
     /**
      * Whether this layout beats the in-place kernel here. 5632x2048, two threads, ns per 32 values in place against

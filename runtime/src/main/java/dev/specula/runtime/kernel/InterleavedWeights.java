@@ -13,11 +13,12 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Weights copied at load time into groups of {@link #GROUP} rows (or of a multiple: parts of a vector's lanes each)
- * interleaved so that vector lane {@code i} always holds row {@code i} of its group (or part), multiplied on 16-bit
- * integers against activations quantized to 8 bits per block of 32 ({@link Int8Activations}). A group's products
- * come out as whole vectors, one lane per row: no sum is ever reduced across lanes, which with a row-major layout
- * would be needed per block (the reason the in-place kernels widen every quant to a float instead). Subclasses lay
- * out and multiply one storage type.
+ * interleaved so that each vector lane always holds the same row of its group (or part): quantized types multiplied
+ * on 16-bit integers against activations quantized to 8 bits per block of 32 ({@link InterleavedInt8Weights}), 16-bit
+ * floats widened in registers and multiplied on floats ({@link InterleavedHalfWeights}). A group's products come out
+ * as whole vectors, one lane per row: no sum is ever reduced across lanes, which with a row-major layout would be
+ * needed per block (the reason the in-place kernels widen every quant to a float instead). Subclasses lay out and
+ * multiply one storage type, against activations of type {@code A}.
  *
  * <p>Each kernel converts its fp16 and byte scales to floats in place, the same few lines in every one, rather than
  * through a helper of ours returning the vector: such a helper in the Q6_K kernel was not inlined and its vectors
@@ -28,8 +29,8 @@ import jdk.incubator.vector.VectorSpecies;
  * of Q6_K alone: 6 of 8 at 70-75 ms per token against 29-42), with JFR's samples in the JDK's segment-load method
  * as a frame of its own; from an array, 14 of 14 ran at 29-50 ms.
  */
-abstract sealed class InterleavedWeights extends TensorWeights implements GroupDecoding permits InterleavedQ4_0Weights,
-        InterleavedQ4_KWeights, InterleavedQ6_KWeights, InterleavedQ8_0Weights {
+abstract sealed class InterleavedWeights<A> extends TensorWeights implements GroupDecoding
+        permits InterleavedInt8Weights, InterleavedHalfWeights {
 
     static final VectorSpecies<Short> GROUP_SHORTS = VectorSpecies.of(short.class, FLOATS.vectorShape());
     /** Rows per group: the 16-bit lanes of a full-width vector (32 with AVX-512, 16 with AVX2). */
@@ -158,27 +159,29 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
 
     @Override
     final void registerProducts(float[] x, float[] out, int batch, int rowFrom, int rowTo) {
-        Int8Activations a = Int8Activations.forRows(batch, cols);
-        for (int b = 0; b < batch; b++) {
-            a.quantize(x, b * cols, b);
-        }
-        products(a, out, batch, rowFrom, rowTo);
+        products(activations(x, batch, null, 0), out, batch, rowFrom, rowTo);
     }
 
     /**
      * {@link #matmul(float[], float[], int, int, int)} for {@link MatMul}'s product number {@code product} of
-     * {@code owner}: each thread quantizes {@code x} once for that product ({@link Int8Activations#ofProduct}) rather
-     * than once per row range.
+     * {@code owner}, whose row ranges may share {@code x}'s preparation ({@link #activations}).
      */
     final void matmul(float[] x, float[] out, int batch, int rowFrom, int rowTo, Object owner, long product) {
         checkProduct(x, out, batch, rowFrom, rowTo);
         if (batch < 1 || batch > REGISTER_BATCH) {
             throw new IllegalArgumentException("batch " + batch + " outside 1.." + REGISTER_BATCH);
         }
-        products(Int8Activations.ofProduct(owner, product, x, cols, batch), out, batch, rowFrom, rowTo);
+        products(activations(x, batch, owner, product), out, batch, rowFrom, rowTo);
     }
 
-    private void products(Int8Activations a, float[] out, int batch, int rowFrom, int rowTo) {
+    /**
+     * {@code x}'s {@code batch} rows as this layout's kernels take them, for product number {@code product} of
+     * {@code owner} (a layout that prepares them may keep them for the product's other row ranges), or for this call
+     * alone if {@code owner} is null.
+     */
+    abstract A activations(float[] x, int batch, Object owner, long product);
+
+    private void products(A a, float[] out, int batch, int rowFrom, int rowTo) {
         int first = rowFrom / group * group;
         for (int g = first; g < rowTo; g += group) {
             if (g >= rowFrom && g + group <= rowTo) {
@@ -197,7 +200,7 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     }
 
     /** Products of group {@code g}'s rows with each activation row {@code b}, to {@code out[o + b * stride ..]}. */
-    private void groupProducts(Int8Activations a, int batch, int g, float[] out, int stride, int o) {
+    private void groupProducts(A a, int batch, int g, float[] out, int stride, int o) {
         long at = (long) (g / group) * groupBytes;
         if (batch == 1) {
             dot(at, a, 0, out, o);
@@ -211,17 +214,16 @@ abstract sealed class InterleavedWeights extends TensorWeights implements GroupD
     }
 
     /** The group at byte {@code at} against activation row {@code row} of {@code a}, to {@code out[o .. o + group)}. */
-    abstract void dot(long at, Int8Activations a, int row, float[] out, int o);
+    abstract void dot(long at, A a, int row, float[] out, int o);
 
     /** As {@link #dot}, against activation rows 0, {@code b1}, {@code b2}, {@code b3}, to {@code out[o0 ..]}, ... */
-    abstract void dot4(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2, int o3);
+    abstract void dot4(long at, A a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2, int o3);
 
     /**
      * {@link #dot4} as four one-row passes, a group at a time, so the weights come from memory once and from cache
      * three times.
      */
-    final void oneRowPasses(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2,
-                            int o3) {
+    final void oneRowPasses(long at, A a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2, int o3) {
         dot(at, a, 0, out, o0);
         dot(at, a, b1, out, o1);
         dot(at, a, b2, out, o2);

@@ -126,7 +126,7 @@ public final class MatMul {
         private void product(Weights w, float[] out, int rowFrom, int rowTo) {
             if (batch > TensorWeights.REGISTER_BATCH) {
                 w.matmul(activations, out, rowFrom, rowTo);
-            } else if (w instanceof InterleavedWeights interleaved) {
+            } else if (w instanceof InterleavedWeights<?> interleaved) {
                 interleaved.matmul(x, out, batch, rowFrom, rowTo, this, product);
             } else {
                 w.matmul(x, out, batch, rowFrom, rowTo);

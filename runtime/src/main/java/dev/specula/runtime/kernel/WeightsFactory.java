@@ -57,7 +57,8 @@ public final class WeightsFactory {
      * with 256-bit vectors) and Q6_K (with 512-bit vectors, where the Java heap has room) with whole groups of
      * {@link InterleavedWeights#GROUP} rows ({@link InterleavedQ4_0Weights#ROWS} for Q4_0) are copied into an
      * interleaved layout whose products run on 16-bit integers against 8-bit activations (1.2 to four times the
-     * in-place kernels' speed), and the file's pages they were read from are let go.
+     * in-place kernels' speed), F16 and BF16 in whole groups (and columns of {@link InterleavedHalfWeights#UNIT}) into
+     * one widened in registers, and the file's pages they were read from are let go.
      */
     public static Weights resident(Tensor t) {
         return resident(t, false);
@@ -75,6 +76,8 @@ public final class WeightsFactory {
             case Q4_K -> new InterleavedQ4_KWeights(t);
             case Q8_0 -> new InterleavedQ8_0Weights(t);
             case Q6_K -> new InterleavedQ6_KWeights(t);
+            case F16 -> new InterleavedF16Weights(t);
+            case BF16 -> new InterleavedBF16Weights(t);
             default -> throw new IllegalStateException(t + ": no interleaved layout for " + t.type());
         };
     }
@@ -99,6 +102,7 @@ public final class WeightsFactory {
             case Q8_0 -> InterleavedQ8_0Weights.FASTER && wholeGroups(t, InterleavedWeights.GROUP) ? t.byteSize() : 0;
             case Q6_K -> InterleavedQ6_KWeights.FASTER && wholeGroups(t, InterleavedWeights.GROUP)
                     ? InterleavedQ6_KWeights.copyBytes(t) : 0;
+            case F16, BF16 -> InterleavedHalfWeights.fits(t) ? t.byteSize() : 0;
             default -> 0;
         };
     }

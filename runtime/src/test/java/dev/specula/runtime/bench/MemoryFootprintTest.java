@@ -75,14 +75,14 @@ class MemoryFootprintTest {
     void loadingLeavesTheWeightPagesOnDiskUntilTheyAreUsed(@TempDir Path dir) throws IOException {
         assumeTrue(ResidentMemory.sample().known(), "needs RssFile from /proc/self/status");
         Path file = dir.resolve("wide.gguf");
-        new SynthModelWriter(new SynthShape("wide", 1024, 2, 8, 8, 2816, 512, 64), SynthQuant.F16, 5)
+        new SynthModelWriter(new SynthShape("wide", 1024, 2, 8, 8, 2816, 512, 64), SynthQuant.F32, 5)
                 .write(file, false, n -> { });
         // once untimed: the first load pages in the JDK's and the engine's classes, file-backed too
         try (Engine engine = Engine.cpu(ModelLoader.load(file, null), 1, 8)) { // closes the model too
             assertEquals(8, engine.contextLength());
         }
         try (Engine engine = Engine.cpu(ModelLoader.load(file, null), 1, 8)) {
-            assertEquals(0, engine.copiedWeightBytes(), "F16 is multiplied where it is mapped");
+            assertEquals(0, engine.copiedWeightBytes(), "F32 is multiplied where it is mapped");
             long weights = engine.model().weightBytes();
             assertTrue(weights > 24 * MiB, "a file large enough to tell: " + weights);
             long loaded = residentBytesMapped(file);

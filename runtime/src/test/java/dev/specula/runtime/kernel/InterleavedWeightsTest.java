@@ -132,7 +132,7 @@ class InterleavedWeightsTest {
         int rows = 2 * groupRows;
         Tensor t = ScalarQuant.tensor(layout.type, gaussian(new Random(5), rows * cols, 0.5f), rows, cols);
         Weights inPlace = WeightsFactory.of(t);
-        InterleavedWeights interleaved = layout.of(t);
+        InterleavedWeights<?> interleaved = layout.of(t);
         assertEquals(groupRows, interleaved.rowGroup());
         // The last rows decoded at once: the last group, or the last part of it.
         int decoded = interleaved.decodedRows();
@@ -317,7 +317,7 @@ class InterleavedWeightsTest {
             this.groupRows = groupRows;
         }
 
-        InterleavedWeights of(Tensor t) {
+        InterleavedWeights<?> of(Tensor t) {
             return switch (this) {
                 case Q4_0 -> new InterleavedQ4_0Weights(t);
                 case Q4_0_WIDE -> new InterleavedWideQ4_0Weights(t);
