@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * F16 and BF16 widened in registers from the interleaved layout, against a scalar reference written from the file's
  * bytes: each value decoded by the JDK ({@link Float#float16ToFloat}) or as a float's high half, products summed in
- * double.
+ * double. Their rows, groups and row ranges are tested with the other layouts' ({@link InterleavedWeightsTest}).
  */
 class InterleavedHalfWeightsTest {
 
@@ -120,53 +120,6 @@ class InterleavedHalfWeightsTest {
         assertEquals(expected[1], row[37]);
         for (int r = GROUP; r < rows; r++) {
             assertEquals(expected[r], group[37 * GROUP + r - GROUP], "decoded row " + r);
-        }
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "BF16"})
-    void rowsAndGroupsDecodeAsTheFileLayoutDoes(GgmlType type) {
-        int rows = 2 * GROUP;
-        int cols = 96;
-        Tensor t = ScalarQuant.tensor(type, gaussian(new Random(5), rows * cols, 0.5f), rows, cols);
-        Weights inPlace = WeightsFactory.of(t);
-        GroupDecoding interleaved = (GroupDecoding) WeightsFactory.resident(t);
-        assertEquals(GROUP, interleaved.decodedRows());
-        float[] group = new float[GROUP * cols];
-        interleaved.decodeGroup(GROUP, group);
-        for (int r = 0; r < rows; r++) {
-            float[] expected = new float[cols];
-            float[] got = new float[cols];
-            inPlace.row(r, expected, 0);
-            interleaved.row(r, got, 0);
-            assertArrayEquals(expected, got, "row " + r);
-            for (int k = 0; r >= GROUP && k < cols; k++) {
-                assertEquals(expected[k], group[k * GROUP + r - GROUP], "decoded row " + r + " column " + k);
-            }
-        }
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F16", "BF16"})
-    void anyRowRangeGivesThatRangesProducts(GgmlType type) {
-        int rows = 3 * GROUP;
-        int cols = 64;
-        Random random = new Random(11);
-        Weights w = WeightsFactory.resident(ScalarQuant.tensor(type, gaussian(random, rows * cols, 0.5f), rows, cols));
-        for (int batch : new int[]{1, 3, 8}) {
-            float[] x = gaussian(random, batch * cols, 1f);
-            float[] all = new float[batch * rows];
-            w.matmul(x, all, batch, 0, rows);
-            float[] part = new float[batch * rows];
-            int from = GROUP / 2 + 1;
-            int to = 2 * GROUP + 3;
-            w.matmul(x, part, batch, from, to);
-            for (int b = 0; b < batch; b++) {
-                for (int r = 0; r < rows; r++) {
-                    float expected = r >= from && r < to ? all[b * rows + r] : 0f;
-                    assertEquals(expected, part[b * rows + r], "batch " + batch + " entry " + b + " row " + r);
-                }
-            }
         }
     }
 

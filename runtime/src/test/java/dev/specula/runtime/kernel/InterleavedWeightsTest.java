@@ -126,7 +126,7 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 96", "Q4_0_WIDE, 96", "Q4_K, 512", "Q6_K, 512", "Q8_0, 96"})
+    @CsvSource({"Q4_0, 96", "Q4_0_WIDE, 96", "Q4_K, 512", "Q6_K, 512", "Q8_0, 96", "F16, 96", "BF16, 96"})
     void rowsAndGroupsDecodeAsTheFileLayoutDoes(Layout layout, int cols) {
         int groupRows = layout.groupRows;
         int rows = 2 * groupRows;
@@ -155,7 +155,7 @@ class InterleavedWeightsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q4_0, 64", "Q4_0_WIDE, 64", "Q4_K, 256", "Q6_K, 256", "Q8_0, 64"})
+    @CsvSource({"Q4_0, 64", "Q4_0_WIDE, 64", "Q4_K, 256", "Q6_K, 256", "Q8_0, 64", "F16, 64", "BF16, 64"})
     void anyRowRangeGivesThatRangesProducts(Layout layout, int cols) {
         int groupRows = layout.groupRows;
         int rows = 3 * groupRows;
@@ -306,7 +306,8 @@ class InterleavedWeightsTest {
     /** Each interleaved layout, built whether or not {@link WeightsFactory} would pick it here. */
     enum Layout {
         Q4_0(GgmlType.Q4_0, ROWS), Q4_0_WIDE(GgmlType.Q4_0, InterleavedWideQ4_0Weights.WIDE_ROWS),
-        Q4_K(GgmlType.Q4_K, GROUP), Q6_K(GgmlType.Q6_K, GROUP), Q8_0(GgmlType.Q8_0, GROUP);
+        Q4_K(GgmlType.Q4_K, GROUP), Q6_K(GgmlType.Q6_K, GROUP), Q8_0(GgmlType.Q8_0, GROUP), F16(GgmlType.F16, GROUP),
+        BF16(GgmlType.BF16, GROUP);
 
         final GgmlType type;
         /** Rows per group. */
@@ -324,6 +325,8 @@ class InterleavedWeightsTest {
                 case Q4_K -> new InterleavedQ4_KWeights(t);
                 case Q6_K -> new InterleavedQ6_KWeights(t);
                 case Q8_0 -> new InterleavedQ8_0Weights(t);
+                case F16 -> new InterleavedF16Weights(t);
+                case BF16 -> new InterleavedBF16Weights(t);
             };
         }
     }
