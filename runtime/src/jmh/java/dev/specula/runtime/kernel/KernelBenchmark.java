@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Matrix products of a TinyLlama feed-forward matrix (5632 x 2048) per weight type, held as each {@link WeightLayout}
- * holds it: read in place ({@code MAPPED}), or copied into the interleaved layout engines use for Q4_0, Q4_K, Q8_0
- * and Q6_K ({@code INTERLEAVED}; {@code INTERLEAVED_WIDE}, Q4_0's wider groups for one sequence):
+ * holds it: read in place ({@code MAPPED}), or copied into the interleaved layout engines use for Q4_0, Q4_K, Q8_0,
+ * Q6_K, F16 and BF16 ({@code INTERLEAVED}; {@code INTERLEAVED_WIDE}, Q4_0's wider groups for one sequence):
  * batch 1 is decode (memory bound: compare bytes/s with `specula bench`'s bandwidth), batch 32 a
  * prompt batch (compute bound). Matrices are cycled so the weights do not sit in cache: with six (40 MB of Q4_0)
  * part of them stayed in a 32 MB L3 and one thread's interleaved Q4_0 read 0.57 ns per 32 values, against 0.88

@@ -40,7 +40,7 @@ abstract sealed class InterleavedHalfWeights extends InterleavedWeights<float[]>
     }
 
     /** The 16-bit lane of a column that holds row {@code lane} of its group. */
-    static int slot(int lane) {
+    private static int slot(int lane) {
         return lane % LANES * 2 + lane / LANES;
     }
 
