@@ -49,9 +49,15 @@ final class Stats {
         return line.toString();
     }
 
+    /**
+     * How much memory the weights, the KV cache and the process take: the file's weights mapped, and what of them the
+     * engine copied into a faster layout (anonymous memory held instead of those tensors' file pages).
+     */
     static String memoryLine(Engine engine) {
-        return String.format(Locale.ROOT, "[memory] weights %s mapped | KV cache at most %s | %s",
-                ByteSize.format(engine.model().weightBytes()),
+        long copied = engine.copiedWeightBytes();
+        String held = copied == 0 ? "mapped" : "mapped, " + ByteSize.format(copied) + " of them copied (interleaved)";
+        return String.format(Locale.ROOT, "[memory] weights %s %s | KV cache at most %s | %s",
+                ByteSize.format(engine.model().weightBytes()), held,
                 ByteSize.format(engine.generationKvCacheBytes()), HostMemory.read());
     }
 }

@@ -1,5 +1,8 @@
 package dev.specula.service.cli;
 
+import dev.specula.runtime.synth.SynthModelWriter;
+import dev.specula.runtime.synth.SynthQuant;
+import dev.specula.runtime.synth.SynthShape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -63,6 +66,22 @@ class CommandLineTest {
         assertFalse(r.out().contains("tok/s"), "stats belong on stderr");
         assertTrue(r.err().contains("generated 40 tokens"), r.err());
         assertTrue(r.err().contains("RSS"), "memory line on stderr: " + r.err());
+    }
+
+    /** The memory line says what of the weights the engine copied: F32 is multiplied mapped, F16 copied. */
+    @Test
+    void memoryLineSaysWhatIsCopied(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("tiny-f16.gguf");
+        new SynthModelWriter(new SynthShape("tiny", 64, 1, 4, 4, 64, 300, 16), SynthQuant.F16, 3)
+                .write(file, false, n -> { });
+        Run copied = run("generate", "--model", file.toString(), "--prompt", "x", "--max-tokens", "2", "--gpu", "off");
+        Run mapped = run("generate", "--model", "stories260K", "--prompt", "x", "--max-tokens", "2", "--gpu", "off");
+
+        assertEquals(0, copied.exit(), copied.err());
+        String copies = "(?s).*\\[memory] weights [^|]+ mapped, [^|]+ of them copied \\(interleaved\\) \\|.*";
+        assertTrue(copied.err().matches(copies), copied.err());
+        assertEquals(0, mapped.exit(), mapped.err());
+        assertTrue(mapped.err().matches("(?s).*\\[memory] weights [^|]+ mapped \\|.*"), mapped.err());
     }
 
     @Test
