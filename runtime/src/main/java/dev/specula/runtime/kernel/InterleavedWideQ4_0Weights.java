@@ -154,7 +154,6 @@ final class InterleavedWideQ4_0Weights extends InterleavedQ4_0Weights {
         acc7.intoArray(out, o + 7 * LANES);
     }
 
-
     @Override
     void dot4(long at, Int8Activations a, int b1, int b2, int b3, float[] out, int o0, int o1, int o2, int o3) {
         oneRowPasses(at, a, b1, b2, b3, out, o0, o1, o2, o3);
